@@ -1,0 +1,31 @@
+// Builds the server and the dashboard when the build output is missing or older than the sources, so
+// `npm start` and `npm test` work straight after `npm install` on a fresh clone.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function stale(output, sources) {
+  if (!existsSync(output)) return true;
+  const built = statSync(output).mtimeMs;
+  return sources.some((dir) => newestMtime(dir) > built);
+}
+
+if (stale('dist/server/main.js', ['server'])) {
+  console.log('tracksink: building the server…');
+  execSync('npm run build:server --silent', { stdio: 'inherit' });
+}
+if (stale('web/dist/index.html', ['web/src', 'server/api/schemas'])) {
+  console.log('tracksink: building the dashboard…');
+  execSync('npm run build:web --silent', { stdio: 'inherit' });
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system programs the test suite and the benchmark drive: dnsmasq (stub upstream and peer),
+# dig/kdig (independent DNS clients), dnsperf (load), Chromium (browser tests), iproute2 (network
+# namespaces for multi-device tests) and openssl (test CA for DoH/DoT). Idempotent; needs root or sudo.
+set -euo pipefail
+need=()
+command -v dnsmasq >/dev/null || need+=(dnsmasq)
+command -v dig >/dev/null || need+=(bind9-dnsutils)
+command -v kdig >/dev/null || need+=(knot-dnsutils)
+command -v dnsperf >/dev/null || need+=(dnsperf)
+command -v chromium >/dev/null || need+=(chromium)
+command -v ip >/dev/null || need+=(iproute2)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test dependencies: all present"
+  exit 0
+fi
+echo "test dependencies: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+# The Debian dnsmasq package starts a system service on port 53; tests start their own instances.
+if command -v systemctl >/dev/null && systemctl is-active --quiet dnsmasq 2>/dev/null; then
+  $SUDO systemctl disable --now dnsmasq || true
+fi
