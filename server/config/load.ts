@@ -179,7 +179,11 @@ function applyFile(
   }
 }
 
-function forEachSpec(node: SchemaNode, visit: (path: string[], spec: KeySpec) => void, prefix: string[] = []) {
+function forEachSpec(
+  node: SchemaNode,
+  visit: (path: string[], spec: KeySpec) => void,
+  prefix: string[] = [],
+) {
   for (const [key, child] of Object.entries(node)) {
     if (isKeySpec(child)) visit([...prefix, key], child);
     else forEachSpec(child, visit, [...prefix, key]);
@@ -205,7 +209,9 @@ function crossChecks(config: Config, problems: string[]): void {
     }
   }
   if (blocking.mode === 'custom' && blocking.ipv4.length === 0 && blocking.ipv6.length === 0) {
-    problems.push('dns.blocking.mode: "custom" needs at least one address in dns.blocking.ipv4 or dns.blocking.ipv6');
+    problems.push(
+      'dns.blocking.mode: "custom" needs at least one address in dns.blocking.ipv4 or dns.blocking.ipv6',
+    );
   }
   if (config.dns.upstreams.length === 0) problems.push('dns.upstreams: at least one upstream is needed');
   for (const upstream of config.dns.upstreams) {
@@ -225,14 +231,17 @@ function crossChecks(config: Config, problems: string[]): void {
       const family = isIP(address ?? '');
       const max = family === 6 ? 128 : 32;
       const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
-      if (!family || !prefixOk || extra !== undefined) problems.push(`${key}: "${cidr}" is not an address or CIDR`);
+      if (!family || !prefixOk || extra !== undefined)
+        problems.push(`${key}: "${cidr}" is not an address or CIDR`);
     }
   }
   for (const [name, address] of Object.entries(config.dns.local)) {
     if (!isIP(address)) problems.push(`dns.local.${name}: "${address}" is not an IP address`);
   }
   if (config.dns.cache.minTtl > config.dns.cache.maxTtl) {
-    problems.push(`dns.cache.minTtl: ${config.dns.cache.minTtl} is larger than dns.cache.maxTtl (${config.dns.cache.maxTtl})`);
+    problems.push(
+      `dns.cache.minTtl: ${config.dns.cache.minTtl} is larger than dns.cache.maxTtl (${config.dns.cache.maxTtl})`,
+    );
   }
   if (config.devices.reverseDnsServer && !isIP(config.devices.reverseDnsServer)) {
     problems.push(`devices.reverseDnsServer: "${config.devices.reverseDnsServer}" is not an IP address`);
