@@ -1,0 +1,252 @@
+/**
+ * Starts and stops the processes a benchmark run needs: dnsmasq as stub upstream and as peer, and
+ * tracksink from its build. Each is ready only when it answers (DNS) or reports healthy (HTTP); the
+ * time until then is its start (and list load) time. Every child is killed when the harness exits.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { probe } from './dns-probe.js';
+
+export type ServerKind = 'tracksink' | 'dnsmasq';
+
+export interface ServerProcess {
+  label: string;
+  kind: ServerKind;
+  pid: number;
+  port: number;
+  httpPort: number | null;
+  /** Milliseconds from spawn until the server answered (or reported healthy). */
+  readyMs: number;
+  /** The last lines the process printed, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const killAll = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  exited(): string | null;
+  stop(): Promise<void>;
+}
+
+function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Spawned {
+  installCleanup();
+  const child = spawn(command, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  let exit: string | null = null;
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('error', (error) => {
+    exit = `could not start ${command}: ${error.message}`;
+  });
+  child.on('exit', (code, signal) => {
+    exit = `exited with ${signal ?? `code ${code}`}`;
+    children.delete(child);
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${command} (is it installed?)`);
+  const pid = child.pid;
+  return {
+    child,
+    pid,
+    output: () => tail.trim(),
+    exited: () => exit,
+    async stop(): Promise<void> {
+      if (exit !== null) return;
+      const gone = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls until check() is true, failing early when the process exits, or after timeoutMs. */
+async function waitReady(
+  what: string,
+  spawned: Spawned,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 20,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const exit = spawned.exited();
+    if (exit !== null) throw new Error(`${what} ${exit} before it was ready:\n${spawned.output()}`);
+    if (await check()) return;
+    await sleep(intervalMs);
+  }
+  await spawned.stop();
+  throw new Error(`${what} was not ready after ${timeoutMs / 1000} s:\n${spawned.output()}`);
+}
+
+export interface DnsmasqOptions {
+  label: string;
+  port: number;
+  /** Forward misses to this loopback port; omitted = the stub: answer every name locally. */
+  upstreamPort?: number;
+  hostsFile?: string;
+  cacheSize: number;
+  /** Name to ask until the answer matches `expect` (an address or 'any'). */
+  readyName: string;
+  expect: string;
+  timeoutMs?: number;
+}
+
+/** Arguments shared by both dnsmasq roles: foreground, no system config, loopback only. */
+export function dnsmasqArgs(
+  options: Omit<DnsmasqOptions, 'label' | 'readyName' | 'expect' | 'timeoutMs'>,
+): string[] {
+  const args = [
+    '--keep-in-foreground',
+    '--conf-file=/dev/null',
+    '--no-resolv',
+    '--no-hosts',
+    '--no-poll',
+    '--listen-address=127.0.0.1',
+    '--bind-interfaces',
+    `--port=${options.port}`,
+    '--pid-file=',
+    `--user=${process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'nobody')}`,
+    `--cache-size=${options.cacheSize}`,
+    // The peer gives block answers tracksink's TTL (dns.blocking.ttl default 60); the stub answers
+    // with a long TTL so caches in front of it can hold its answers.
+    `--local-ttl=${options.upstreamPort === undefined ? 3600 : 60}`,
+    // dnsmasq's default of 150 forwarded queries in flight would drop misses at 40k q/s.
+    '--dns-forward-max=5000',
+  ];
+  if (options.upstreamPort === undefined) {
+    // The stub upstream: every name exists (A and AAAA), answered from memory.
+    args.push('--address=/#/198.18.0.10', '--address=/#/2001:db8::10');
+  } else {
+    args.push(`--server=127.0.0.1#${options.upstreamPort}`);
+  }
+  if (options.hostsFile) args.push(`--addn-hosts=${options.hostsFile}`);
+  return args;
+}
+
+export async function startDnsmasq(options: DnsmasqOptions): Promise<ServerProcess> {
+  const started = performance.now();
+  const spawned = spawnTracked('dnsmasq', dnsmasqArgs(options));
+  await waitReady(
+    `dnsmasq (${options.label})`,
+    spawned,
+    async () => {
+      const answer = await probe(options.port, options.readyName, 200);
+      return answer !== null && (options.expect === 'any' || answer.address === options.expect);
+    },
+    options.timeoutMs ?? 60_000,
+    10,
+  );
+  return {
+    label: options.label,
+    kind: 'dnsmasq',
+    pid: spawned.pid,
+    port: options.port,
+    httpPort: null,
+    readyMs: performance.now() - started,
+    output: spawned.output,
+    stop: spawned.stop,
+  };
+}
+
+export interface TracksinkOptions {
+  label: string;
+  repoRoot: string;
+  port: number;
+  httpPort: number;
+  dataDir: string;
+  configFile: string;
+  upstreamPort: number;
+  blocklist: string | null;
+  readyName: string;
+  expect: string;
+  timeoutMs?: number;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+}
+
+export function tracksinkEnv(options: TracksinkOptions): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TRACKSINK_CONFIG: options.configFile,
+    TRACKSINK_DNS_PORT: String(options.port),
+    TRACKSINK_HTTP_PORT: String(options.httpPort),
+    TRACKSINK_BIND: '127.0.0.1',
+    TRACKSINK_DATA_DIR: options.dataDir,
+    TRACKSINK_UPSTREAMS: `udp://127.0.0.1:${options.upstreamPort}`,
+    TRACKSINK_BLOCKLISTS: options.blocklist ?? '',
+    TRACKSINK_LOG_LEVEL: 'warn',
+    TRACKSINK_PASSWORD: 'bench-password',
+  };
+}
+
+async function healthy(httpPort: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${httpPort}/api/health`, {
+      signal: AbortSignal.timeout(500),
+    });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export async function startTracksink(options: TracksinkOptions): Promise<ServerProcess> {
+  const started = performance.now();
+  const spawned = spawnTracked(
+    process.execPath,
+    [...(options.nodeFlags ?? []), 'dist/server/main.js'],
+    tracksinkEnv(options),
+    options.repoRoot,
+  );
+  await waitReady(
+    `tracksink (${options.label})`,
+    spawned,
+    () => healthy(options.httpPort),
+    options.timeoutMs ?? 300_000,
+  );
+  const readyMs = performance.now() - started;
+  const answer = await probe(options.port, options.readyName, 1000);
+  if (answer === null || (options.expect !== 'any' && answer.address !== options.expect)) {
+    await spawned.stop();
+    throw new Error(
+      `tracksink (${options.label}) is healthy but answered ${options.readyName} with ` +
+        `${answer ? `rcode ${answer.rcode}, address ${answer.address}` : 'nothing'} (expected ${options.expect}):\n${spawned.output()}`,
+    );
+  }
+  return {
+    label: options.label,
+    kind: 'tracksink',
+    pid: spawned.pid,
+    port: options.port,
+    httpPort: options.httpPort,
+    readyMs,
+    output: spawned.output,
+    stop: spawned.stop,
+  };
+}

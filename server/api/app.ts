@@ -1,0 +1,123 @@
+/**
+ * The Fastify app factory: plugins, security headers, the auth guard, every route, static files. No
+ * listen() here: main.ts listens, tests use inject().
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { AuthRepo } from '../store/repos/auth-repo.js';
+import { RulesRepo } from '../store/repos/rules-repo.js';
+import { SettingsRepo } from '../store/repos/settings-repo.js';
+import { AuthService } from './auth/auth-service.js';
+import { registerGuard } from './auth/guard.js';
+import type { App, RouteContext } from './context.js';
+import type { AppDeps } from './deps.js';
+import { HttpError, formatValidationErrors, kindFor } from './http/errors.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerStaticFiles } from './http/static-files.js';
+import { validatorCompiler } from './http/validator.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { backupRoutes } from './routes/backup-routes.js';
+import { devicesRoutes } from './routes/devices-routes.js';
+import { dohRoutes } from './routes/doh-routes.js';
+import { explainRoutes } from './routes/explain-routes.js';
+import { groupsRoutes } from './routes/groups-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { listsRoutes } from './routes/lists-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
+import { pauseRoutes } from './routes/pause-routes.js';
+import { queriesRoutes } from './routes/queries-routes.js';
+import { rulesRoutes } from './routes/rules-routes.js';
+import { settingsRoutes } from './routes/settings-routes.js';
+import { setupRoutes } from './routes/setup-routes.js';
+import { statsRoutes } from './routes/stats-routes.js';
+import { trackersRoutes } from './routes/trackers-routes.js';
+import { ErrorResponse } from './schemas/common.js';
+
+export type { AppDeps } from './deps.js';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // A reverse proxy on the same machine may tell us the client address and https.
+    trustProxy: ['127.0.0.1', '::1'],
+    bodyLimit: 16 * 1024 * 1024,
+    schemaErrorFormatter: formatValidationErrors,
+    // No log line per request (the dashboard polls); errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Unknown fields are errors (named in the message), never silently dropped; bodies are not coerced.
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ErrorResponse);
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'tracksink API',
+        version: deps.version ?? '0.1.0',
+        description:
+          'Dashboard API of tracksink. Log in with POST /api/auth/login; send x-csrf-token on changes.',
+      },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'tracksink_session' } },
+      },
+      security: [{ session: [] }],
+    },
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      return reply.status(error.statusCode).send({ error: error.kind, message: error.message });
+    }
+    const status = error.validation ? 400 : (error.statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    const message =
+      status >= 500 ? 'internal error: see the server log' : error.message.replace(/^FST_\w+: /, '');
+    return reply.status(status).send({ error: kindFor(status), message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send({ error: 'not-found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  registerSecurityHeaders(app);
+  const auth = await AuthService.create(new AuthRepo(deps.configDb), deps.config.http.password, now);
+  registerGuard(app, auth);
+
+  const context: RouteContext = {
+    deps,
+    auth,
+    rules: new RulesRepo(deps.configDb),
+    settings: new SettingsRepo(deps.configDb),
+    now,
+  };
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    statsRoutes,
+    devicesRoutes,
+    groupsRoutes,
+    trackersRoutes,
+    queriesRoutes,
+    listsRoutes,
+    rulesRoutes,
+    explainRoutes,
+    pauseRoutes,
+    settingsRoutes,
+    setupRoutes,
+    backupRoutes,
+    dohRoutes,
+    metricsRoutes,
+  ]) {
+    await app.register(async (scope) => routes(scope as unknown as App, context));
+  }
+  app.get('/api/docs/json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await registerStaticFiles(app, deps.webRoot);
+  return app;
+}

@@ -1,0 +1,123 @@
+/**
+ * What the API needs from the other modules, as small structural interfaces ("ports"). main.ts passes the
+ * real modules (DnsServer, UpstreamPool, PolicyEngine, ListManager, Catalog, DeviceRegistry, QueryLog,
+ * Analytics); TypeScript checks there that they fit. A missing module makes its routes answer 503 with a
+ * message that says what is not running, never made-up data.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../store/sqlite.js';
+import type { ListManager } from '../lists/list-manager.js';
+import type { Catalog } from '../trackers/catalog.js';
+import type { Explanation } from '../filter/explain.js';
+import type { DeviceRegistry } from '../devices/registry.js';
+import type { Analytics } from '../store/analytics.js';
+import type { QueryLog } from '../store/query-log.js';
+
+export interface DnsPort {
+  /** Where DNS listens; a string "host:port" or an address object. */
+  readonly udpAddress?: unknown;
+  readonly tcpAddress?: unknown;
+  /** Answers one wire query as if it came from `clientAddress` (DoH). null = nothing to send. */
+  answer(query: Buffer, clientAddress: string, protocol: number): Promise<Buffer | null>;
+  /** Plain counters (dns/stats.ts), read by /metrics and /api/health. */
+  readonly stats?: unknown;
+  clearCache?(): void;
+}
+
+export interface UpstreamsPort {
+  describe(): string[];
+  stats?(): unknown[];
+}
+
+export interface UserRuleInput {
+  id: number;
+  action: 'allow' | 'deny';
+  match: 'exact' | 'subdomain' | 'regex';
+  pattern: string;
+  deviceId: number | null;
+  groupId: number | null;
+  expiresAt: number | null;
+}
+
+export interface PolicyPort {
+  setUserRules(rules: UserRuleInput[]): void;
+  setPauses(globalUntil: number | null, deviceUntil: Map<number, number>): void;
+  setDeviceGroups?(groups: Map<number, number[]>): void;
+  explain(
+    name: string,
+    deviceId?: number,
+    qtype?: number,
+    lineText?: (listId: number, line: number) => string | undefined,
+  ): Explanation;
+}
+
+/** The list manager (lists/list-manager.ts); the API uses these members. */
+export type ListsPort = Pick<
+  ListManager,
+  | 'list'
+  | 'get'
+  | 'add'
+  | 'update'
+  | 'remove'
+  | 'refresh'
+  | 'lineText'
+  | 'stats'
+  | 'companyPolicies'
+  | 'setCompanyPolicy'
+>;
+
+/** The tracker catalog (trackers/catalog.ts). */
+export type CatalogPort = Pick<
+  Catalog,
+  'company' | 'category' | 'app' | 'companies' | 'categories' | 'apps' | 'endpoints' | 'describe'
+>;
+
+/** The device registry (devices/registry.ts), which also owns groups. */
+export type DevicesPort = Pick<
+  DeviceRegistry,
+  | 'list'
+  | 'get'
+  | 'update'
+  | 'deviceIdFor'
+  | 'listGroups'
+  | 'createGroup'
+  | 'updateGroup'
+  | 'deleteGroup'
+  | 'deviceGroups'
+>;
+
+/** The query log (store/query-log.ts). */
+export type QueryLogPort = Pick<QueryLog, 'stats' | 'flush' | 'setDevicePrivacy'>;
+
+/** The read side of the query log (store/analytics.ts). */
+export type AnalyticsPort = Analytics;
+
+export interface AppDeps {
+  config: Config;
+  configDb: Db;
+  logger: FastifyBaseLogger;
+  dns?: DnsPort;
+  upstreams?: UpstreamsPort;
+  policy?: PolicyPort;
+  lists?: ListsPort;
+  catalog?: CatalogPort;
+  devices?: DevicesPort;
+  queryLog?: QueryLogPort;
+  analytics?: AnalyticsPort;
+  /** web/dist; no static serving when absent or missing on disk. */
+  webRoot?: string;
+  startedAt: number;
+  /** True once DNS listens and lists are loaded (GET /api/health is 503 before). */
+  ready: () => boolean;
+  version?: string;
+  /**
+   * Applies changed settings to the running modules; returns the dotted keys that need a restart.
+   * Without it every changed key is reported as needing a restart.
+   */
+  applySettings?: (config: Config, changedKeys: string[]) => Promise<string[]> | string[];
+  /** Reloads every module from tracksink.db after an import. Without it the API says to restart. */
+  reloadAll?: () => Promise<void>;
+  /** Clock, for tests. */
+  now?: () => number;
+}

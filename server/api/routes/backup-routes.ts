@@ -1,0 +1,51 @@
+/** GET /api/export and POST /api/import: the whole configuration as one JSON file. */
+import type { App, RouteContext } from '../context.js';
+import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
+import { badRequest } from '../http/errors.js';
+import { loadPolicyState } from '../policy-sync.js';
+import { BackupFile, ImportResult } from '../schemas/backup.js';
+import { ErrorResponse } from '../schemas/common.js';
+
+export function backupRoutes(app: App, context: RouteContext): void {
+  const { deps } = context;
+  app.get(
+    '/api/export',
+    { schema: { tags: ['backup'], response: { 200: BackupFile } } },
+    async (_request, reply) => {
+      const file = exportConfiguration(deps.configDb, context.now());
+      const day = new Date(file.exportedAt).toISOString().slice(0, 10);
+      reply.header('content-disposition', `attachment; filename="tracksink-backup-${day}.json"`);
+      return file;
+    },
+  );
+
+  app.post(
+    '/api/import',
+    {
+      // Validated by checkBackupFile (same code as the CLI) so both give the same messages.
+      schema: {
+        tags: ['backup'],
+        body: { type: 'object' },
+        response: { 200: ImportResult, 400: ErrorResponse },
+      },
+    },
+    async (request) => {
+      let imported;
+      try {
+        imported = importConfiguration(deps.configDb, request.body);
+      } catch (error) {
+        if (error instanceof BackupImportError) throw badRequest(error.message);
+        throw error;
+      }
+      if (deps.policy)
+        loadPolicyState({
+          configDb: deps.configDb,
+          policy: deps.policy,
+          devices: deps.devices,
+          now: context.now(),
+        });
+      if (deps.reloadAll) await deps.reloadAll();
+      return { imported, restartRecommended: !deps.reloadAll };
+    },
+  );
+}

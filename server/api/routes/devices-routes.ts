@@ -1,0 +1,132 @@
+/** Devices: list with their counts, one device, rename / set type / groups / privacy, pause. */
+import { analyticsView } from '../adapters/analytics-view.js';
+import { toDeviceBase } from '../adapters/devices-adapter.js';
+import { NameResolver } from '../adapters/names.js';
+import type { App, RouteContext } from '../context.js';
+import { badRequest, notFound, unavailable } from '../http/errors.js';
+import { syncPauses } from '../policy-sync.js';
+import { ErrorResponse, IdParams, PeriodQuery } from '../schemas/common.js';
+import {
+  Device,
+  DeviceList,
+  DevicePauseBody,
+  DeviceUpdateBody,
+  type Device as DeviceT,
+} from '../schemas/devices.js';
+import { pauseDevice } from './pause-routes.js';
+
+export function devicesRoutes(app: App, context: RouteContext): void {
+  const registry = () => {
+    if (!context.deps.devices) throw unavailable('the device registry');
+    return context.deps.devices;
+  };
+
+  /** Devices with their counts for the period (0 counts when the query log is not running). */
+  const withCounts = (raws: unknown[], period: '24h' | '7d' | '30d'): DeviceT[] => {
+    const counts = analyticsView(context.deps.analytics, context.now)?.devices(period) ?? new Map();
+    const names = new NameResolver(context);
+    return raws.map((raw) => {
+      const base = toDeviceBase(raw);
+      const count = counts.get(base.id);
+      return {
+        ...base,
+        queries: count?.queries ?? 0,
+        blocked: count?.blocked ?? 0,
+        trackingAttempts: count?.trackingAttempts ?? 0,
+        topCompanies: (count?.topCompanies ?? []).flatMap((row: { companyId: number; queries: number }) => {
+          const company = names.company(row.companyId);
+          return company ? [{ ...company, queries: row.queries }] : [];
+        }),
+      };
+    });
+  };
+
+  const one = (id: number, period: '24h' | '7d' | '30d' = '24h'): DeviceT => {
+    const raw = registry().get(id);
+    if (!raw) throw notFound(`there is no device ${id}`);
+    return withCounts([raw], period)[0] as DeviceT;
+  };
+
+  app.get(
+    '/api/devices',
+    {
+      schema: {
+        tags: ['devices'],
+        querystring: PeriodQuery,
+        response: { 200: DeviceList, 503: ErrorResponse },
+      },
+    },
+    async (request) => ({ items: withCounts(registry().list(), request.query.period ?? '24h') }),
+  );
+
+  app.get(
+    '/api/devices/:id',
+    {
+      schema: {
+        tags: ['devices'],
+        params: IdParams,
+        querystring: PeriodQuery,
+        response: { 200: Device, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => one(request.params.id, request.query.period),
+  );
+
+  app.patch(
+    '/api/devices/:id',
+    {
+      schema: {
+        tags: ['devices'],
+        params: IdParams,
+        body: DeviceUpdateBody,
+        response: { 200: Device, 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const devices = registry();
+      const id = request.params.id;
+      if (!devices.get(id)) throw notFound(`there is no device ${id}`);
+      const body = request.body;
+      if (body.groupIds) {
+        const known = new Set(
+          (context.deps.configDb.prepare('SELECT id FROM groups').all() as Array<{ id: number }>).map(
+            (g) => g.id,
+          ),
+        );
+        const missing = body.groupIds.find((groupId) => !known.has(groupId));
+        if (missing !== undefined) throw badRequest(`body.groupIds: there is no group ${missing}`);
+      }
+      try {
+        devices.update(id, {
+          ...body,
+          ...(body.name !== undefined ? { name: body.name?.trim() || null } : {}),
+        });
+      } catch (error) {
+        throw badRequest((error as Error).message);
+      }
+      if (body.groupIds && context.deps.policy?.setDeviceGroups) {
+        const groupsOf = (devices as { deviceGroups?: () => Map<number, number[]> }).deviceGroups;
+        if (typeof groupsOf === 'function') context.deps.policy.setDeviceGroups(groupsOf.call(devices));
+      }
+      return one(id);
+    },
+  );
+
+  app.post(
+    '/api/devices/:id/pause',
+    {
+      schema: {
+        tags: ['devices'],
+        params: IdParams,
+        body: DevicePauseBody,
+        response: { 200: Device, 400: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => {
+      if (!registry().get(request.params.id)) throw notFound(`there is no device ${request.params.id}`);
+      pauseDevice(context, request.params.id, request.body.duration);
+      syncPauses(context.deps.policy, context.settings, context.deps.devices, context.now());
+      return one(request.params.id);
+    },
+  );
+}

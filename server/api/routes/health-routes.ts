@@ -1,0 +1,33 @@
+/** GET /api/health: open, for Docker's HEALTHCHECK and monitoring. 503 until DNS listens and lists loaded. */
+import { formatAddress, numberAt, statsOf } from '../adapters/module-stats.js';
+import type { App, RouteContext } from '../context.js';
+import { Health } from '../schemas/health.js';
+
+export function listEntries(context: RouteContext): number {
+  const lists = context.deps.lists;
+  if (!lists) return 0;
+  return (
+    numberAt(lists, 'entries', 'totalEntries') ?? numberAt(statsOf(lists), 'entries', 'totalEntries') ?? 0
+  );
+}
+
+export function healthRoutes(app: App, context: RouteContext): void {
+  const { deps } = context;
+  app.get(
+    '/api/health',
+    { config: { public: true }, schema: { tags: ['health'], response: { 200: Health, 503: Health } } },
+    async (_request, reply) => {
+      const ready = deps.ready();
+      const log = deps.queryLog?.stats() ?? { written: 0, dropped: 0, error: null };
+      const body = {
+        status: ready ? (log.error ? ('degraded' as const) : ('ok' as const)) : ('starting' as const),
+        version: deps.version ?? '0.1.0',
+        dns: { udp: formatAddress(deps.dns?.udpAddress), tcp: formatAddress(deps.dns?.tcpAddress) },
+        lists: { entries: listEntries(context), loaded: ready },
+        log: { written: log.written, dropped: log.dropped, error: log.error },
+        uptime: Math.max(0, (context.now() - deps.startedAt) / 1000),
+      };
+      return reply.status(ready ? 200 : 503).send(body);
+    },
+  );
+}

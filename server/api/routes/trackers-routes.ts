@@ -1,0 +1,153 @@
+/** Companies and categories ranked by traffic with their devices and names; the per-company policy. */
+import { NameResolver } from '../adapters/names.js';
+import type { App, RouteContext } from '../context.js';
+import { notFound, unavailable } from '../http/errors.js';
+import { ErrorResponse } from '../schemas/common.js';
+import {
+  CategoryList,
+  CompanyKeyParams,
+  CompanyList,
+  CompanyPolicyBody,
+  CompanyPolicyResponse,
+  TrackersQuery,
+  type CompanyPolicy,
+  type DualUseEndpoint,
+} from '../schemas/trackers.js';
+import { requireAnalytics } from './stats-routes.js';
+
+export function trackersRoutes(app: App, context: RouteContext): void {
+  const catalog = () => {
+    if (!context.deps.catalog) throw unavailable('the tracker catalog');
+    return context.deps.catalog;
+  };
+  const policies = (): Map<string, CompanyPolicy> => context.deps.lists?.companyPolicies() ?? new Map();
+  const dualUse = (companyKey: string): DualUseEndpoint[] =>
+    catalog()
+      .endpoints.filter((endpoint) => endpoint.companyKey === companyKey && endpoint.use === 'dual-use')
+      .map((endpoint) => ({
+        domain: endpoint.domain,
+        app: endpoint.appKey ? (catalog().app(endpoint.appKey)?.name ?? endpoint.appKey) : null,
+        note: endpoint.what,
+      }));
+  const errors = { 400: ErrorResponse, 503: ErrorResponse };
+  /** Every category a company's catalog entries use (its own, its apps', its endpoints'). */
+  const categoryKeysOf = (companyKey: string): Set<string> => {
+    const keys = new Set<string>();
+    const company = catalog().company(companyKey);
+    if (company) keys.add(company.categoryKey);
+    for (const app of catalog().apps) if (app.companyKey === companyKey) keys.add(app.categoryKey);
+    for (const endpoint of catalog().endpoints)
+      if (endpoint.companyKey === companyKey) keys.add(endpoint.categoryKey);
+    return keys;
+  };
+
+  app.get(
+    '/api/companies',
+    { schema: { tags: ['trackers'], querystring: TrackersQuery, response: { 200: CompanyList, ...errors } } },
+    async (request) => {
+      const period = request.query.period ?? '24h';
+      const limit = request.query.limit ?? 50;
+      const analytics = requireAnalytics(context);
+      const names = new NameResolver(context);
+      const current = policies();
+      const tops = analytics.tops(period, request.query.device, limit);
+      const items = tops.companies.map((row) => {
+        const company = names.company(row.companyId)!;
+        const known = catalog().company(row.companyId);
+        const detail = analytics.company(row.companyId, period, 10);
+        return {
+          ...company,
+          category: known ? names.category(catalog().category(known.categoryKey)?.id ?? 0) : null,
+          queries: row.queries,
+          blocked: row.blocked,
+          trackingAttempts: row.trackingAttempts ?? 0,
+          policy: current.get(company.key) ?? ('block-tracking' as const),
+          devices: detail.devices.map((d) => ({
+            id: d.deviceId,
+            name: names.device(d.deviceId)?.name ?? `device ${d.deviceId}`,
+            queries: d.queries,
+            blocked: d.blocked,
+          })),
+          names: detail.names,
+          dualUse: known ? dualUse(known.key) : [],
+        };
+      });
+      return { period, items };
+    },
+  );
+
+  app.get(
+    '/api/categories',
+    {
+      schema: { tags: ['trackers'], querystring: TrackersQuery, response: { 200: CategoryList, ...errors } },
+    },
+    async (request) => {
+      const period = request.query.period ?? '24h';
+      const analytics = requireAnalytics(context);
+      const names = new NameResolver(context);
+      const tops = analytics.tops(period, request.query.device, request.query.limit ?? 50);
+      const devicesOf = analytics.categoryDevices(period);
+      const items = tops.categories.map((row) => {
+        const category = names.category(row.categoryId)!;
+        // Companies seen in the period whose catalog entries (company, apps, endpoints) use this category.
+        const companies = tops.companies
+          .filter((company) => {
+            const known = catalog().company(company.companyId);
+            return known !== undefined && categoryKeysOf(known.key).has(category.key);
+          })
+          .map((company) => ({ ...names.company(company.companyId)!, queries: company.queries }));
+        const devices = (devicesOf.get(row.categoryId) ?? [])
+          .filter((d) => request.query.device === undefined || d.deviceId === request.query.device)
+          .slice(0, 10)
+          .map((d) => ({
+            id: d.deviceId,
+            name: names.device(d.deviceId)?.name ?? `device ${d.deviceId}`,
+            queries: d.queries,
+            blocked: d.blocked,
+          }));
+        return { ...category, queries: row.queries, blocked: row.blocked, companies, devices };
+      });
+      return { period, items };
+    },
+  );
+
+  const policyOf = (key: string) => {
+    const company = catalog().company(key);
+    if (!company) throw notFound(`there is no company "${key}" in the catalog`);
+    return {
+      key: company.key,
+      policy: policies().get(company.key) ?? ('block-tracking' as const),
+      dualUse: dualUse(company.key),
+    };
+  };
+
+  app.get(
+    '/api/companies/:key/policy',
+    {
+      schema: {
+        tags: ['trackers'],
+        params: CompanyKeyParams,
+        response: { 200: CompanyPolicyResponse, 404: ErrorResponse, 503: ErrorResponse },
+      },
+    },
+    async (request) => policyOf(request.params.key),
+  );
+
+  app.put(
+    '/api/companies/:key/policy',
+    {
+      schema: {
+        tags: ['trackers'],
+        params: CompanyKeyParams,
+        body: CompanyPolicyBody,
+        response: { 200: CompanyPolicyResponse, ...errors, 404: ErrorResponse },
+      },
+    },
+    async (request) => {
+      policyOf(request.params.key);
+      if (!context.deps.lists) throw unavailable('the list manager');
+      context.deps.lists.setCompanyPolicy(request.params.key, request.body.policy);
+      return policyOf(request.params.key);
+    },
+  );
+}

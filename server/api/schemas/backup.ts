@@ -1,0 +1,89 @@
+/**
+ * The whole configuration as one JSON file (GET /api/export, POST /api/import, `npm run backup`). The query
+ * log is optional (CLI `--with-log`: a copy of querylog.db beside the file, not inside the JSON).
+ */
+import { Type, type Static, type TProperties } from 'typebox';
+import { Nullable } from './common.js';
+
+const Row = <T extends TProperties>(properties: T) =>
+  Type.Object(properties, { additionalProperties: false });
+
+export const BackupGroup = Row({
+  id: Type.Integer({ minimum: 1 }),
+  name: Type.String({ minLength: 1 }),
+  description: Type.String(),
+});
+export const BackupDevice = Row({
+  id: Type.Integer({ minimum: 1 }),
+  mac: Nullable(Type.String()),
+  macRandom: Type.Boolean(),
+  name: Nullable(Type.String()),
+  autoName: Nullable(Type.String()),
+  vendor: Nullable(Type.String()),
+  type: Type.String(),
+  firstSeen: Type.Integer(),
+  lastSeen: Type.Integer(),
+  pausedUntil: Nullable(Type.Integer()),
+  addresses: Type.Array(Row({ address: Type.String(), firstSeen: Type.Integer(), lastSeen: Type.Integer() })),
+  groupIds: Type.Array(Type.Integer()),
+  /** Columns other modules add to devices (e.g. per-device privacy), kept as they are. */
+  extra: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export const BackupList = Row({
+  id: Type.Integer({ minimum: 1 }),
+  name: Type.String(),
+  source: Type.String({ minLength: 1 }),
+  format: Type.String(),
+  kind: Type.Enum(['block', 'allow'] as const),
+  enabled: Type.Boolean(),
+  builtin: Type.Boolean(),
+  assignments: Type.Array(Row({ groupId: Nullable(Type.Integer()), deviceId: Nullable(Type.Integer()) })),
+});
+export const BackupRule = Row({
+  id: Type.Integer({ minimum: 1 }),
+  action: Type.Enum(['allow', 'deny'] as const),
+  match: Type.Enum(['exact', 'subdomain', 'regex'] as const),
+  pattern: Type.String({ minLength: 1 }),
+  deviceId: Nullable(Type.Integer()),
+  groupId: Nullable(Type.Integer()),
+  expiresAt: Nullable(Type.Integer()),
+  comment: Type.String(),
+  createdAt: Type.Integer(),
+});
+export const BackupCompanyPolicy = Row({
+  companyKey: Type.String({ minLength: 1 }),
+  policy: Type.Enum(['block-tracking', 'block-everything', 'allow'] as const),
+  updatedAt: Type.Integer(),
+});
+
+export const BackupFile = Type.Object(
+  {
+    format: Type.Literal('tracksink-backup'),
+    version: Type.Literal(1),
+    exportedAt: Type.Integer(),
+    settings: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'tracksink.db settings, key → JSON value',
+    }),
+    groups: Type.Array(BackupGroup),
+    devices: Type.Array(BackupDevice),
+    lists: Type.Array(BackupList),
+    rules: Type.Array(BackupRule),
+    companyPolicies: Type.Array(BackupCompanyPolicy),
+  },
+  { additionalProperties: false },
+);
+export type BackupFile = Static<typeof BackupFile>;
+
+export const ImportResult = Type.Object({
+  /** True when the running server could not reload everything: restart tracksink to use the import fully. */
+  restartRecommended: Type.Boolean(),
+  imported: Type.Object({
+    settings: Type.Integer(),
+    groups: Type.Integer(),
+    devices: Type.Integer(),
+    lists: Type.Integer(),
+    rules: Type.Integer(),
+    companyPolicies: Type.Integer(),
+  }),
+});
+export type ImportResult = Static<typeof ImportResult>;

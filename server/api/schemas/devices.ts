@@ -1,0 +1,69 @@
+import { Type, type Static } from 'typebox';
+import { Duration, Nullable } from './common.js';
+
+export const DEVICE_TYPES = [
+  'unknown',
+  'phone',
+  'tablet',
+  'laptop',
+  'desktop',
+  'tv',
+  'speaker',
+  'console',
+  'camera',
+  'iot',
+  'router',
+  'other',
+] as const;
+export const DeviceType = Type.Enum(DEVICE_TYPES, { description: 'What kind of device it is' });
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/** Per-device query-log privacy, as the global `log.queries` setting; null = follow the global one. */
+export const DevicePrivacy = Nullable(Type.Enum(['all', 'hide-names', 'none'] as const));
+export type DevicePrivacy = Static<typeof DevicePrivacy>;
+
+export const Device = Type.Object({
+  id: Type.Integer(),
+  /** What to show: the user's name, else the automatic one, else vendor + address. */
+  name: Type.String(),
+  userName: Nullable(Type.String()),
+  autoName: Nullable(Type.String()),
+  mac: Nullable(Type.String({ description: 'aa:bb:cc:dd:ee:ff, null when unknown' })),
+  macRandom: Type.Boolean({ description: 'Locally administered (randomised) MAC' }),
+  vendor: Nullable(Type.String()),
+  type: DeviceType,
+  addresses: Type.Array(Type.String()),
+  firstSeen: Type.Integer(),
+  lastSeen: Type.Integer(),
+  pausedUntil: Nullable(Type.Integer()),
+  groupIds: Type.Array(Type.Integer()),
+  privacy: DevicePrivacy,
+  /** Counts over the period asked for (24h unless ?period=). */
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+  trackingAttempts: Type.Integer(),
+  topCompanies: Type.Array(
+    Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String(), queries: Type.Integer() }),
+  ),
+});
+export type Device = Static<typeof Device>;
+
+export const DeviceList = Type.Object({ items: Type.Array(Device) });
+export type DeviceList = Static<typeof DeviceList>;
+
+export const DeviceUpdateBody = Type.Object(
+  {
+    name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+    type: Type.Optional(DeviceType),
+    groupIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100, uniqueItems: true })),
+    privacy: Type.Optional(DevicePrivacy),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type DeviceUpdateBody = Static<typeof DeviceUpdateBody>;
+
+export const DevicePauseBody = Type.Object(
+  { duration: Nullable(Duration) },
+  { additionalProperties: false, description: 'null resumes blocking now' },
+);
+export type DevicePauseBody = Static<typeof DevicePauseBody>;

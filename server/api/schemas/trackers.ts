@@ -1,0 +1,90 @@
+/** Companies and categories ranked by traffic, their devices and names, and the per-company policy. */
+import { Type, type Static } from 'typebox';
+import { Nullable, Period } from './common.js';
+
+export const COMPANY_POLICIES = ['block-tracking', 'block-everything', 'allow'] as const;
+export const CompanyPolicy = Type.Enum(COMPANY_POLICIES, {
+  description:
+    'block-tracking (default): only tracking endpoints; block-everything: every name of the company; allow: nothing',
+});
+export type CompanyPolicy = Static<typeof CompanyPolicy>;
+
+export const TrackersQuery = Type.Object(
+  {
+    period: Type.Optional(Period),
+    device: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type TrackersQuery = Static<typeof TrackersQuery>;
+
+/** An endpoint whose blocking breaks an app the household may use: the UI warns before blocking it. */
+export const DualUseEndpoint = Type.Object({
+  domain: Type.String(),
+  app: Nullable(Type.String({ description: 'The app it breaks, e.g. "Facebook Login"' })),
+  note: Type.String(),
+});
+export type DualUseEndpoint = Static<typeof DualUseEndpoint>;
+
+export const CompanyDevice = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+});
+export const CompanyName = Type.Object({
+  name: Type.String(),
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+});
+
+export const CompanyRanking = Type.Object({
+  id: Type.Integer(),
+  key: Type.String(),
+  name: Type.String(),
+  category: Nullable(Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String() })),
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+  trackingAttempts: Type.Integer(),
+  policy: CompanyPolicy,
+  devices: Type.Array(CompanyDevice),
+  names: Type.Array(CompanyName),
+  dualUse: Type.Array(DualUseEndpoint),
+});
+export type CompanyRanking = Static<typeof CompanyRanking>;
+
+export const CompanyList = Type.Object({ period: Period, items: Type.Array(CompanyRanking) });
+export type CompanyList = Static<typeof CompanyList>;
+
+export const CategoryRanking = Type.Object({
+  id: Type.Integer(),
+  key: Type.String(),
+  name: Type.String(),
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+  companies: Type.Array(
+    Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String(), queries: Type.Integer() }),
+  ),
+  devices: Type.Array(CompanyDevice),
+});
+export type CategoryRanking = Static<typeof CategoryRanking>;
+
+export const CategoryList = Type.Object({ period: Period, items: Type.Array(CategoryRanking) });
+export type CategoryList = Static<typeof CategoryList>;
+
+export const CompanyKeyParams = Type.Object({
+  key: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Catalog key, e.g. "meta"' }),
+});
+export type CompanyKeyParams = Static<typeof CompanyKeyParams>;
+
+export const CompanyPolicyBody = Type.Object({ policy: CompanyPolicy }, { additionalProperties: false });
+export type CompanyPolicyBody = Static<typeof CompanyPolicyBody>;
+
+export const CompanyPolicyResponse = Type.Object({
+  key: Type.String(),
+  policy: CompanyPolicy,
+  /** Shown before blocking everything: what the household may lose. */
+  dualUse: Type.Array(DualUseEndpoint),
+});
+export type CompanyPolicyResponse = Static<typeof CompanyPolicyResponse>;

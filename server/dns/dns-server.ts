@@ -1,0 +1,97 @@
+/**
+ * The DNS engine's entry point: builds the pipeline (cache, stages) and listens on UDP and TCP on the
+ * same port. `answer()` runs the same pipeline for DNS-over-HTTPS (the API's DoH route calls it).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.js';
+import type { DeviceResolver } from '../devices/device-resolver.js';
+import type { Protocol, QueryLogSink } from '../events/query-event.js';
+import type { Policy } from '../filter/verdict.js';
+import type { Logger } from '../logger.js';
+import { DnsCache } from './cache.js';
+import { PENDING, Pipeline, type Responder } from './pipeline.js';
+import { DnsStats } from './stats.js';
+import { type TcpServer, startTcpServer } from './tcp-server.js';
+import { type UdpServer, startUdpServer } from './udp-server.js';
+import type { UpstreamPool } from './upstream/types.js';
+
+export interface DnsServerOptions {
+  config: Config['dns'];
+  policy: Policy;
+  devices: DeviceResolver;
+  log: QueryLogSink;
+  upstreams: UpstreamPool;
+  logger: Logger;
+}
+
+export interface DnsServer {
+  udpAddress: AddressInfo;
+  tcpAddress: AddressInfo;
+  /** Answers one wire query as if it came from `clientAddress` (DoH); null = no answer (dropped). */
+  answer(query: Buffer, clientAddress: string, protocol: Protocol): Promise<Buffer | null>;
+  /** Plain counters, cache figures refreshed on each read. */
+  readonly stats: DnsStats;
+  clearCache(): void;
+  close(): Promise<void>;
+}
+
+/** With port 0 UDP picks a free port and TCP must get the same one; retry if TCP finds it taken. */
+const RANDOM_PORT_ATTEMPTS = 10;
+
+type Settle = (answer: Buffer | null) => void;
+const promiseResponder: Responder<Settle> = {
+  respond(answer, settle) {
+    settle(answer);
+  },
+};
+
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  const { config, logger } = opts;
+  const stats = new DnsStats();
+  const cache = new DnsCache(config.cache);
+  const pipeline = new Pipeline({ ...opts, stats, cache });
+
+  let udpServer: UdpServer;
+  let tcpServer: TcpServer;
+  for (let attempt = 0; ; attempt++) {
+    const udp = await startUdpServer({ bind: config.bind, port: config.port, pipeline, logger });
+    try {
+      tcpServer = await startTcpServer({
+        bind: config.bind,
+        port: udp.address.port,
+        pipeline,
+        limits: config,
+        logger,
+        stats,
+      });
+      udpServer = udp;
+      break;
+    } catch (error) {
+      await udp.close();
+      const inUse = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+      if (config.port !== 0 || !inUse || attempt + 1 >= RANDOM_PORT_ATTEMPTS) throw error;
+    }
+  }
+
+  return {
+    udpAddress: udpServer.address,
+    tcpAddress: tcpServer.address,
+    answer(query, clientAddress, protocol) {
+      return new Promise<Buffer | null>((resolve) => {
+        const result = pipeline.handle(query, clientAddress, protocol, promiseResponder, resolve);
+        if (result !== PENDING) resolve(result);
+      });
+    },
+    get stats() {
+      stats.cacheSize = cache.size;
+      stats.cacheHits = cache.hits;
+      stats.cacheMisses = cache.misses;
+      stats.cacheEvictions = cache.evictions;
+      return stats;
+    },
+    clearCache: () => cache.clear(),
+    async close() {
+      await Promise.all([udpServer.close(), tcpServer.close()]);
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * DNS over TCP (RFC 7766): two-byte length framing, pipelined queries answered as each completes, an idle
+ * timeout, limits on connections in total and per client, and bounded memory per connection: a length of
+ * zero or over MAX_QUERY_LENGTH closes the connection, and a client that does not read its answers stops
+ * being read from (and is closed by the idle timeout if it never drains).
+ */
+import type { AddressInfo } from 'node:net';
+import { type Server, type Socket, createServer } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { Protocol } from '../events/query-event.js';
+import type { Logger } from '../logger.js';
+import { describeBindError } from './bind-error.js';
+import { unmapAddress } from './stages/address-ranges.js';
+import { PENDING, type Pipeline, type Responder } from './pipeline.js';
+import type { DnsStats } from './stats.js';
+
+/** The largest query we accept: a real query with EDNS options is a few hundred bytes. */
+export const MAX_QUERY_LENGTH = 4096;
+/** Stop reading a connection while this many of its queries are still waiting for upstream. */
+const MAX_IN_FLIGHT = 64;
+/** Stop reading while this many answer bytes wait for the client to read them. */
+const MAX_UNREAD_ANSWER_BYTES = 256 * 1024;
+/** Query bytes held back (read but not yet answered) per connection while it is congested. */
+const MAX_HELD_BYTES = 256 * 1024;
+
+interface Connection {
+  socket: Socket;
+  address: string;
+  pending: Buffer | null;
+  inFlight: number;
+  closed: boolean;
+  /** The client half-closed (sent FIN): finish its in-flight answers, then close. */
+  ended: boolean;
+}
+
+export interface TcpServer {
+  address: AddressInfo;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export type TcpLimits = Pick<
+  Config['dns'],
+  'tcpIdleTimeoutMs' | 'tcpMaxConnections' | 'tcpMaxConnectionsPerClient'
+>;
+
+export async function startTcpServer(opts: {
+  bind: string;
+  port: number;
+  pipeline: Pipeline;
+  limits: TcpLimits;
+  logger: Logger;
+  stats: DnsStats;
+}): Promise<TcpServer> {
+  const { pipeline, limits, logger, stats } = opts;
+  const open = new Set<Connection>();
+  const perClient = new Map<string, number>();
+
+  function write(conn: Connection, answer: Buffer): void {
+    if (conn.closed) return;
+    const framed = Buffer.allocUnsafe(answer.length + 2);
+    framed.writeUInt16BE(answer.length, 0);
+    answer.copy(framed, 2);
+    conn.socket.write(framed);
+  }
+
+  function congested(conn: Connection): boolean {
+    return conn.inFlight >= MAX_IN_FLIGHT || conn.socket.writableLength > MAX_UNREAD_ANSWER_BYTES;
+  }
+
+  /** Reads only while the client keeps up: bounded in-flight queries and unread answer bytes. */
+  function updateFlow(conn: Connection): void {
+    if (conn.closed) return;
+    const stop = congested(conn);
+    if (stop && !conn.socket.isPaused()) conn.socket.pause();
+    else if (!stop && conn.socket.isPaused()) conn.socket.resume();
+  }
+
+  const responder: Responder<Connection> = {
+    respond(answer, conn) {
+      conn.inFlight--;
+      write(conn, answer);
+      // Frames held back while this connection was congested go on now.
+      processFrames(conn);
+    },
+  };
+
+  /**
+   * Answers the complete frames in conn.pending, stopping (and pausing the socket) while the connection
+   * is congested, so neither held queries nor unread answers grow without bound.
+   */
+  function processFrames(conn: Connection): void {
+    if (conn.closed) return;
+    let buf = conn.pending;
+    conn.pending = null;
+    while (buf !== null && buf.length >= 2 && !congested(conn)) {
+      const length = (buf[0]! << 8) | buf[1]!;
+      if (length === 0 || length > MAX_QUERY_LENGTH) {
+        logger.debug({ client: conn.address, length }, 'TCP DNS frame length out of range; closing');
+        conn.socket.destroy();
+        return;
+      }
+      if (buf.length < length + 2) break;
+      // A copy: the pipeline may keep the query while it waits for upstream.
+      const query = Buffer.from(buf.subarray(2, length + 2));
+      buf = buf.subarray(length + 2);
+      const answer = pipeline.handle(query, conn.address, Protocol.tcp, responder, conn);
+      if (answer === PENDING) conn.inFlight++;
+      else if (answer !== null) write(conn, answer);
+      if (conn.closed) return;
+    }
+    if (buf !== null && buf.length > 0) conn.pending = buf;
+    updateFlow(conn);
+    // A client that half-closed gets its last answers, then our FIN.
+    if (conn.ended && conn.inFlight === 0 && !hasCompleteFrame(conn.pending)) conn.socket.end();
+  }
+
+  function hasCompleteFrame(buf: Buffer | null): boolean {
+    return buf !== null && buf.length >= 2 && buf.length >= ((buf[0]! << 8) | buf[1]!) + 2;
+  }
+
+  function onData(conn: Connection, chunk: Buffer): void {
+    if (conn.pending !== null && conn.pending.length + chunk.length > MAX_QUERY_LENGTH + 2 + MAX_HELD_BYTES) {
+      // Only reachable by a client that keeps sending into a paused connection's last chunk.
+      conn.socket.destroy();
+      return;
+    }
+    conn.pending = conn.pending === null ? chunk : Buffer.concat([conn.pending, chunk]);
+    processFrames(conn);
+  }
+
+  function onConnection(socket: Socket): void {
+    const address = unmapAddress(socket.remoteAddress ?? '');
+    const fromClient = perClient.get(address) ?? 0;
+    if (open.size >= limits.tcpMaxConnections || fromClient >= limits.tcpMaxConnectionsPerClient) {
+      stats.tcpConnectionsRejected++;
+      socket.destroy();
+      return;
+    }
+    stats.tcpConnections++;
+    perClient.set(address, fromClient + 1);
+    const conn: Connection = { socket, address, pending: null, inFlight: 0, closed: false, ended: false };
+    open.add(conn);
+    socket.setNoDelay(true);
+    socket.setTimeout(limits.tcpIdleTimeoutMs, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        onData(conn, chunk);
+      } catch (error) {
+        logger.error({ err: error }, 'DNS TCP handler failed; connection closed');
+        socket.destroy();
+      }
+    });
+    socket.on('drain', () => processFrames(conn));
+    socket.on('end', () => {
+      conn.ended = true;
+      processFrames(conn);
+    });
+    socket.on('error', () => {
+      // Resets and timeouts are normal for TCP clients; 'close' follows.
+    });
+    socket.on('close', () => {
+      conn.closed = true;
+      conn.pending = null;
+      open.delete(conn);
+      const n = (perClient.get(address) ?? 1) - 1;
+      if (n <= 0) perClient.delete(address);
+      else perClient.set(address, n);
+    });
+  }
+
+  const server: Server = createServer({ allowHalfOpen: true }, onConnection);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(describeBindError(error, 'TCP', opts.bind, opts.port));
+    server.once('error', onError);
+    server.listen({ host: opts.bind, port: opts.port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'DNS TCP server error'));
+
+  return {
+    address: server.address() as AddressInfo,
+    connections: () => open.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const conn of open) conn.socket.destroy();
+      }),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * DNS over UDP. The message handler answers synchronously whenever the pipeline can (blocked, local,
+ * cached): one decode, one answer buffer, one send, no promise. Forwarded queries are answered later
+ * through the responder, with the remote info Node already allocated as the context.
+ */
+import { type RemoteInfo, type Socket, createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { Protocol } from '../events/query-event.js';
+import type { Logger } from '../logger.js';
+import { describeBindError } from './bind-error.js';
+import { unmapAddress } from './stages/address-ranges.js';
+import { PENDING, type Pipeline, type Responder } from './pipeline.js';
+
+/** A large receive buffer absorbs bursts (a TV waking up, dnsperf) instead of dropping them in the kernel. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export interface UdpServer {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export async function startUdpServer(opts: {
+  bind: string;
+  port: number;
+  pipeline: Pipeline;
+  logger: Logger;
+}): Promise<UdpServer> {
+  const { pipeline, logger } = opts;
+  const socket: Socket = createSocket({ type: isIPv6(opts.bind) ? 'udp6' : 'udp4', reuseAddr: false });
+  const responder: Responder<RemoteInfo> = {
+    respond(answer, rinfo) {
+      // An upstream answer may arrive after close() during shutdown: nothing to send it on.
+      if (!closed) socket.send(answer, rinfo.port, rinfo.address);
+    },
+  };
+  let closed = false;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(describeBindError(error, 'UDP', opts.bind, opts.port));
+    socket.once('error', onError);
+    socket.bind({ address: opts.bind, port: opts.port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  try {
+    socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+  } catch {
+    // The kernel caps it at net.core.rmem_max; the default still works.
+  }
+  socket.on('error', (error) => {
+    // Send errors (an unreachable client) must not bring the server down.
+    if (!closed) logger.debug({ err: error }, 'UDP socket error');
+  });
+  socket.on('message', (msg, rinfo) => {
+    try {
+      const answer = pipeline.handle(msg, unmapAddress(rinfo.address), Protocol.udp, responder, rinfo);
+      if (answer !== null && answer !== PENDING) socket.send(answer, rinfo.port, rinfo.address);
+    } catch (error) {
+      logger.error({ err: error }, 'DNS UDP handler failed; query dropped');
+    }
+  });
+
+  return {
+    address: socket.address(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closed = true;
+        socket.close(() => resolve());
+      }),
+  };
+}

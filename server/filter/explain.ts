@@ -1,0 +1,276 @@
+/**
+ * explain(name, device): every user rule, list rule, catalog entry and company policy that matches the
+ * name, which one decided and why, and the company. Runs the real decide() for the verdict so the
+ * explanation can never disagree with what DNS does. Allocates freely: this is for people, not packets.
+ */
+import { domainToASCII } from 'node:url';
+import { REASON_NAMES, Reason } from '../events/query-event.js';
+import type { Attribution } from '../trackers/attribution.js';
+import { emptyAttributionResult } from '../trackers/attribution.js';
+import type { MatchContext, RuleHit } from './matcher.js';
+import type { CompanyPolicy, PolicyEngine } from './policy-engine.js';
+import { RuleFlag } from './rule-flags.js';
+import { ruleApplies } from './user-rules.js';
+import { emptyVerdict, VerdictAction } from './verdict.js';
+
+/** Reads the text of rule `line` of list `listId` (undefined when unknown). */
+export type LineTextLookup = (listId: number, line: number) => string | undefined;
+
+export type ExplainSource = 'user-rule' | 'list' | 'catalog' | 'company-policy';
+
+export interface ExplainEntry {
+  source: ExplainSource;
+  /** What this entry would do on its own. */
+  effect: 'block' | 'allow';
+  /** `$important` list rule. */
+  important: boolean;
+  listId: number;
+  listName: string;
+  /** Line in the list (list rules), else 0. */
+  line: number;
+  /** User rule id (user rules), company id (company policy), else 0. */
+  ruleId: number;
+  match: 'exact' | 'subdomain' | 'regex' | 'pattern' | 'attribution';
+  /** The domain the rule is written for, when it has one. */
+  domain: string;
+  /** The rule as written, when known. */
+  text: string | undefined;
+  /** False when the rule matches the name but not this device / qtype, or has expired. */
+  applies: boolean;
+  /** This entry decided the verdict. */
+  winner: boolean;
+}
+
+export interface Explanation {
+  name: string;
+  deviceId: number;
+  qtype: number;
+  action: 'none' | 'block' | 'allow';
+  reason: string;
+  listId: number;
+  ruleId: number;
+  /** One sentence: what happened and why. */
+  why: string;
+  winner: ExplainEntry | null;
+  matches: ExplainEntry[];
+  company: {
+    companyId: number;
+    categoryId: number;
+    appId: number;
+    tracking: boolean;
+    dualUse: boolean;
+    policy: CompanyPolicy;
+  } | null;
+  paused: boolean;
+}
+
+export interface ExplainParams {
+  name: string;
+  deviceId: number;
+  qtype: number;
+  lineText: LineTextLookup | undefined;
+  catalogBlocking: boolean;
+  catalogListId: number;
+}
+
+const ACTIONS = {
+  [VerdictAction.none]: 'none',
+  [VerdictAction.block]: 'block',
+  [VerdictAction.allow]: 'allow',
+} as const;
+
+export function buildExplanation(
+  engine: PolicyEngine,
+  attribution: Attribution,
+  groups: readonly number[] | undefined,
+  ctxTemplate: MatchContext,
+  params: ExplainParams,
+): Explanation {
+  const name = normaliseQueryName(params.name);
+  const { deviceId, qtype } = params;
+  const verdict = emptyVerdict();
+  engine.decide(name, qtype, deviceId, verdict);
+  const attr = emptyAttributionResult();
+  const attributed = attribution.attribute(name, attr);
+  const matcher = engine.lists;
+  const matches: ExplainEntry[] = [];
+
+  for (const compiled of engine.rules.matching(name)) {
+    const rule = compiled.rule;
+    matches.push({
+      source: 'user-rule',
+      effect: rule.action === 'allow' ? 'allow' : 'block',
+      important: false,
+      listId: 0,
+      listName: '',
+      line: 0,
+      ruleId: rule.id,
+      match: rule.match,
+      domain: compiled.domain,
+      text: `${rule.action} ${rule.match} ${rule.pattern}`,
+      applies: ruleApplies(rule, deviceId, groups, engine.now),
+      winner: false,
+    });
+  }
+
+  const ctx: MatchContext = { deviceId, qtype, groups, clientAllows: ctxTemplate.clientAllows };
+  for (const hit of matcher.collect(name, ctx))
+    matches.push(listEntry(hit, matcher.lists[hit.listIndex]!, params));
+
+  const policy = engine.companyPolicy(attr.companyId);
+  if (attributed && policy !== 'block-tracking') {
+    matches.push({
+      source: 'company-policy',
+      effect: policy === 'allow' ? 'allow' : 'block',
+      important: false,
+      listId: 0,
+      listName: '',
+      line: 0,
+      ruleId: attr.companyId,
+      match: 'attribution',
+      domain: '',
+      text: `company ${attr.companyId}: ${policy}`,
+      applies: true,
+      winner: false,
+    });
+  }
+  if (attributed && attr.tracking) {
+    matches.push({
+      source: 'catalog',
+      effect: attr.dualUse ? 'allow' : 'block',
+      important: false,
+      listId: params.catalogListId,
+      listName: 'tracker catalog',
+      line: 0,
+      ruleId: 0,
+      match: 'attribution',
+      domain: '',
+      text: attr.dualUse ? 'dual-use tracking endpoint (not blocked by default)' : 'tracking endpoint',
+      applies: params.catalogBlocking && !attr.dualUse,
+      winner: false,
+    });
+  }
+
+  const winner = findWinner(matches, verdict.reason, verdict.listId, verdict.ruleId);
+  if (winner !== null) winner.winner = true;
+  const paused = verdict.reason === Reason.paused;
+  return {
+    name,
+    deviceId,
+    qtype,
+    action: ACTIONS[verdict.action],
+    reason: REASON_NAMES[verdict.reason],
+    listId: verdict.listId,
+    ruleId: verdict.ruleId,
+    why: describe(verdict.action, verdict.reason, winner, matches.length),
+    winner,
+    matches,
+    company: attributed
+      ? {
+          companyId: attr.companyId,
+          categoryId: attr.categoryId,
+          appId: attr.appId,
+          tracking: attr.tracking,
+          dualUse: attr.dualUse,
+          policy,
+        }
+      : null,
+    paused,
+  };
+}
+
+function listEntry(
+  hit: RuleHit,
+  list: { id: number; name: string; kind: string; catalog: boolean },
+  params: ExplainParams,
+): ExplainEntry {
+  return {
+    source: list.catalog ? 'catalog' : 'list',
+    effect: hit.exception ? 'allow' : 'block',
+    important: (hit.flags & RuleFlag.important) !== 0,
+    listId: list.id,
+    listName: list.name,
+    line: hit.line,
+    ruleId: 0,
+    match: hit.match,
+    domain: hit.domain,
+    text: params.lineText?.(list.id, hit.line),
+    applies: hit.applies,
+    winner: false,
+  };
+}
+
+function findWinner(
+  matches: ExplainEntry[],
+  reason: Reason,
+  listId: number,
+  ruleId: number,
+): ExplainEntry | null {
+  const applicable = matches.filter((m) => m.applies);
+  switch (reason) {
+    case Reason.localAllow:
+    case Reason.localDeny:
+      return applicable.find((m) => m.source === 'user-rule' && m.ruleId === ruleId) ?? null;
+    case Reason.companyPolicy:
+      return applicable.find((m) => m.source === 'company-policy') ?? null;
+    case Reason.list:
+    case Reason.listException:
+    case Reason.paused:
+    case Reason.catalog:
+      return (
+        applicable.find(
+          (m) => (m.source === 'list' || m.source === 'catalog') && m.listId === listId && m.line === ruleId,
+        ) ??
+        applicable.find((m) => m.source === 'catalog' && m.match === 'attribution') ??
+        (reason === Reason.paused
+          ? (applicable.find((m) => m.source === 'user-rule' && m.ruleId === ruleId) ?? null)
+          : null)
+      );
+    default:
+      return null;
+  }
+}
+
+function describe(action: number, reason: Reason, winner: ExplainEntry | null, matchCount: number): string {
+  const where =
+    winner === null
+      ? ''
+      : winner.listName !== ''
+        ? ` (${winner.listName}, line ${winner.line})`
+        : ` (rule ${winner.ruleId})`;
+  switch (reason) {
+    case Reason.localAllow:
+      return `Allowed by your allow rule${where}, which beats every list.`;
+    case Reason.localDeny:
+      return `Blocked by your deny rule${where}.`;
+    case Reason.companyPolicy:
+      return action === VerdictAction.block
+        ? 'Blocked: the company is set to "block everything".'
+        : 'Allowed: the company is set to "allow", so lists and the catalog do not block it.';
+    case Reason.listException:
+      return `A list blocks it, but an exception${where} un-blocks it.`;
+    case Reason.list:
+      return `Blocked by a list rule${where}.`;
+    case Reason.catalog:
+      return `Blocked as a tracking endpoint by the tracker catalog${where}.`;
+    case Reason.paused:
+      return `Would be blocked${where}, but blocking is paused.`;
+    default:
+      return matchCount === 0
+        ? 'No rule matches: forwarded.'
+        : 'Matching rules do not block it here: forwarded.';
+  }
+}
+
+/** Lower case, no trailing dot, IDN as punycode: the form decide() receives from the DNS pipeline. */
+export function normaliseQueryName(raw: string): string {
+  let name = raw.trim().toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) > 127) {
+      const ascii = domainToASCII(name);
+      return ascii === '' ? name : ascii;
+    }
+  }
+  return name;
+}

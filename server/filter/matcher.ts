@@ -1,0 +1,389 @@
+/**
+ * The compact list matcher: every list's domain rules in one open-addressing hash table, built once at
+ * load. A slot holds only an entry number (4 bytes); the 64-bit keys, lines and flags stay in each
+ * ParsedList's typed arrays (not copied), entries with the same key are chained through `next`. A
+ * lookup hashes the query name from the right and probes once per label boundary (one probe per
+ * suffix), so it costs O(labels) and allocates nothing. The few slow rules (regex, wildcard,
+ * modifiers) are then checked one by one.
+ *
+ * Rebuilding is "build beside, then swap": buildMatcher returns a new immutable matcher and the
+ * PolicyEngine replaces its single reference to it.
+ */
+import { HASH1_SEED, HASH2_SEED } from './domain-hash.js';
+import type { ParsedList } from './list-types.js';
+import { FLAG_BITS, RuleFlag } from './rule-flags.js';
+import type { SlowRule } from './slow-rule.js';
+import { denyAllowExempts, dnsTypeAllows, slowPatternMatches } from './slow-rule.js';
+
+export interface ListInput {
+  id: number;
+  name: string;
+  kind: 'block' | 'allow';
+  parsed: ParsedList;
+  /** Apply only to these devices (with groupIds: to either). Absent or empty both: every device. */
+  deviceIds?: number[];
+  groupIds?: number[];
+  /** The built-in tracker catalog: its blocks are reported with Reason.catalog. */
+  catalog?: boolean;
+}
+
+/** What a lookup needs to know about the asker. The engine owns one and refills it per query. */
+export interface MatchContext {
+  deviceId: number;
+  qtype: number;
+  /** Groups of the device (undefined: none). */
+  groups: readonly number[] | undefined;
+  /** `$client=` check for a slow rule and the asking device. */
+  clientAllows: (rule: SlowRule, deviceId: number) => boolean;
+}
+
+/**
+ * The winning rule of each precedence class for one lookup, as list index (-1: none) and line.
+ * Longer (more specific) suffixes win within a class. Reused by the caller: match() overwrites it.
+ */
+export interface ListMatch {
+  block: number;
+  blockLine: number;
+  importantBlock: number;
+  importantBlockLine: number;
+  exception: number;
+  exceptionLine: number;
+  importantException: number;
+  importantExceptionLine: number;
+}
+
+export function emptyListMatch(): ListMatch {
+  return {
+    block: -1,
+    blockLine: 0,
+    importantBlock: -1,
+    importantBlockLine: 0,
+    exception: -1,
+    exceptionLine: 0,
+    importantException: -1,
+    importantExceptionLine: 0,
+  };
+}
+
+/** One matching rule, for explain (allocates; not for the hot path). */
+export interface RuleHit {
+  listIndex: number;
+  listId: number;
+  line: number;
+  flags: number;
+  /** How the rule matched: the domain rule's kind, or 'pattern' for slow rules. */
+  match: 'exact' | 'subdomain' | 'pattern';
+  /** The suffix of the name the rule is written for ('' for pattern rules). */
+  domain: string;
+  /** Does the rule apply to this device / qtype? (A rule can match the name but be scoped away.) */
+  applies: boolean;
+  /** Is the hit an exception (an `@@` rule or an entry of an allow list)? */
+  exception: boolean;
+}
+
+export interface ListInfo {
+  id: number;
+  name: string;
+  kind: 'block' | 'allow';
+  catalog: boolean;
+  global: boolean;
+  deviceIds: ReadonlySet<number>;
+  groupIds: ReadonlySet<number>;
+  entries: number;
+}
+
+export interface ListMatcher {
+  /** Rules in the matcher (compact + slow, after $badfilter). */
+  readonly entries: number;
+  /** Distinct names in the compact table. */
+  readonly uniqueNames: number;
+  readonly lists: readonly ListInfo[];
+  /** Hot path: fills `out` with the best rule of each precedence class. */
+  match(name: string, ctx: MatchContext, out: ListMatch): void;
+  /** Every rule that matches `name` (explain). */
+  collect(name: string, ctx: MatchContext): RuleHit[];
+}
+
+// Local copies: imported bindings can be getters under dev loaders (tsx, vitest): too slow per probe.
+const SEED1 = HASH1_SEED;
+const SEED2 = HASH2_SEED;
+const SHIFT = FLAG_BITS;
+const SUBDOMAIN = RuleFlag.subdomain;
+const EXCEPTION = RuleFlag.exception;
+const IMPORTANT = RuleFlag.important;
+const FLAGS = (1 << FLAG_BITS) - 1;
+/** Table size: a power of two at most this full, so probe chains stay short. */
+const MAX_LOAD = 0.6;
+
+export function buildMatcher(lists: ListInput[]): ListMatcher {
+  return new CompactMatcher(lists);
+}
+
+class CompactMatcher implements ListMatcher {
+  readonly entries: number;
+  readonly uniqueNames: number;
+  readonly lists: ListInfo[];
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** Per global entry: next entry with the same key (-1 ends the chain). */
+  private readonly next: Int32Array;
+  /** Per global entry: index of its list. */
+  private readonly owner: Uint16Array;
+  private readonly base: number[];
+  private readonly hi: Uint32Array[];
+  private readonly lo: Uint32Array[];
+  private readonly meta: Uint32Array[];
+  private readonly slowRules: SlowRule[];
+  private readonly slowOwner: number[];
+
+  constructor(inputs: ListInput[]) {
+    if (inputs.length > 0xffff)
+      throw new RangeError(`buildMatcher: too many lists (${inputs.length}, max 65535)`);
+    this.lists = inputs.map(toListInfo);
+    this.hi = inputs.map((l) => l.parsed.hashHi);
+    this.lo = inputs.map((l) => l.parsed.hashLo);
+    this.meta = inputs.map((l) => l.parsed.meta);
+    this.base = [];
+    let total = 0;
+    for (const l of inputs) {
+      this.base.push(total);
+      total += l.parsed.domainCount;
+    }
+    let capacity = 16;
+    while (capacity * MAX_LOAD < total) capacity *= 2;
+    this.slots = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.next = new Int32Array(total);
+    this.owner = new Uint16Array(total);
+
+    const disabled = compactBadFilterKeys(inputs);
+    const disabledSlow = new Set(inputs.flatMap((l) => l.parsed.badFilterKeys));
+    let inserted = 0;
+    let unique = 0;
+    for (let li = 0; li < inputs.length; li++) {
+      const { hashHi, hashLo, meta, domainCount } = inputs[li]!.parsed;
+      const base = this.base[li]!;
+      for (let i = 0; i < domainCount; i++) {
+        const h1 = hashHi[i]!;
+        const h2 = hashLo[i]!;
+        if (disabled !== null && disabled.has(`${h1}:${h2}:${meta[i]! & FLAGS}`)) continue;
+        const g = base + i;
+        this.owner[g] = li;
+        if (this.insert(g, h1, h2)) unique++;
+        inserted++;
+      }
+    }
+    this.slowRules = [];
+    this.slowOwner = [];
+    for (let li = 0; li < inputs.length; li++) {
+      for (const rule of inputs[li]!.parsed.slowRules) {
+        if (disabledSlow.has(rule.key)) continue;
+        this.slowRules.push(rule);
+        this.slowOwner.push(li);
+      }
+    }
+    this.entries = inserted + this.slowRules.length;
+    this.uniqueNames = unique;
+  }
+
+  /** Inserts global entry g; returns true when its key was new. */
+  private insert(g: number, h1: number, h2: number): boolean {
+    const mask = this.mask;
+    let i = bucket(h1, h2) & mask;
+    while (true) {
+      const head = this.slots[i]! - 1;
+      if (head < 0) {
+        this.slots[i] = g + 1;
+        this.next[g] = -1;
+        return true;
+      }
+      if (this.keyEquals(head, h1, h2)) {
+        this.next[g] = head;
+        this.slots[i] = g + 1;
+        return false;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private keyEquals(g: number, h1: number, h2: number): boolean {
+    const li = this.owner[g]!;
+    const local = g - this.base[li]!;
+    return this.hi[li]![local] === h1 && this.lo[li]![local] === h2;
+  }
+
+  /** Head entry of the chain for a key, or -1. */
+  private find(h1: number, h2: number): number {
+    const mask = this.mask;
+    let i = bucket(h1, h2) & mask;
+    while (true) {
+      const head = this.slots[i]! - 1;
+      if (head < 0) return -1;
+      if (this.keyEquals(head, h1, h2)) return head;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private applies(li: number, ctx: MatchContext): boolean {
+    const list = this.lists[li]!;
+    if (list.global) return true;
+    if (list.deviceIds.has(ctx.deviceId)) return true;
+    const groups = ctx.groups;
+    if (groups !== undefined)
+      for (let i = 0; i < groups.length; i++) if (list.groupIds.has(groups[i]!)) return true;
+    return false;
+  }
+
+  match(name: string, ctx: MatchContext, out: ListMatch): void {
+    out.block = -1;
+    out.importantBlock = -1;
+    out.exception = -1;
+    out.importantException = -1;
+    let h1 = SEED1;
+    let h2 = SEED2;
+    for (let i = name.length - 1; i >= 0; i--) {
+      let c = name.charCodeAt(i);
+      if (c >= 65 && c <= 90) c |= 0x20;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+      if (i !== 0 && name.charCodeAt(i - 1) !== 46) continue;
+      // text[i..] is a whole suffix: exact rules count only for the full name.
+      const full = i === 0;
+      for (let g = this.find(h1 >>> 0, h2 >>> 0); g >= 0; g = this.next[g]!) {
+        const li = this.owner[g]!;
+        const meta = this.meta[li]![g - this.base[li]!]!;
+        if (!full && (meta & SUBDOMAIN) === 0) continue;
+        if (!this.applies(li, ctx)) continue;
+        this.record(out, li, meta >>> SHIFT, meta);
+      }
+    }
+    const slow = this.slowRules;
+    for (let k = 0; k < slow.length; k++) {
+      const rule = slow[k]!;
+      const li = this.slowOwner[k]!;
+      if (!this.slowApplies(rule, li, name, ctx)) continue;
+      // Slow rules never displace a domain rule of the same class: those are more specific.
+      const exception = (rule.flags & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow';
+      const important = (rule.flags & IMPORTANT) !== 0;
+      if (
+        exception
+          ? (important ? out.importantException : out.exception) >= 0
+          : (important ? out.importantBlock : out.block) >= 0
+      ) {
+        continue;
+      }
+      this.record(out, li, rule.line, rule.flags);
+    }
+  }
+
+  private slowApplies(rule: SlowRule, li: number, name: string, ctx: MatchContext): boolean {
+    return (
+      this.applies(li, ctx) &&
+      dnsTypeAllows(rule, ctx.qtype) &&
+      (rule.clients === null || ctx.clientAllows(rule, ctx.deviceId)) &&
+      slowPatternMatches(rule, name) &&
+      !denyAllowExempts(rule, name)
+    );
+  }
+
+  private record(out: ListMatch, li: number, line: number, flags: number): void {
+    const exception = (flags & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow';
+    if ((flags & IMPORTANT) !== 0) {
+      if (exception) {
+        out.importantException = li;
+        out.importantExceptionLine = line;
+      } else {
+        out.importantBlock = li;
+        out.importantBlockLine = line;
+      }
+    } else if (exception) {
+      out.exception = li;
+      out.exceptionLine = line;
+    } else {
+      out.block = li;
+      out.blockLine = line;
+    }
+  }
+
+  collect(name: string, ctx: MatchContext): RuleHit[] {
+    const hits: RuleHit[] = [];
+    let h1 = SEED1;
+    let h2 = SEED2;
+    for (let i = name.length - 1; i >= 0; i--) {
+      let c = name.charCodeAt(i);
+      if (c >= 65 && c <= 90) c |= 0x20;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+      if (i !== 0 && name.charCodeAt(i - 1) !== 46) continue;
+      const full = i === 0;
+      for (let g = this.find(h1 >>> 0, h2 >>> 0); g >= 0; g = this.next[g]!) {
+        const li = this.owner[g]!;
+        const meta = this.meta[li]![g - this.base[li]!]!;
+        if (!full && (meta & SUBDOMAIN) === 0) continue;
+        hits.push({
+          listIndex: li,
+          listId: this.lists[li]!.id,
+          line: meta >>> SHIFT,
+          flags: meta & FLAGS,
+          match: (meta & SUBDOMAIN) !== 0 ? 'subdomain' : 'exact',
+          domain: name.slice(i),
+          applies: this.applies(li, ctx),
+          exception: (meta & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow',
+        });
+      }
+    }
+    for (let k = 0; k < this.slowRules.length; k++) {
+      const rule = this.slowRules[k]!;
+      const li = this.slowOwner[k]!;
+      if (!slowPatternMatches(rule, name)) continue;
+      hits.push({
+        listIndex: li,
+        listId: this.lists[li]!.id,
+        line: rule.line,
+        flags: rule.flags,
+        match: 'pattern',
+        domain: rule.domain,
+        applies: this.slowApplies(rule, li, name, ctx),
+        exception: (rule.flags & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow',
+      });
+    }
+    return hits;
+  }
+}
+
+function toListInfo(input: ListInput): ListInfo {
+  const deviceIds = new Set(input.deviceIds ?? []);
+  const groupIds = new Set(input.groupIds ?? []);
+  return {
+    id: input.id,
+    name: input.name,
+    kind: input.kind,
+    catalog: input.catalog === true,
+    global: deviceIds.size === 0 && groupIds.size === 0,
+    deviceIds,
+    groupIds,
+    entries: input.parsed.entries,
+  };
+}
+
+/** `$badfilter` targets among compact rules, across all lists (null when there are none). */
+function compactBadFilterKeys(inputs: ListInput[]): Set<string> | null {
+  let keys: Set<string> | null = null;
+  for (const l of inputs) {
+    for (const bf of l.parsed.badFilters) (keys ??= new Set()).add(`${bf.hi}:${bf.lo}:${bf.flags}`);
+  }
+  return keys;
+}
+
+/** Murmur3 finaliser over both lanes (inlined copy of domain-hash bucketOf, for the same reason). */
+function bucket(h1: number, h2: number): number {
+  let h = h1 ^ Math.imul(h2, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

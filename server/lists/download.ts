@@ -1,0 +1,150 @@
+/**
+ * One conditional HTTP(S) download of a list: If-None-Match / If-Modified-Since, an overall timeout, a size
+ * cap, progress by bytes, and a strict check that the body is complete text. Every failure becomes a
+ * DownloadError whose message says what went wrong in words a user can act on; the caller keeps its
+ * last good copy.
+ */
+
+export class DownloadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DownloadError';
+  }
+}
+
+export interface DownloadOptions {
+  etag?: string | null;
+  lastModified?: string | null;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Called as bytes arrive (total so far, expected total when the server said). */
+  onBytes?: (received: number, expected: number | null) => void;
+  /** Aborts the download (ListManager.stop()). */
+  signal?: AbortSignal;
+}
+
+export type DownloadResult =
+  | { status: 'not-modified' }
+  | { status: 'ok'; text: string; bytes: number; etag: string | null; lastModified: string | null };
+
+const USER_AGENT = 'tracksink (list refresh; +https://github.com/tracksink)';
+
+export async function downloadList(url: string, options: DownloadOptions): Promise<DownloadResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'text/plain, */*;q=0.5' };
+  if (options.etag) headers['if-none-match'] = options.etag;
+  if (options.lastModified) headers['if-modified-since'] = options.lastModified;
+
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal, redirect: 'follow' });
+  } catch (error) {
+    throw describeFailure(error, timeout, options.timeoutMs, 'connecting');
+  }
+  if (response.status === 304) {
+    await response.body?.cancel().catch(() => undefined);
+    return { status: 'not-modified' };
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new DownloadError(
+      `server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    );
+  }
+  // Some list hosts label plain text as text/html, so the type alone does not condemn a body: it only
+  // makes the HTML sniffing below stricter.
+  const htmlType = /^\s*(text\/html|application\/xhtml)/i.test(response.headers.get('content-type') ?? '');
+  const lengthHeader = response.headers.get('content-length');
+  const expected = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
+  // Only trust Content-Length for an identity body: with compression it counts encoded bytes.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  if (expected !== null && expected > options.maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new DownloadError(`list is ${expected} bytes, over the ${options.maxBytes}-byte limit`);
+  }
+
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  try {
+    if (response.body) {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        received += chunk.byteLength;
+        if (received > options.maxBytes) {
+          throw new DownloadError(`list is over the ${options.maxBytes}-byte limit`);
+        }
+        chunks.push(chunk);
+        options.onBytes?.(received, encoded ? null : expected);
+      }
+    }
+  } catch (error) {
+    if (error instanceof DownloadError) throw error;
+    throw describeFailure(error, timeout, options.timeoutMs, `reading the body after ${received} bytes`);
+  }
+  if (!encoded && expected !== null && received !== expected) {
+    throw new DownloadError(`download truncated: got ${received} of ${expected} bytes`);
+  }
+  const text = decodeText(Buffer.concat(chunks), htmlType);
+  return {
+    status: 'ok',
+    text,
+    bytes: received,
+    etag: response.headers.get('etag'),
+    lastModified: response.headers.get('last-modified'),
+  };
+}
+
+function describeFailure(
+  error: unknown,
+  timeout: AbortSignal,
+  timeoutMs: number,
+  stage: string,
+): DownloadError {
+  if (timeout.aborted)
+    return new DownloadError(`timed out after ${timeoutMs} ms while ${stage}`, { cause: error });
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'AbortError') return new DownloadError('download cancelled', { cause: error });
+  const detail = err.cause?.code ?? err.cause?.message ?? err.message;
+  if (stage === 'connecting') return new DownloadError(`could not download: ${detail}`, { cause: error });
+  // A body cut short by the server surfaces as a socket error while reading.
+  return new DownloadError(`download truncated (${detail}) while ${stage}`, { cause: error });
+}
+
+/**
+ * Decodes a list body as UTF-8, refusing what is not text: NUL bytes or invalid UTF-8 mean a binary file
+ * (an archive, an image), and an HTML document means an error or login page served with a wrong type.
+ */
+export function decodeText(bytes: Uint8Array, servedAsHtml = false): string {
+  if (bytes.includes(0))
+    throw new DownloadError('not a text list: the body contains binary data (NUL bytes)');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DownloadError('not a text list: the body is not valid UTF-8');
+  }
+  if (looksLikeHtml(text, servedAsHtml)) {
+    throw new DownloadError(
+      `not a list: the body is an HTML page${servedAsHtml ? ' (served as text/html)' : ''}`,
+    );
+  }
+  return text;
+}
+
+/**
+ * No list format starts with a tag: a body whose first character is `<` and that has an HTML document
+ * tag near the start is an error, login or captive-portal page. Served as text/html, any leading tag is.
+ */
+export function looksLikeHtml(text: string, servedAsHtml = false): boolean {
+  const head = text
+    .slice(0, 2048)
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
+  if (!head.startsWith('<')) return false;
+  if (servedAsHtml) return true;
+  return (
+    /^<(!doctype html|html|head|body|\?xml[^>]*>\s*<(!doctype html|html))/.test(head) ||
+    /<(html|body|head|script|title)[\s>]/.test(head)
+  );
+}

@@ -1,0 +1,35 @@
+/** Gets the current text of a URL or file source (built-in lists are generated, not fetched). */
+import { readFile, stat } from 'node:fs/promises';
+import { decodeText, DownloadError, downloadList, type DownloadResult } from './download.js';
+import { sourceKind } from './list-source.js';
+
+export interface FetchOptions {
+  etag: string | null;
+  lastModified: string | null;
+  timeoutMs: number;
+  maxBytes: number;
+  onBytes?: (received: number, expected: number | null) => void;
+  signal?: AbortSignal;
+}
+
+export async function fetchListSource(source: string, options: FetchOptions): Promise<DownloadResult> {
+  if (sourceKind(source) === 'url') return downloadList(source, options);
+  let size: number;
+  try {
+    const info = await stat(source);
+    if (!info.isFile()) throw new DownloadError(`${source} is not a file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof DownloadError) throw error;
+    throw new DownloadError(
+      `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  if (size > options.maxBytes)
+    throw new DownloadError(`${source} is ${size} bytes, over the ${options.maxBytes}-byte limit`);
+  const bytes = await readFile(source).catch((error: NodeJS.ErrnoException) => {
+    throw new DownloadError(`cannot read ${source}: ${error.code ?? error.message}`);
+  });
+  options.onBytes?.(bytes.byteLength, bytes.byteLength);
+  return { status: 'ok', text: decodeText(bytes), bytes: bytes.byteLength, etag: null, lastModified: null };
+}

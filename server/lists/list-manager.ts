@@ -1,0 +1,614 @@
+/**
+ * Blocklist subscriptions: keeps every enabled list's last good copy on disk and in memory (parsed),
+ * builds one matcher from all of them (plus the catalog's built-in lists) and swaps it into the policy.
+ *
+ * The last good state always serves: start-up loads from the on-disk copies (downloading only lists that
+ * have none), and a refresh that fails, times out, or brings something that is not a sound list keeps the
+ * copy in use and records the error on the list for the dashboard.
+ */
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/sqlite.js';
+import { CatalogRepo, type CompanyPolicy } from '../store/repos/catalog-repo.js';
+import {
+  type ListAssignment,
+  type ListFormatSetting,
+  type ListKind,
+  type ListPatch,
+  type ListRow,
+  ListsRepo,
+} from '../store/repos/lists-repo.js';
+import type { Catalog } from '../trackers/catalog.js';
+import type { InvalidLine } from '../filter/list-types.js';
+import { type AcceptPolicy, DEFAULT_ACCEPT_POLICY, refuseReason } from './accept-list.js';
+import { fetchListSource } from './fetch-list.js';
+import {
+  type ListInput,
+  type ListPolicyTarget,
+  type MatcherBuilder,
+  type ParsedList,
+  buildMatcher,
+  parseList,
+} from './filter-bridge.js';
+import { ListCache } from './list-cache.js';
+import type { ListSourceError } from './list-source.js';
+import {
+  BUILTIN_CATALOG,
+  BUILTIN_PUBLIC_RESOLVERS,
+  STEVENBLACK_UNIFIED,
+  defaultListName,
+  normaliseSource,
+  sourceKind,
+} from './list-source.js';
+
+export { ListSourceError } from './list-source.js';
+
+const FORMATS: readonly ListFormatSetting[] = [
+  'auto',
+  'hosts',
+  'domains',
+  'wildcard',
+  'dnsmasq',
+  'unbound',
+  'rpz',
+  'adblock',
+];
+const DEFAULTS_APPLIED_KEY = 'state.lists.defaultsApplied';
+
+export interface ListManagerOptions {
+  db: Db;
+  dataDir: string;
+  policy: ListPolicyTarget;
+  catalog: Catalog;
+  logger: Logger;
+  refreshHours: number;
+  fetchTimeoutMs?: number;
+  /** Largest list accepted (bytes); default 64 MiB. */
+  maxBytes?: number;
+  /** dns.blockPublicResolvers: enables the built-in public-resolver list. */
+  blockPublicResolvers?: boolean;
+  /** How often to look for lists due a refresh (default 10 minutes). */
+  checkIntervalMs?: number;
+  acceptPolicy?: AcceptPolicy;
+  /** Never download: start() loads only on-disk copies, refresh() reports failure (explain CLI). */
+  offline?: boolean;
+  /** Override the filter's buildMatcher (tests). */
+  buildMatcher?: MatcherBuilder;
+}
+
+export type RefreshProgress =
+  | { listId: number; name: string; phase: 'bytes'; bytes: number; expected: number | null }
+  | { listId: number; name: string; phase: 'entries'; entries: number; invalidLines: number };
+
+export type RefreshStatus = 'updated' | 'not-modified' | 'failed';
+
+export interface ListSummary {
+  listId: number;
+  name: string;
+  status: RefreshStatus;
+  /** Entries of the copy in use after the refresh. */
+  entries: number;
+  invalidLines: number;
+  durationMs: number;
+  bytes: number;
+  error: string | null;
+}
+
+export interface ListView extends ListRow {
+  assignment: ListAssignment;
+  /** A copy of this list is in the matcher now. */
+  loaded: boolean;
+}
+
+export interface AddListInput {
+  source: string;
+  name?: string;
+  format?: ListFormatSetting;
+  kind?: ListKind;
+  enabled?: boolean;
+}
+
+export interface UpdateListInput extends ListPatch {
+  assignment?: ListAssignment;
+}
+
+export class ListError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-found' | 'invalid' | 'conflict',
+  ) {
+    super(message);
+    this.name = 'ListError';
+  }
+}
+
+interface Loaded {
+  parsed: ParsedList;
+  /** Text of built-in lists (generated, not cached on disk). */
+  text: string | null;
+}
+
+export class ListManager {
+  private readonly repo: ListsRepo;
+  private readonly catalogRepo: CatalogRepo;
+  private readonly cache: ListCache;
+  private readonly loaded = new Map<number, Loaded>();
+  private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog'>>;
+  private catalog: Catalog;
+  private readonly builder: MatcherBuilder;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  constructor(options: ListManagerOptions) {
+    this.repo = new ListsRepo(options.db);
+    this.catalogRepo = new CatalogRepo(options.db);
+    this.cache = new ListCache(options.dataDir);
+    this.catalog = options.catalog;
+    this.builder = options.buildMatcher ?? buildMatcher;
+    this.options = {
+      db: options.db,
+      dataDir: options.dataDir,
+      policy: options.policy,
+      logger: options.logger,
+      refreshHours: options.refreshHours,
+      fetchTimeoutMs: options.fetchTimeoutMs ?? 30_000,
+      maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+      blockPublicResolvers: options.blockPublicResolvers ?? false,
+      checkIntervalMs: options.checkIntervalMs ?? 10 * 60_000,
+      acceptPolicy: options.acceptPolicy ?? DEFAULT_ACCEPT_POLICY,
+      offline: options.offline ?? false,
+    };
+  }
+
+  /**
+   * A new install gets the built-in catalog list and StevenBlack unified hosts (when `defaults`); `extra`
+   * sources (config lists.extra / TRACKSINK_BLOCKLISTS) are subscribed if not yet. Only adds rows: start()
+   * loads them. Defaults are applied once, so lists the user removed later do not come back.
+   */
+  ensureDefaults(extra: string[], defaults: boolean): void {
+    const db = this.options.db;
+    const applied =
+      db.prepare('SELECT 1 FROM settings WHERE key = ?').get(DEFAULTS_APPLIED_KEY) !== undefined;
+    if (defaults && !applied && this.repo.all().length === 0) {
+      this.repo.insert({
+        name: defaultListName(BUILTIN_CATALOG),
+        source: BUILTIN_CATALOG,
+        format: 'adblock',
+        builtin: true,
+      });
+      this.repo.insert({
+        name: defaultListName(STEVENBLACK_UNIFIED),
+        source: STEVENBLACK_UNIFIED,
+        format: 'hosts',
+      });
+    }
+    if (!applied) {
+      db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(
+        DEFAULTS_APPLIED_KEY,
+        'true',
+      );
+    }
+    // The public-resolver list follows dns.blockPublicResolvers at every start.
+    const resolvers = this.repo.bySource(BUILTIN_PUBLIC_RESOLVERS);
+    if (!resolvers && this.options.blockPublicResolvers) {
+      this.repo.insert({
+        name: defaultListName(BUILTIN_PUBLIC_RESOLVERS),
+        source: BUILTIN_PUBLIC_RESOLVERS,
+        format: 'adblock',
+        builtin: true,
+      });
+    } else if (resolvers && resolvers.enabled !== this.options.blockPublicResolvers) {
+      this.repo.update(resolvers.id, { enabled: this.options.blockPublicResolvers });
+    }
+    for (const input of extra) {
+      let source: string;
+      try {
+        source = normaliseSource(input);
+      } catch (error) {
+        this.options.logger.warn({ source: input }, `lists.extra: ${(error as Error).message}`);
+        continue;
+      }
+      if (!this.repo.bySource(source)) this.repo.insert({ name: defaultListName(source), source });
+    }
+  }
+
+  /** Loads every enabled list from its last good copy (downloading only lists without one), then serves. */
+  start(): Promise<void> {
+    return this.serialised(async () => {
+      this.applyAttribution();
+      for (const row of this.repo.all()) {
+        if (!row.enabled) continue;
+        if (row.builtin) {
+          this.loadBuiltin(row);
+          continue;
+        }
+        // Local files are cheap and may have been edited while stopped: read them (the copy is the fallback).
+        if (sourceKind(row.source) === 'file' && !this.options.offline) {
+          await this.refreshOne(row, undefined);
+          continue;
+        }
+        const text = this.cache.read(row.id);
+        if (text !== null) {
+          const parsed = parseList(text, { listId: row.id, format: row.format });
+          this.loaded.set(row.id, { parsed, text: null });
+          this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
+        } else if (!this.options.offline) {
+          await this.refreshOne(row, undefined);
+        }
+      }
+      await this.rebuild();
+      this.applyCompanyPolicies();
+      if (!this.options.offline) this.schedule();
+      const rows = this.repo.all().filter((r) => r.enabled);
+      this.options.logger.info(
+        { lists: rows.length, loaded: this.loaded.size, failing: rows.filter((r) => r.lastError).length },
+        'lists loaded',
+      );
+    });
+  }
+
+  /**
+   * Refreshes one list (enabled or not) or every enabled list; returns a summary per list. A failure
+   * keeps the last good copy and is recorded on the list; it never rejects.
+   */
+  refresh(listId?: number, onProgress?: (progress: RefreshProgress) => void): Promise<ListSummary[]> {
+    return this.serialised(async () => {
+      const rows =
+        listId === undefined ? this.repo.all().filter((r) => r.enabled) : [this.requireRow(listId)];
+      const summaries: ListSummary[] = [];
+      for (const row of rows) summaries.push(await this.refreshOne(row, onProgress));
+      if (summaries.some((s) => s.status === 'updated')) await this.rebuild();
+      return summaries;
+    });
+  }
+
+  /** Subscribes to a list and loads it at once (the summary says whether that first download worked). */
+  async add(input: AddListInput): Promise<{ list: ListView; summary: ListSummary | null }> {
+    let source: string;
+    try {
+      source = normaliseSource(input.source);
+    } catch (error) {
+      throw new ListError((error as ListSourceError).message, 'invalid');
+    }
+    this.checkPatch({ format: input.format, kind: input.kind, name: input.name });
+    const row = await this.serialised(async () => {
+      if (this.repo.bySource(source))
+        throw new ListError(`a list with source ${source} already exists`, 'conflict');
+      return this.repo.insert({
+        name: input.name?.trim() || defaultListName(source),
+        source,
+        format: input.format ?? 'auto',
+        kind: input.kind ?? 'block',
+        enabled: input.enabled ?? true,
+        builtin: sourceKind(source) === 'builtin',
+      });
+    });
+    let summary: ListSummary | null = null;
+    if (row.enabled) summary = (await this.refresh(row.id))[0] ?? null;
+    return { list: this.view(this.requireRow(row.id)), summary };
+  }
+
+  /** Renames, re-formats, enables/disables or re-assigns a list, then rebuilds the matcher. */
+  update(id: number, patch: UpdateListInput): Promise<ListView> {
+    this.checkPatch(patch);
+    return this.serialised(async () => {
+      const before = this.requireRow(id);
+      const row = this.repo.update(id, patch) as ListRow;
+      if (patch.assignment) this.repo.setAssignments(id, patch.assignment);
+      if (!row.enabled) this.loaded.delete(id);
+      else if (!this.loaded.has(id) || patch.format !== undefined || before.format !== row.format) {
+        this.loadFromCopy(row);
+        if (!this.loaded.has(id)) await this.refreshOne(row, undefined);
+      }
+      await this.rebuild();
+      return this.view(this.requireRow(id));
+    });
+  }
+
+  /** Unsubscribes (and deletes the cached copy). Built-in lists can only be disabled. */
+  remove(id: number): Promise<void> {
+    return this.serialised(async () => {
+      const row = this.requireRow(id);
+      if (row.builtin)
+        throw new ListError(`list ${id} (${row.name}) is built in: disable it instead`, 'invalid');
+      this.repo.delete(id);
+      this.cache.remove(id);
+      this.loaded.delete(id);
+      await this.rebuild();
+    });
+  }
+
+  list(): ListView[] {
+    return this.repo.all().map((row) => this.view(row));
+  }
+
+  get(id: number): ListView | undefined {
+    const row = this.repo.get(id);
+    return row ? this.view(row) : undefined;
+  }
+
+  /** The first invalid lines of the copy in use (line, text, reason), for the dashboard. */
+  invalidLines(id: number): InvalidLine[] {
+    return this.loaded.get(id)?.parsed.invalid ?? [];
+  }
+
+  /** Text of line `line` (1-based) of the copy in use, for explain; null when unknown. */
+  lineText(listId: number, line: number): string | null {
+    const loaded = this.loaded.get(listId);
+    const text = loaded?.text ?? this.cache.read(listId);
+    if (text === null || line < 1) return null;
+    let start = 0;
+    for (let i = 1; i < line; i++) {
+      const next = text.indexOf('\n', start);
+      if (next === -1) return null;
+      start = next + 1;
+    }
+    if (start >= text.length && line > 1) return null;
+    const end = text.indexOf('\n', start);
+    return text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
+  }
+
+  /** Totals for the start-up line, /api/health and metrics. */
+  stats(): { lists: number; enabled: number; loaded: number; failing: number; entries: number } {
+    const rows = this.repo.all();
+    let entries = 0;
+    for (const loaded of this.loaded.values()) entries += loaded.parsed.entries;
+    return {
+      lists: rows.length,
+      enabled: rows.filter((r) => r.enabled).length,
+      loaded: this.loaded.size,
+      failing: rows.filter((r) => r.enabled && r.lastError !== null).length,
+      entries,
+    };
+  }
+
+  /** A new catalog (e.g. after a companiesdb import): new attribution, regenerated built-in lists. */
+  setCatalog(catalog: Catalog): Promise<void> {
+    return this.serialised(async () => {
+      this.catalog = catalog;
+      this.applyAttribution();
+      for (const row of this.repo.all()) if (row.enabled && row.builtin) this.loadBuiltin(row);
+      await this.rebuild();
+      this.applyCompanyPolicies();
+    });
+  }
+
+  companyPolicies(): Map<string, CompanyPolicy> {
+    return new Map(this.catalogRepo.companyPolicies().map((row) => [row.companyKey, row.policy]));
+  }
+
+  /** Sets a company's preset and applies it at once. */
+  setCompanyPolicy(companyKey: string, policy: CompanyPolicy): void {
+    if (!this.catalog.company(companyKey))
+      throw new ListError(`unknown company ${JSON.stringify(companyKey)}`, 'not-found');
+    try {
+      this.catalogRepo.setCompanyPolicy(companyKey, policy);
+    } catch (error) {
+      throw new ListError((error as Error).message, 'invalid');
+    }
+    this.applyCompanyPolicies();
+  }
+
+  /** Stops the schedule and cancels a download in flight; waits for the running operation to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    await this.queue.catch(() => undefined);
+  }
+
+  // ——— internals ———
+
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private requireRow(id: number): ListRow {
+    const row = this.repo.get(id);
+    if (!row) throw new ListError(`no list with id ${id}`, 'not-found');
+    return row;
+  }
+
+  private checkPatch(patch: { format?: unknown; kind?: unknown; name?: unknown }): void {
+    if (patch.format !== undefined && !FORMATS.includes(patch.format as ListFormatSetting)) {
+      throw new ListError(
+        `format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(patch.format)}`,
+        'invalid',
+      );
+    }
+    if (patch.kind !== undefined && patch.kind !== 'block' && patch.kind !== 'allow') {
+      throw new ListError(`kind must be 'block' or 'allow', got ${JSON.stringify(patch.kind)}`, 'invalid');
+    }
+    if (patch.name !== undefined && (typeof patch.name !== 'string' || patch.name.trim() === '')) {
+      throw new ListError('name must be a non-empty string', 'invalid');
+    }
+  }
+
+  private view(row: ListRow): ListView {
+    const assignment = this.repo.assignments().get(row.id) ?? { groupIds: [], deviceIds: [] };
+    return { ...row, assignment, loaded: this.loaded.has(row.id) };
+  }
+
+  private builtinText(source: string): string {
+    return source === BUILTIN_PUBLIC_RESOLVERS
+      ? this.catalog.publicResolversListText()
+      : this.catalog.trackingListText();
+  }
+
+  private loadBuiltin(row: ListRow): void {
+    const text = this.builtinText(row.source);
+    const parsed = parseList(text, { listId: row.id, format: row.format });
+    this.loaded.set(row.id, { parsed, text });
+    this.repo.recordSuccess(row.id, {
+      entries: parsed.entries,
+      invalidLines: parsed.invalidCount,
+      etag: null,
+      lastModified: null,
+    });
+  }
+
+  private loadFromCopy(row: ListRow): void {
+    if (row.builtin) return this.loadBuiltin(row);
+    const text = this.cache.read(row.id);
+    if (text === null) return;
+    const parsed = parseList(text, { listId: row.id, format: row.format });
+    this.loaded.set(row.id, { parsed, text: null });
+    this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
+  }
+
+  private async refreshOne(
+    row: ListRow,
+    onProgress: ((p: RefreshProgress) => void) | undefined,
+  ): Promise<ListSummary> {
+    const started = performance.now();
+    const summary = (status: RefreshStatus, bytes: number, error: string | null): ListSummary => {
+      const parsed = this.loaded.get(row.id)?.parsed;
+      return {
+        listId: row.id,
+        name: row.name,
+        status,
+        entries: parsed?.entries ?? 0,
+        invalidLines: parsed?.invalidCount ?? 0,
+        durationMs: Math.round(performance.now() - started),
+        bytes,
+        error,
+      };
+    };
+    if (row.builtin) {
+      this.loadBuiltin(row);
+      const parsed = this.loaded.get(row.id)?.parsed as ParsedList;
+      onProgress?.({
+        listId: row.id,
+        name: row.name,
+        phase: 'entries',
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+      });
+      return summary('updated', 0, null);
+    }
+    const hasCopy = this.cache.has(row.id);
+    let bytes = 0;
+    if (this.options.offline || this.stopped) {
+      // No download (explain CLI, or shutting down): not a fault of the list, so nothing is recorded.
+      if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+      return summary('failed', 0, this.stopped ? 'stopped: not downloaded' : 'offline: not downloaded');
+    }
+    try {
+      const result = await fetchListSource(row.source, {
+        // Validators only make sense while we still hold the copy they describe.
+        etag: hasCopy ? row.etag : null,
+        lastModified: hasCopy ? row.lastModified : null,
+        timeoutMs: this.options.fetchTimeoutMs,
+        maxBytes: this.options.maxBytes,
+        signal: this.abort.signal,
+        onBytes: (received, expected) => {
+          bytes = received;
+          onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
+        },
+      });
+      if (result.status === 'not-modified') {
+        this.repo.recordNotModified(row.id);
+        if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+        this.options.logger.debug({ list: row.name }, 'list not modified');
+        return summary('not-modified', 0, null);
+      }
+      const parsed = parseList(result.text, { listId: row.id, format: row.format });
+      onProgress?.({
+        listId: row.id,
+        name: row.name,
+        phase: 'entries',
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+      });
+      const lastGood =
+        this.loaded.get(row.id)?.parsed.entries ?? (hasCopy && row.lastSuccess ? row.entries : null);
+      const refusal = refuseReason(result.text, parsed, lastGood, this.options.acceptPolicy);
+      if (refusal) throw new Error(refusal);
+      this.cache.write(row.id, result.text);
+      this.loaded.set(row.id, { parsed, text: null });
+      this.repo.recordSuccess(row.id, {
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+        etag: result.etag,
+        lastModified: result.lastModified,
+      });
+      const done = summary('updated', result.bytes, null);
+      this.options.logger.info(
+        { list: row.name, entries: done.entries, invalid: done.invalidLines, ms: done.durationMs },
+        'list refreshed',
+      );
+      return done;
+    } catch (error) {
+      const kept = this.loaded.has(row.id) || hasCopy;
+      const message = `${(error as Error).message}${kept ? '; kept the last good copy' : '; no copy to fall back on'}`;
+      this.repo.recordError(row.id, message);
+      if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+      this.options.logger.warn({ list: row.name, source: row.source }, `list refresh failed: ${message}`);
+      return summary('failed', bytes, message);
+    }
+  }
+
+  private async rebuild(): Promise<void> {
+    const assignments = this.repo.assignments();
+    const inputs: ListInput[] = [];
+    for (const row of this.repo.all()) {
+      const loaded = this.loaded.get(row.id);
+      if (!row.enabled || !loaded) continue;
+      const assignment = assignments.get(row.id);
+      inputs.push({
+        id: row.id,
+        name: row.name,
+        kind: row.kind,
+        parsed: loaded.parsed,
+        catalog: row.source === BUILTIN_CATALOG,
+        ...(assignment?.deviceIds.length ? { deviceIds: assignment.deviceIds } : {}),
+        ...(assignment?.groupIds.length ? { groupIds: assignment.groupIds } : {}),
+      });
+    }
+    // Built beside the old matcher and swapped in one assignment: lookups never see a half-built state.
+    this.options.policy.setLists(this.builder(inputs));
+    const catalogList = this.repo.bySource(BUILTIN_CATALOG);
+    this.options.policy.setCatalogBlocking?.(
+      catalogList !== undefined && catalogList.enabled && this.loaded.has(catalogList.id),
+      catalogList?.id ?? 0,
+    );
+  }
+
+  private applyAttribution(): void {
+    this.options.policy.setAttribution(this.catalog.attribution());
+  }
+
+  private applyCompanyPolicies(): void {
+    const map = new Map<number, CompanyPolicy>();
+    for (const row of this.catalogRepo.companyPolicies()) {
+      const company = this.catalog.company(row.companyKey);
+      if (company) map.set(company.id, row.policy);
+      else
+        this.options.logger.warn(
+          { company: row.companyKey },
+          'company policy for a company the catalog no longer has',
+        );
+    }
+    this.options.policy.setCompanyPolicies(map);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => void this.refreshDue(), this.options.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Refreshes the enabled lists whose last attempt is older than refreshHours. */
+  private async refreshDue(): Promise<void> {
+    const due = Date.now() - this.options.refreshHours * 3_600_000;
+    for (const row of this.repo.all()) {
+      if (this.stopped) return;
+      if (!row.enabled || row.builtin || (row.lastRefresh !== null && row.lastRefresh > due)) continue;
+      await this.refresh(row.id);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The composition root: config → stores → filtering → DNS + HTTP, and a clean shutdown on SIGTERM/SIGINT.
+ * Every module receives its dependencies here; nothing else wires modules together.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './logger.js';
+import { startServices, type Services } from './services.js';
+
+function printStartup(services: Services, config: Config, configFile: string | null): void {
+  const { dns, http, lists } = services.summary();
+  const lines = [
+    `tracksink ${services.version} ready`,
+    `  config:    ${configFile ?? 'built-in defaults'}`,
+    `  data:      ${resolve(config.dataDir)}`,
+    `  DNS:       udp ${dns.udp}, tcp ${dns.tcp}`,
+    `  dashboard: http://${http}/`,
+    `  upstreams: ${services.upstreams.describe().join(', ')}`,
+    `  lists:     ${lists.lists} lists, ${lists.entries.toLocaleString('en-US')} entries`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`tracksink: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const { config, file } = loaded;
+  const logger: Logger = createLogger(config.log.level);
+  mkdirSync(config.dataDir, { recursive: true });
+
+  let services: Services;
+  try {
+    services = await startServices(config, logger);
+  } catch (error) {
+    // Start-up errors (port taken, data dir not writable …) carry their own explanation.
+    console.error(`tracksink: could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  printStartup(services, config, file);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      console.error('tracksink: shutdown took longer than 10 s, exiting');
+      process.exit(1);
+    }, 10_000);
+    timer.unref();
+    await services.stop();
+    console.log('tracksink stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+await main();

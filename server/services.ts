@@ -1,0 +1,178 @@
+/**
+ * Builds and starts every module in dependency order and stops them in reverse: the wiring behind
+ * main.ts, kept apart from process concerns (signals, exit codes) so integration tests can start the whole
+ * product in-process too.
+ *
+ *   tracksink.db ─▶ catalog ─▶ policy ◀─ lists        devices
+ *                                 │                      │
+ *                 upstreams ─▶  DNS server ─▶ query log (worker) ─▶ querylog.db ─▶ analytics ─▶ API
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import { loadPolicyState } from './api/policy-sync.js';
+import type { Config } from './config/schema.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { type DnsServer, startDnsServer } from './dns/dns-server.js';
+import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
+import { PolicyEngine } from './filter/policy-engine.js';
+import { ListManager } from './lists/list-manager.js';
+import type { Logger } from './logger.js';
+import { projectRoot, webRoot } from './paths.js';
+import { Analytics } from './store/analytics.js';
+import { QUERY_LOG_FILE, QueryLog } from './store/query-log.js';
+import { CatalogRepo } from './store/repos/catalog-repo.js';
+import { type Db, openConfigDb } from './store/sqlite.js';
+import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
+import { loadCatalog } from './trackers/catalog.js';
+
+export interface Services {
+  version: string;
+  configDb: Db;
+  policy: PolicyEngine;
+  lists: ListManager;
+  devices: DeviceRegistry;
+  queryLog: QueryLog;
+  upstreams: ManagedUpstreamPool;
+  dns: DnsServer;
+  app: FastifyInstance;
+  summary(): { dns: { udp: string; tcp: string }; http: string; lists: { lists: number; entries: number } };
+  stop(): Promise<void>;
+}
+
+function hostPort(address: { address: string; port: number }): string {
+  return address.address.includes(':') ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function startServices(config: Config, logger: Logger): Promise<Services> {
+  const version = packageVersion();
+  const startedAt = Date.now();
+  const stack: Array<() => Promise<void> | void> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stack.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+      }
+    }
+    stack.length = 0;
+  };
+
+  try {
+    const configDb = openConfigDb(join(config.dataDir, 'tracksink.db'));
+    stack.push(() => {
+      configDb.close();
+    });
+
+    const catalog = loadCatalog(undefined, {
+      ids: new CatalogRepo(configDb),
+      companiesDb: loadSavedCompaniesDb(config.dataDir),
+    });
+    const policy = new PolicyEngine({ attribution: catalog.attribution() });
+
+    const queryLog = await QueryLog.open({
+      dataDir: config.dataDir,
+      retentionDays: config.log.retentionDays,
+      rollupRetentionDays: config.log.rollupRetentionDays,
+      queries: config.log.queries,
+      anonymizeClients: config.log.anonymizeClients,
+      logger,
+    });
+    stack.push(() => queryLog.close());
+
+    const devices = new DeviceRegistry({
+      db: configDb,
+      logger,
+      leasesFile: config.devices.leasesFile,
+      reverseDnsServer: config.devices.reverseDnsServer,
+      onPrivacyChange: (overrides) => queryLog.setDevicePrivacy(overrides),
+    });
+    stack.push(() => devices.close());
+    policy.setDeviceGroups(devices.deviceGroups());
+    loadPolicyState({ configDb, policy, devices });
+
+    const lists = new ListManager({
+      db: configDb,
+      dataDir: config.dataDir,
+      policy,
+      catalog,
+      logger,
+      refreshHours: config.lists.refreshHours,
+      blockPublicResolvers: config.dns.blockPublicResolvers,
+    });
+    stack.push(() => lists.stop());
+    lists.ensureDefaults(config.lists.extra, config.lists.defaults);
+    await lists.start();
+
+    const upstreams = createUpstreamPool({
+      urls: config.dns.upstreams,
+      strategy: config.dns.strategy,
+      timeoutMs: config.dns.upstreamTimeoutMs,
+      bootstrap: config.dns.bootstrap,
+      logger,
+    });
+    stack.push(() => upstreams.close());
+
+    const dns = await startDnsServer({ config: config.dns, policy, devices, log: queryLog, upstreams, logger });
+    stack.push(() => dns.close());
+
+    const analytics = new Analytics(join(config.dataDir, QUERY_LOG_FILE));
+    stack.push(() => analytics.close());
+
+    let ready = false;
+    const app = await buildApp({
+      config,
+      configDb,
+      logger,
+      dns,
+      upstreams,
+      policy,
+      lists,
+      catalog,
+      devices,
+      queryLog,
+      analytics,
+      webRoot,
+      startedAt,
+      ready: () => ready,
+      version,
+    });
+    stack.push(() => app.close());
+    await app.listen({ host: config.http.bind, port: config.http.port });
+    ready = true;
+
+    const httpAddress = app.server.address();
+    const http =
+      httpAddress && typeof httpAddress === 'object' ? hostPort(httpAddress) : `${config.http.bind}:${config.http.port}`;
+    return {
+      version,
+      configDb,
+      policy,
+      lists,
+      devices,
+      queryLog,
+      upstreams,
+      dns,
+      app,
+      summary: () => {
+        const listStats = lists.stats();
+        return {
+          dns: { udp: hostPort(dns.udpAddress), tcp: hostPort(dns.tcpAddress) },
+          http,
+          lists: { lists: listStats.loaded, entries: listStats.entries },
+        };
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

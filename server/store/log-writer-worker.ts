@@ -1,0 +1,107 @@
+/**
+ * The log writer thread: drains the shared ring (query-queue.ts) every few milliseconds into querylog.db
+ * through LogWriter, prunes old rows in small steps between batches, retries a failed database once a
+ * second, and reports counters to the main thread (query-log.ts). No SQLite work ever runs on the thread
+ * that answers DNS.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { QueryLogMode } from '../config/schema.js';
+import { LogWriter, type WriterOptions } from './log-writer.js';
+import { QueueReader, type DecodedEvent, type QueueMemory } from './query-queue.js';
+
+export interface WorkerInit {
+  memory: QueueMemory;
+  writer: WriterOptions;
+  /** Drain period; at 100,000 events/s a 50 ms tick is a 5,000-row transaction. */
+  intervalMs: number;
+  /** Upper bound on one transaction, so a backlog is written in bounded steps. */
+  maxBatch: number;
+}
+
+export type ToWorker =
+  | { type: 'flush'; id: number; head: number }
+  | { type: 'privacy'; global: QueryLogMode; devices: Array<[number, QueryLogMode]> }
+  | { type: 'close'; id: number };
+
+export type FromWorker =
+  | { type: 'stats'; written: number; dropped: number; skipped: number; error: string | null }
+  | { type: 'notice'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'flushed'; id: number }
+  | { type: 'closed'; id: number };
+
+const PRUNE_EVERY_MS = 1000;
+
+function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
+  const post = (message: FromWorker): void => port.postMessage(message);
+  const reader = new QueueReader(init.memory);
+  const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
+  writer.open();
+
+  let lastStats = '';
+  const postStats = (): void => {
+    const stats = {
+      written: writer.written,
+      dropped: writer.dropped,
+      skipped: writer.skipped,
+      error: writer.error,
+    };
+    const key = JSON.stringify(stats);
+    if (key === lastStats) return;
+    lastStats = key;
+    post({ type: 'stats', ...stats });
+  };
+
+  /** Writes everything waiting; `force` also commits the in-memory rollup sums (flush, close). */
+  const drain = (force = false): void => {
+    for (;;) {
+      const available = reader.available();
+      if (available <= 0) break;
+      const count = Math.min(available, init.maxBatch);
+      const events: DecodedEvent[] = new Array<DecodedEvent>(count);
+      for (let i = 0; i < count; i++) events[i] = reader.read(i);
+      // Slots are released only after they are decoded, so the producer never overwrites unread data.
+      reader.advance(count);
+      writer.write(events, Date.now(), force);
+    }
+    writer.write([], Date.now(), force);
+  };
+
+  let lastPrune = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const tick = (): void => {
+    const now = Date.now();
+    writer.recover(now);
+    drain();
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      writer.prune(now);
+    }
+    postStats();
+    timer = setTimeout(tick, init.intervalMs);
+  };
+  tick();
+
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'flush':
+        writer.recover(Date.now(), 0);
+        drain(true);
+        postStats();
+        post({ type: 'flushed', id: message.id });
+        break;
+      case 'privacy':
+        writer.setPrivacy(message.global, message.devices);
+        break;
+      case 'close':
+        if (timer !== null) clearTimeout(timer);
+        drain(true);
+        writer.close();
+        postStats();
+        post({ type: 'closed', id: message.id });
+        port.close();
+        break;
+    }
+  });
+}
+
+if (parentPort !== null) run(parentPort, workerData as WorkerInit);

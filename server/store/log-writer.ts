@@ -1,0 +1,563 @@
+/**
+ * The query log's writing side, run inside the writer worker (log-writer-worker.ts) but free of any
+ * thread plumbing so tests can drive it directly.
+ *
+ * One write() = one transaction: raw rows through a 100-row multi-value INSERT prepared once, names and
+ * client addresses interned to integer ids (with an in-memory cache), and rollups summed in memory for
+ * the batch and then upserted. Pruning (retention) is done in small steps by prune(), called between
+ * batches, so the writer never stalls on a big DELETE.
+ *
+ * Storage faults never escape: a failed batch is counted as dropped, the error is kept in `error` and
+ * reported once, and recover() reopens the database on a later tick. A corrupt file is moved aside and a
+ * new log is created, because the log is disposable and DNS must keep its memory working.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import type { QueryLogMode } from '../config/schema.js';
+import { anonymizeAddress } from './client-anonymizer.js';
+import type { DecodedEvent } from './query-queue.js';
+import { migrationsDir, openDatabase, type Db } from './sqlite.js';
+import type Database from 'better-sqlite3';
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+/** Minute rollups and hourly name counters serve the short charts only. */
+export const SHORT_ROLLUP_KEEP_MS = 48 * HOUR_MS;
+/** device_id used in rollups for the total over every device. */
+export const ALL_DEVICES = -1;
+
+const ROWS_PER_INSERT = 100;
+const COLUMNS = 17;
+const PRUNE_CHUNK = 5000;
+const INTERN_CACHE_MAX = 200_000;
+const ROLLUP_PRUNE_EVERY_MS = 5 * MINUTE_MS;
+/** Rollups are upserted at most this often (and on flush). */
+const ROLLUP_FLUSH_MS = 1000;
+
+export interface WriterOptions {
+  dbPath: string;
+  retentionDays: number;
+  rollupRetentionDays: number;
+  queries: QueryLogMode;
+  anonymizeClients: boolean;
+  /** Per-device overrides of `queries`. */
+  devicePrivacy?: Array<[number, QueryLogMode]>;
+}
+
+export interface WriterNotice {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+interface Statements {
+  insertMany: Database.Statement;
+  insertOne: Database.Statement;
+  selectName: Database.Statement;
+  insertName: Database.Statement;
+  selectClient: Database.Statement;
+  insertClient: Database.Statement;
+  upsertCounts: Record<'counts_minute' | 'counts_hour' | 'counts_day', Database.Statement>;
+  upsertTotals: Record<'totals_minute' | 'totals_hour' | 'totals_day', Database.Statement>;
+  upsertNames: Record<'names_hour' | 'names_day', Database.Statement>;
+  oldestRow: Database.Statement;
+  pruneRows: Database.Statement;
+  upsertNameTotal: Database.Statement;
+  prunedNames: Database.Statement;
+  subtractNameTotal: Database.Statement;
+  dropEmptyNameTotal: Database.Statement;
+}
+
+const COUNT_TABLES = ['counts_minute', 'counts_hour', 'counts_day'] as const;
+
+export class LogWriter {
+  written = 0;
+  dropped = 0;
+  /** Events not stored because privacy mode 'none' applies to them. */
+  skipped = 0;
+  error: string | null = null;
+
+  private db: Db | null = null;
+  private st: Statements | null = null;
+  private readonly names = new Map<string, number>();
+  private readonly clients = new Map<string, number>();
+  private globalMode: QueryLogMode;
+  private readonly deviceModes = new Map<number, QueryLogMode>();
+  private lastRecoverAttempt = 0;
+  private rollupPruneQueue: Array<{ table: string; deviceId: number; cutoff: number }> = [];
+  private lastRollupPrune = 0;
+  private pending = new RollupSums();
+  private lastRollupFlush = 0;
+
+  constructor(
+    private readonly options: WriterOptions,
+    private readonly notify: (notice: WriterNotice) => void = () => {},
+  ) {
+    this.globalMode = options.queries;
+    for (const [id, mode] of options.devicePrivacy ?? []) this.deviceModes.set(id, mode);
+  }
+
+  get isOpen(): boolean {
+    return this.db !== null;
+  }
+
+  setPrivacy(global: QueryLogMode, devices: Array<[number, QueryLogMode]>): void {
+    this.globalMode = global;
+    this.deviceModes.clear();
+    for (const [id, mode] of devices) this.deviceModes.set(id, mode);
+  }
+
+  /** Opens (creating or migrating) the database; a corrupt file is moved aside once and recreated. */
+  open(): boolean {
+    try {
+      this.openOnce();
+      return true;
+    } catch (error) {
+      if (isCorruption(error) && existsSync(this.options.dbPath)) {
+        try {
+          const aside = this.moveAside();
+          this.notify({
+            level: 'warn',
+            message: `query log ${this.options.dbPath} was corrupt (${(error as Error).message}); moved it to ${aside} and started a new log`,
+          });
+          this.openOnce();
+          return true;
+        } catch (second) {
+          this.fail(second, 'recreating the corrupt query log');
+          return false;
+        }
+      }
+      this.fail(error, 'opening the query log');
+      return false;
+    }
+  }
+
+  /** While failed, retries opening at most every `everyMs`. The next successful write clears the error. */
+  recover(now: number, everyMs = 1000): void {
+    if (this.db !== null || now - this.lastRecoverAttempt < everyMs) return;
+    this.lastRecoverAttempt = now;
+    this.open();
+  }
+
+  /**
+   * Writes one batch of raw rows in one transaction. Rollup sums are kept in memory across batches and
+   * upserted every ROLLUP_FLUSH_MS (or when `forceRollups`), in the same transaction as a batch: at 100,000
+   * events/s a one-second window turns most upserts into in-memory additions. Never throws: a failed
+   * batch is counted as dropped.
+   */
+  write(events: DecodedEvent[], now = Date.now(), forceRollups = false): void {
+    if (this.db === null || this.st === null) {
+      this.dropped += events.length;
+      return;
+    }
+    const flushRollups =
+      forceRollups || now - this.lastRollupFlush >= ROLLUP_FLUSH_MS || this.pending.size() > 100_000;
+    if (events.length === 0 && (!flushRollups || this.pending.size() === 0)) return;
+    const batch = new RollupSums();
+    try {
+      const stored = this.db.transaction(() => {
+        const count = this.writeRows(events, batch);
+        if (flushRollups) {
+          this.upsertRollups(this.pending);
+          this.upsertRollups(batch);
+        }
+        return count;
+      })();
+      if (flushRollups) {
+        this.pending = new RollupSums();
+        this.lastRollupFlush = now;
+      } else {
+        this.pending.merge(batch);
+      }
+      this.written += stored;
+      this.skipped += events.length - stored;
+      if (this.error !== null) {
+        this.notify({ level: 'info', message: `query log resumed writing to ${this.options.dbPath}` });
+        this.error = null;
+      }
+    } catch (error) {
+      // The transaction rolled back: ids cached during it may not exist. Pending sums belong to
+      // committed rows and are kept for the next attempt.
+      this.names.clear();
+      this.clients.clear();
+      this.dropped += events.length;
+      if (isCorruption(error)) {
+        this.pending = new RollupSums();
+        this.closeDb();
+        this.open();
+      } else {
+        this.fail(error, 'writing the query log');
+        this.closeDb();
+      }
+    }
+  }
+
+  /** One small retention step: a chunk of old raw rows and/or one (table, device) of old rollups. */
+  prune(now: number): void {
+    if (this.db === null || this.st === null) return;
+    try {
+      const rawCutoff = now - this.options.retentionDays * DAY_MS;
+      const oldest = this.st.oldestRow.get() as { id: number; time: number } | undefined;
+      if (oldest !== undefined && oldest.time < rawCutoff) {
+        const st = this.st;
+        this.db.transaction(() => {
+          // Take the pruned rows out of the per-name totals in the same transaction.
+          const pruned = st.prunedNames.all(oldest.id + PRUNE_CHUNK, rawCutoff) as Array<{
+            deviceId: number;
+            nameId: number;
+            status: number;
+            n: number;
+          }>;
+          const overall = new Map<string, number>();
+          for (const row of pruned) {
+            st.subtractNameTotal.run(row.n, row.deviceId, row.nameId, row.status);
+            st.dropEmptyNameTotal.run(row.deviceId, row.nameId, row.status);
+            const key = `${row.nameId},${row.status}`;
+            overall.set(key, (overall.get(key) ?? 0) + row.n);
+          }
+          for (const [key, n] of overall) {
+            const [nameId, status] = key.split(',').map(Number) as [number, number];
+            st.subtractNameTotal.run(n, ALL_DEVICES, nameId, status);
+            st.dropEmptyNameTotal.run(ALL_DEVICES, nameId, status);
+          }
+          st.pruneRows.run(oldest.id + PRUNE_CHUNK, rawCutoff);
+        })();
+      }
+      if (this.rollupPruneQueue.length === 0 && now - this.lastRollupPrune >= ROLLUP_PRUNE_EVERY_MS) {
+        this.lastRollupPrune = now;
+        this.planRollupPrune(now);
+      }
+      const step = this.rollupPruneQueue.pop();
+      if (step !== undefined) {
+        this.db
+          .prepare(`DELETE FROM ${step.table} WHERE device_id = ? AND bucket < ?`)
+          .run(step.deviceId, step.cutoff);
+      }
+    } catch (error) {
+      this.fail(error, 'pruning the query log');
+      this.closeDb();
+    }
+  }
+
+  /** Forces the next prune() to plan a rollup pass (tests, and after a retention change). */
+  scheduleRollupPrune(): void {
+    this.lastRollupPrune = 0;
+  }
+
+  close(): void {
+    this.closeDb();
+  }
+
+  private planRollupPrune(now: number): void {
+    const db = this.db as Db;
+    const devices = (
+      db.prepare('SELECT DISTINCT device_id FROM counts_day').pluck().all() as number[]
+    ).concat(db.prepare('SELECT DISTINCT device_id FROM counts_minute').pluck().all() as number[]);
+    const unique = [...new Set(devices)];
+    const longCutoff = now - this.options.rollupRetentionDays * DAY_MS;
+    const namesCutoff = now - this.options.retentionDays * DAY_MS;
+    const cutoffs: Record<string, number> = {
+      totals_minute: now - SHORT_ROLLUP_KEEP_MS,
+      totals_hour: longCutoff,
+      totals_day: longCutoff,
+      counts_minute: now - SHORT_ROLLUP_KEEP_MS,
+      counts_hour: longCutoff,
+      counts_day: longCutoff,
+      names_hour: namesCutoff, // only the all-devices rows: they narrow name searches over the raw log
+      names_day: namesCutoff,
+    };
+    for (const table of Object.keys(cutoffs)) {
+      for (const deviceId of unique) {
+        this.rollupPruneQueue.push({ table, deviceId, cutoff: cutoffs[table] as number });
+      }
+    }
+  }
+
+  private openOnce(): void {
+    const db = openDatabase(this.options.dbPath, { migrations: migrationsDir('querylog') });
+    try {
+      // Index and rollup pages stay in memory between batches (the default cache is 2 MB).
+      db.pragma('cache_size = -32768');
+      const placeholders = `(${Array<string>(COLUMNS).fill('?').join(',')})`;
+      const insertSql = `INSERT INTO queries (time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, rcode, duration_us, upstream_id, cname_id) VALUES `;
+      const upsertCounts = (table: string): Database.Statement =>
+        db.prepare(
+          `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, status, count) VALUES (?,?,?,?,?,?,?)
+           ON CONFLICT DO UPDATE SET count = count + excluded.count`,
+        );
+      const upsertNames = (table: string): Database.Statement =>
+        db.prepare(
+          `INSERT INTO ${table} (device_id, bucket, name_id, status, company_id, count) VALUES (?,?,?,?,?,?)
+           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
+        );
+      const upsertTotals = (table: string): Database.Statement =>
+        db.prepare(
+          `INSERT INTO ${table} (device_id, bucket, category_id, status, count) VALUES (?,?,?,?,?)
+           ON CONFLICT DO UPDATE SET count = count + excluded.count`,
+        );
+      this.st = {
+        upsertTotals: {
+          totals_minute: upsertTotals('totals_minute'),
+          totals_hour: upsertTotals('totals_hour'),
+          totals_day: upsertTotals('totals_day'),
+        },
+        insertMany: db.prepare(insertSql + Array<string>(ROWS_PER_INSERT).fill(placeholders).join(',')),
+        insertOne: db.prepare(insertSql + placeholders),
+        selectName: db.prepare('SELECT id FROM names WHERE name = ?').pluck(),
+        insertName: db.prepare('INSERT INTO names (name) VALUES (?)'),
+        selectClient: db.prepare('SELECT id FROM clients WHERE address = ?').pluck(),
+        insertClient: db.prepare('INSERT INTO clients (address) VALUES (?)'),
+        upsertCounts: {
+          counts_minute: upsertCounts('counts_minute'),
+          counts_hour: upsertCounts('counts_hour'),
+          counts_day: upsertCounts('counts_day'),
+        },
+        upsertNames: { names_hour: upsertNames('names_hour'), names_day: upsertNames('names_day') },
+        oldestRow: db.prepare('SELECT id, time FROM queries WHERE id = (SELECT min(id) FROM queries)'),
+        pruneRows: db.prepare('DELETE FROM queries WHERE id < ? AND time < ?'),
+        upsertNameTotal: db.prepare(
+          `INSERT INTO names_total (device_id, name_id, status, company_id, count) VALUES (?,?,?,?,?)
+           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
+        ),
+        prunedNames: db.prepare(
+          `SELECT device_id AS deviceId, name_id AS nameId, status, count(*) AS n FROM queries
+           WHERE id < ? AND time < ? AND name_id <> 0 GROUP BY 1, 2, 3`,
+        ),
+        subtractNameTotal: db.prepare(
+          'UPDATE names_total SET count = count - ? WHERE device_id = ? AND name_id = ? AND status = ?',
+        ),
+        dropEmptyNameTotal: db.prepare(
+          'DELETE FROM names_total WHERE device_id = ? AND name_id = ? AND status = ? AND count <= 0',
+        ),
+      };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.db = db;
+    this.names.clear();
+    this.clients.clear();
+  }
+
+  private moveAside(): string {
+    const path = this.options.dbPath;
+    const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(path, aside);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    }
+    return aside;
+  }
+
+  private fail(error: unknown, doing: string): void {
+    const code = (error as { code?: string }).code;
+    const message = `query log stopped while ${doing} (${this.options.dbPath}): ${code ? `${code}: ` : ''}${(error as Error).message}; DNS keeps answering, events are counted as dropped until writing works again`;
+    if (message !== this.error) this.notify({ level: 'error', message });
+    this.error = message;
+  }
+
+  private closeDb(): void {
+    const db = this.db;
+    this.db = null;
+    this.st = null;
+    this.names.clear();
+    this.clients.clear();
+    this.rollupPruneQueue = [];
+    if (db !== null) {
+      try {
+        db.close();
+      } catch {
+        // Closing a database whose disk failed can fail too; the handle is gone either way.
+      }
+    }
+  }
+
+  private intern(
+    cache: Map<string, number>,
+    select: Database.Statement,
+    insert: Database.Statement,
+    text: string,
+  ): number {
+    const cached = cache.get(text);
+    if (cached !== undefined) return cached;
+    let id = select.get(text) as number | undefined;
+    if (id === undefined) id = Number(insert.run(text).lastInsertRowid);
+    if (cache.size >= INTERN_CACHE_MAX) cache.clear();
+    cache.set(text, id);
+    return id;
+  }
+
+  /** Inserts the raw rows and sums the batch's rollups; returns how many events were stored. */
+  private writeRows(events: DecodedEvent[], sums: RollupSums): number {
+    const st = this.st as Statements;
+    const params: number[] = [];
+    let stored = 0;
+    let pending = 0;
+    for (const ev of events) {
+      const mode = this.deviceModes.get(ev.deviceId) ?? this.globalMode;
+      if (mode === 'none') continue;
+      stored++;
+      const time = Math.trunc(ev.timeMs);
+      const hideNames = mode === 'hide-names';
+      const nameId = hideNames ? 0 : this.intern(this.names, st.selectName, st.insertName, ev.name);
+      const cnameId =
+        hideNames || ev.cnameTarget === ''
+          ? 0
+          : this.intern(this.names, st.selectName, st.insertName, ev.cnameTarget);
+      const address = this.options.anonymizeClients ? anonymizeAddress(ev.clientAddress) : ev.clientAddress;
+      const clientId =
+        address === '' ? 0 : this.intern(this.clients, st.selectClient, st.insertClient, address);
+      params.push(
+        time,
+        ev.deviceId,
+        clientId,
+        nameId,
+        ev.qtype,
+        ev.protocol,
+        ev.status,
+        ev.reason,
+        ev.listId,
+        ev.ruleId,
+        ev.companyId,
+        ev.categoryId,
+        ev.appId,
+        ev.rcode,
+        ev.durationUs,
+        ev.upstreamId,
+        cnameId,
+      );
+      pending++;
+      if (pending === ROWS_PER_INSERT) {
+        st.insertMany.run(params);
+        params.length = 0;
+        pending = 0;
+      }
+      sums.add(ev, time, hideNames ? 0 : nameId);
+    }
+    for (let i = 0; i < pending; i++) st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS));
+    return stored;
+  }
+
+  /** Minute sums → minute, hour and day rows; hour name sums → hour (all devices) and day rows. */
+  private upsertRollups(sums: RollupSums): void {
+    if (sums.size() === 0) return;
+    const st = this.st as Statements;
+    const levels = {
+      counts_minute: new Map<string, number>(),
+      counts_hour: new Map<string, number>(),
+      counts_day: new Map<string, number>(),
+    };
+    const add = (map: Map<string, number>, key: string, n: number): void => {
+      map.set(key, (map.get(key) ?? 0) + n);
+    };
+    for (const [key, n] of sums.counts) {
+      const firstComma = key.indexOf(',');
+      const secondComma = key.indexOf(',', firstComma + 1);
+      const device = key.slice(0, firstComma);
+      const minute = Number(key.slice(firstComma + 1, secondComma));
+      const rest = key.slice(secondComma + 1);
+      const hour = minute - (minute % HOUR_MS);
+      const day = minute - (minute % DAY_MS);
+      for (const dev of [device, String(ALL_DEVICES)]) {
+        add(levels.counts_minute, `${dev},${minute},${rest}`, n);
+        add(levels.counts_hour, `${dev},${hour},${rest}`, n);
+        add(levels.counts_day, `${dev},${day},${rest}`, n);
+      }
+    }
+    const totals = {
+      totals_minute: new Map<string, number>(),
+      totals_hour: new Map<string, number>(),
+      totals_day: new Map<string, number>(),
+    };
+    for (const table of COUNT_TABLES) {
+      const statement = st.upsertCounts[table];
+      const slim = totals[table.replace('counts_', 'totals_') as keyof typeof totals];
+      for (const [key, n] of levels[table]) {
+        const [device, bucket, company, category, app, status] = key.split(',').map(Number) as number[];
+        statement.run(device, bucket, company, category, app, status, n);
+        add(slim, `${device},${bucket},${category},${status}`, n);
+      }
+    }
+    for (const [table, map] of Object.entries(totals) as Array<[keyof typeof totals, Map<string, number>]>) {
+      const statement = st.upsertTotals[table];
+      for (const [key, n] of map) {
+        const [device, bucket, category, status] = key.split(',').map(Number) as number[];
+        statement.run(device, bucket, category, status, n);
+      }
+    }
+    const hours = new Map<string, NameSum>();
+    const days = new Map<string, NameSum>();
+    const addName = (map: Map<string, NameSum>, key: string, sum: NameSum): void => {
+      const entry = map.get(key);
+      if (entry === undefined) map.set(key, { count: sum.count, company: sum.company });
+      else entry.count += sum.count;
+    };
+    for (const [key, sum] of sums.names) {
+      const [device, hour, nameId, status] = key.split(',').map(Number) as [number, number, number, number];
+      const day = hour - (hour % DAY_MS);
+      addName(hours, `${ALL_DEVICES},${hour},${nameId},${status}`, sum);
+      addName(days, `${device},${day},${nameId},${status}`, sum);
+      addName(days, `${ALL_DEVICES},${day},${nameId},${status}`, sum);
+    }
+    const nameTotals = new Map<string, NameSum>();
+    for (const [key, sum] of sums.names) {
+      const [device, , nameId, status] = key.split(',').map(Number) as [number, number, number, number];
+      addName(nameTotals, `${device},${nameId},${status}`, sum);
+      addName(nameTotals, `${ALL_DEVICES},${nameId},${status}`, sum);
+    }
+    for (const [key, { count, company }] of nameTotals) {
+      const [device, nameId, status] = key.split(',').map(Number) as [number, number, number];
+      st.upsertNameTotal.run(device, nameId, status, company, count);
+    }
+    for (const [table, map] of [
+      ['names_hour', hours],
+      ['names_day', days],
+    ] as const) {
+      const statement = st.upsertNames[table];
+      for (const [key, { count, company }] of map) {
+        const [device, bucket, nameId, status] = key.split(',').map(Number) as number[];
+        statement.run(device, bucket, nameId, status, company, count);
+      }
+    }
+  }
+}
+
+interface NameSum {
+  count: number;
+  company: number;
+}
+
+/** Rollup sums at the finest grain (per minute for counts, per hour for names), keyed by text. */
+class RollupSums {
+  readonly counts = new Map<string, number>();
+  readonly names = new Map<string, NameSum>();
+
+  size(): number {
+    return this.counts.size + this.names.size;
+  }
+
+  add(ev: DecodedEvent, time: number, nameId: number): void {
+    const minute = time - (time % MINUTE_MS);
+    const key = `${ev.deviceId},${minute},${ev.companyId},${ev.categoryId},${ev.appId},${ev.status}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (nameId === 0) return;
+    const hour = time - (time % HOUR_MS);
+    const nameKey = `${ev.deviceId},${hour},${nameId},${ev.status}`;
+    const entry = this.names.get(nameKey);
+    if (entry === undefined) this.names.set(nameKey, { count: 1, company: ev.companyId });
+    else entry.count++;
+  }
+
+  merge(other: RollupSums): void {
+    for (const [key, n] of other.counts) this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    for (const [key, sum] of other.names) {
+      const entry = this.names.get(key);
+      if (entry === undefined) this.names.set(key, sum);
+      else entry.count += sum.count;
+    }
+  }
+}
+
+export function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}

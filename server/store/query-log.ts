@@ -1,0 +1,208 @@
+/**
+ * The query log as the rest of the server sees it: a QueryLogSink whose record() is a synchronous copy
+ * into a shared ring (query-queue.ts), and a writer thread (log-writer-worker.ts) that owns querylog.db.
+ * DNS never waits for the log; if the writer cannot keep up or storage fails, events are counted as
+ * dropped and stats().error says why.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
+import type { QueryLogMode } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
+import { createQueueMemory, QueryQueue } from './query-queue.js';
+
+export const QUERY_LOG_FILE = 'querylog.db';
+
+export interface QueryLogOptions {
+  dataDir: string;
+  retentionDays: number;
+  rollupRetentionDays: number;
+  queries: QueryLogMode;
+  anonymizeClients: boolean;
+  logger: Logger;
+  /** Per-device overrides of `queries` (device id → mode). */
+  devicePrivacy?: Map<number, QueryLogMode>;
+  /** Ring size in events, a power of two (default 65,536 ≈ 40 MB: over half a second at 100,000 q/s). */
+  queueCapacity?: number;
+  /** Writer drain period in ms (default 50). */
+  intervalMs?: number;
+  /** Largest transaction in events (default 20,000). */
+  maxBatch?: number;
+}
+
+export interface QueryLogStats {
+  /** Events committed to querylog.db. */
+  written: number;
+  /** Events lost: the ring was full, or storage failed. */
+  dropped: number;
+  /** Events waiting in the ring. */
+  queued: number;
+  /** Why logging is stopped, or null while it works. */
+  error: string | null;
+}
+
+/**
+ * Resolves the worker both from the build (dist/…/log-writer-worker.js) and from the TypeScript sources
+ * (Vitest, tsx). On Node 20, `execArgv: ['--import', 'tsx']` does not reach a worker's own module loader
+ * (ERR_UNKNOWN_FILE_EXTENSION), so from sources the worker starts from a tiny ESM bootstrap that
+ * registers tsx's hooks inside the worker and then imports the .ts file.
+ */
+function workerEntry(): URL {
+  const built = new URL('./log-writer-worker.js', import.meta.url);
+  if (existsSync(built)) return built;
+  const source = new URL('./log-writer-worker.ts', import.meta.url).href;
+  // tsx's ESM api entry; require.resolve finds its CommonJS twin next to it.
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(source)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+export class QueryLog implements QueryLogSink {
+  private readonly queue: QueryQueue;
+  private written = 0;
+  private writerDropped = 0;
+  private skipped = 0;
+  private error: string | null = null;
+  private nextRequest = 1;
+  private readonly pending = new Map<number, () => void>();
+  private closed = false;
+  /** The writer thread is gone: requests resolve at once instead of waiting for an answer. */
+  private exited = false;
+  private globalMode: QueryLogMode;
+  private devicePrivacy: Map<number, QueryLogMode>;
+
+  private constructor(
+    private readonly worker: Worker,
+    queue: QueryQueue,
+    private readonly logger: Logger,
+    options: QueryLogOptions,
+  ) {
+    this.queue = queue;
+    this.globalMode = options.queries;
+    this.devicePrivacy = new Map(options.devicePrivacy ?? []);
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error) => {
+      this.error = `query log writer thread failed: ${error.message}`;
+      this.logger.error({ err: error }, this.error);
+      this.releaseAll();
+    });
+    worker.on('exit', (code) => {
+      this.exited = true;
+      if (!this.closed && code !== 0) this.error ??= `query log writer thread exited with code ${code}`;
+      this.releaseAll();
+    });
+  }
+
+  static async open(options: QueryLogOptions): Promise<QueryLog> {
+    const queue = new QueryQueue(createQueueMemory(options.queueCapacity ?? 65_536));
+    const init: WorkerInit = {
+      memory: queue.memory,
+      writer: {
+        dbPath: join(options.dataDir, QUERY_LOG_FILE),
+        retentionDays: options.retentionDays,
+        rollupRetentionDays: options.rollupRetentionDays,
+        queries: options.queries,
+        anonymizeClients: options.anonymizeClients,
+        devicePrivacy: [...(options.devicePrivacy ?? new Map<number, QueryLogMode>())],
+      },
+      intervalMs: options.intervalMs ?? 50,
+      maxBatch: options.maxBatch ?? 20_000,
+    };
+    const worker = new Worker(workerEntry(), { workerData: init });
+    const log = new QueryLog(worker, queue, options.logger, options);
+    // The first flush returns once the worker has opened (or failed to open) the database.
+    await log.flush();
+    return log;
+  }
+
+  /** Hot path: a synchronous copy into the ring; never blocks, never throws. */
+  record(ev: QueryEvent): void {
+    this.queue.record(ev);
+  }
+
+  stats(): QueryLogStats {
+    return {
+      written: this.written,
+      dropped: this.queue.dropped + this.writerDropped,
+      queued: this.queue.queued,
+      error: this.error,
+    };
+  }
+
+  /** Events skipped because privacy mode 'none' applies to them (neither written nor dropped). */
+  get skippedForPrivacy(): number {
+    return this.skipped;
+  }
+
+  /** Resolves once everything recorded before the call is committed (or counted as dropped). */
+  flush(): Promise<void> {
+    return this.request((id) => ({ type: 'flush', id, head: this.queue.head }));
+  }
+
+  /** Sets the global privacy mode and per-device overrides (device id → mode); applies to new events. */
+  setDevicePrivacy(devices: Map<number, QueryLogMode>, global: QueryLogMode = this.globalMode): void {
+    this.globalMode = global;
+    this.devicePrivacy = new Map(devices);
+    this.post({ type: 'privacy', global, devices: [...this.devicePrivacy] });
+  }
+
+  /** Flushes, closes the database and stops the writer thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.request((id) => ({ type: 'close', id }));
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  private request(make: (id: number) => ToWorker): Promise<void> {
+    if (this.closed || this.exited) return Promise.resolve();
+    const id = this.nextRequest++;
+    return new Promise<void>((resolve) => {
+      this.pending.set(id, resolve);
+      this.post(make(id));
+    });
+  }
+
+  private post(message: ToWorker): void {
+    try {
+      this.worker.postMessage(message);
+    } catch (error) {
+      this.error = `query log writer thread unreachable: ${(error as Error).message}`;
+      this.releaseAll();
+    }
+  }
+
+  private releaseAll(): void {
+    for (const resolve of this.pending.values()) resolve();
+    this.pending.clear();
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'stats':
+        this.written = message.written;
+        this.writerDropped = message.dropped;
+        this.skipped = message.skipped;
+        this.error = message.error;
+        break;
+      case 'notice':
+        this.logger[message.level]({ component: 'query-log' }, message.message);
+        break;
+      case 'flushed':
+      case 'closed': {
+        const resolve = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        resolve?.();
+        break;
+      }
+    }
+  }
+}

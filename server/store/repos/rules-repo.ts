@@ -1,0 +1,103 @@
+/** The user's allow/deny rules (table `rules` of tracksink.db). */
+import type { Db } from '../sqlite.js';
+
+export interface RuleRow {
+  id: number;
+  action: 'allow' | 'deny';
+  match: 'exact' | 'subdomain' | 'regex';
+  pattern: string;
+  deviceId: number | null;
+  groupId: number | null;
+  expiresAt: number | null;
+  comment: string;
+  createdAt: number;
+}
+
+export type NewRule = Omit<RuleRow, 'id'>;
+
+const COLUMNS =
+  'id, action, match, pattern, device_id AS deviceId, group_id AS groupId, expires_at AS expiresAt, comment, created_at AS createdAt';
+
+export interface RuleFilter {
+  deviceId?: number;
+  groupId?: number;
+  action?: 'allow' | 'deny';
+}
+
+export class RulesRepo {
+  constructor(private readonly db: Db) {}
+
+  list(filter: RuleFilter = {}): RuleRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.deviceId !== undefined) {
+      where.push('device_id = ?');
+      args.push(filter.deviceId);
+    }
+    if (filter.groupId !== undefined) {
+      where.push('group_id = ?');
+      args.push(filter.groupId);
+    }
+    if (filter.action !== undefined) {
+      where.push('action = ?');
+      args.push(filter.action);
+    }
+    const sql = `SELECT ${COLUMNS} FROM rules ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    return this.db.prepare(sql).all(...args) as RuleRow[];
+  }
+
+  /** Rules still in force at `now` (what the policy engine gets). */
+  active(now: number): RuleRow[] {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM rules WHERE expires_at IS NULL OR expires_at > ? ORDER BY id`)
+      .all(now) as RuleRow[];
+  }
+
+  get(id: number): RuleRow | null {
+    return (
+      (this.db.prepare(`SELECT ${COLUMNS} FROM rules WHERE id = ?`).get(id) as RuleRow | undefined) ?? null
+    );
+  }
+
+  create(rule: NewRule): RuleRow {
+    const result = this.db
+      .prepare(
+        'INSERT INTO rules (action, match, pattern, device_id, group_id, expires_at, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        rule.action,
+        rule.match,
+        rule.pattern,
+        rule.deviceId,
+        rule.groupId,
+        rule.expiresAt,
+        rule.comment,
+        rule.createdAt,
+      );
+    return this.get(Number(result.lastInsertRowid)) as RuleRow;
+  }
+
+  update(
+    id: number,
+    patch: Partial<Pick<RuleRow, 'action' | 'match' | 'pattern' | 'expiresAt' | 'comment'>>,
+  ): RuleRow | null {
+    const current = this.get(id);
+    if (!current) return null;
+    const next = { ...current, ...patch };
+    this.db
+      .prepare(
+        'UPDATE rules SET action = ?, match = ?, pattern = ?, expires_at = ?, comment = ? WHERE id = ?',
+      )
+      .run(next.action, next.match, next.pattern, next.expiresAt, next.comment, id);
+    return this.get(id);
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM rules WHERE id = ?').run(id).changes === 1;
+  }
+
+  deleteExpired(now: number): number {
+    return this.db.prepare('DELETE FROM rules WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now)
+      .changes;
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * A stand-in for the tracksink API that serves web/dist and canned answers typed by the API's own
+ * schemas. It lets the dashboard be rendered with chosen data, including hostile text in every field
+ * that comes from DNS traffic or from users, under the server's real Content-Security-Policy.
+ * Only for layout and escaping tests: the flows are tested against the real server in dashboard.test.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-headers.js';
+import type {
+  AuthStatus,
+  CategoryList,
+  CompanyList,
+  Device,
+  DeviceList,
+  Explanation,
+  GroupList,
+  ListList,
+  PauseState,
+  QueryPage,
+  QueryRow,
+  RuleList,
+  SettingsResponse,
+  SetupCheck,
+  SetupProbeResult,
+  Summary,
+  TimeSeries,
+  Tops,
+} from '../../../server/api/schemas/index.js';
+
+/**
+ * The server's policy without 'unsafe-inline' for styles: the dashboard sets styles only through the
+ * CSSOM (Svelte's style: directive, Chart.js), which CSP allows, so it needs no inline style at all.
+ */
+export const STRICT_CSP = CONTENT_SECURITY_POLICY.replace(
+  /style-src 'self' 'unsafe-inline'/,
+  "style-src 'self'",
+);
+
+export const webDist = resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
+
+/** Text an attacker controls: markup, quotes, a control byte. */
+export const HOSTILE = `<img src=x onerror=alert(1)>"'<script>alert(2)</script>\x01`;
+
+const hour = 3_600_000;
+const now = Date.now();
+
+function device(id: number, name: string, address: string, queries: number): Device {
+  return {
+    id,
+    name,
+    userName: null,
+    autoName: name,
+    mac: `aa:bb:cc:00:00:0${id}`,
+    macRandom: id === 3,
+    vendor: id === 1 ? 'Samsung Electronics' : 'Apple, Inc.',
+    type: id === 1 ? 'tv' : 'phone',
+    addresses: [address],
+    firstSeen: now - 48 * hour,
+    lastSeen: now - id * 60_000,
+    pausedUntil: null,
+    groupIds: [],
+    privacy: null,
+    queries,
+    blocked: Math.round(queries * 0.3),
+    trackingAttempts: Math.round(queries * 0.2),
+    topCompanies: [{ id: 1, key: 'meta', name: 'Meta', queries: 40 }],
+  };
+}
+
+export function fixtures(hostile: boolean) {
+  const label = (plain: string) => (hostile ? `${plain} ${HOSTILE}` : plain);
+  const devices = [
+    device(1, label('Living room TV'), '192.168.1.20', 4200),
+    device(2, label('Anna’s phone'), '192.168.1.21', 2600),
+    device(3, 'iPad', '192.168.1.22', 900),
+  ];
+  const meta = { id: 1, key: 'meta', name: label('Meta') };
+  const buckets = Array.from({ length: 24 }, (_, i) => now - (24 - i) * hour);
+  const timeseries: TimeSeries = {
+    period: '24h',
+    bucketMs: hour,
+    buckets,
+    series: [
+      { status: 'forwarded', counts: buckets.map((_, i) => 120 + ((i * 37) % 90)) },
+      { status: 'cached', counts: buckets.map((_, i) => 60 + ((i * 13) % 40)) },
+      { status: 'blocked', counts: buckets.map((_, i) => 40 + ((i * 29) % 70)) },
+    ],
+  };
+  const summary: Summary = {
+    period: '24h',
+    from: now - 24 * hour,
+    to: now,
+    total: 7700,
+    blocked: 2310,
+    blockedShare: 0.3,
+    trackingAttempts: 1540,
+    trackingAttemptsToday: 912,
+    devicesActive: 3,
+  };
+  const hostileName = hostile ? `${HOSTILE}.example` : 'graph.facebook.com';
+  const tops: Tops = {
+    period: '24h',
+    companies: [
+      { ...meta, queries: 900, blocked: 700 },
+      { id: 2, key: 'google', name: 'Google', queries: 650, blocked: 400 },
+      { id: 3, key: 'tiktok', name: 'ByteDance', queries: 120, blocked: 120 },
+    ],
+    categories: [],
+    apps: [{ id: 1, key: 'instagram', name: label('Instagram'), company: meta, queries: 300, blocked: 20 }],
+    names: [],
+    blockedNames: [
+      { name: hostileName, queries: 300, blocked: 300, company: meta },
+      { name: 'www.google-analytics.com', queries: 200, blocked: 200, company: null },
+    ],
+    devices: devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      queries: d.queries,
+      blocked: d.blocked,
+      trackingAttempts: d.trackingAttempts,
+    })),
+  };
+  const row = (id: number, name: string, status: QueryRow['status'], reason: string): QueryRow => ({
+    id: String(id),
+    time: now - id * 7000,
+    name,
+    type: 'A',
+    status,
+    reason,
+    list: status === 'blocked' ? { id: 1, name: label('Local list'), line: 12 } : null,
+    ruleId: null,
+    cnameTarget: reason === 'cname' ? hostileName : null,
+    device: { id: 2, name: devices[1]!.name },
+    client: '192.168.1.21',
+    company: status === 'blocked' ? meta : null,
+    category: null,
+    app: null,
+    protocol: 'udp',
+    rcode: 0,
+    durationUs: 800,
+    upstream: null,
+  });
+  const queries: QueryPage = {
+    items: [
+      row(1, hostileName, 'blocked', 'list'),
+      row(2, 'example.org', 'forwarded', 'none'),
+      row(3, 'tracker.example.net', 'blocked', 'cname'),
+      row(4, 'news.example.org', 'cached', 'none'),
+    ],
+    nextCursor: null,
+  };
+  const companies: CompanyList = {
+    period: '24h',
+    items: [
+      {
+        ...meta,
+        category: { id: 1, key: 'social', name: 'Social media' },
+        queries: 900,
+        blocked: 700,
+        trackingAttempts: 650,
+        policy: 'block-tracking',
+        devices: [{ id: 2, name: devices[1]!.name, queries: 500, blocked: 400 }],
+        names: [{ name: hostileName, queries: 300, blocked: 300 }],
+        dualUse: [
+          {
+            domain: 'graph.facebook.com',
+            app: label('Facebook Login'),
+            note: label('Sign-in with Facebook stops working'),
+          },
+        ],
+      },
+    ],
+  };
+  const categories: CategoryList = {
+    period: '24h',
+    items: [
+      {
+        id: 1,
+        key: 'social',
+        name: 'Social media',
+        queries: 900,
+        blocked: 700,
+        companies: [{ id: 1, key: 'meta', name: meta.name, queries: 900 }],
+        devices: [],
+      },
+    ],
+  };
+  const lists: ListList = {
+    totalEntries: 123456,
+    items: [
+      {
+        id: 1,
+        name: label('Local list'),
+        source: hostile
+          ? `https://example.com/${encodeURIComponent(HOSTILE)}`
+          : 'https://example.com/hosts.txt',
+        format: 'hosts',
+        kind: 'block',
+        enabled: true,
+        builtin: false,
+        entries: 123456,
+        invalidLines: 3,
+        lastRefresh: now - 2 * hour,
+        lastSuccess: now - 2 * hour,
+        lastError: hostile ? label('HTTP 500 from server') : null,
+        refreshing: false,
+      },
+    ],
+  };
+  const rules: RuleList = {
+    items: [
+      {
+        id: 1,
+        action: 'allow',
+        match: 'exact',
+        pattern: hostileName,
+        deviceId: 2,
+        groupId: null,
+        expiresAt: now + hour,
+        comment: label('note'),
+        createdAt: now,
+      },
+    ],
+  };
+  const settings: SettingsResponse = {
+    restartNeeded: [],
+    settings: {
+      dns: {
+        upstreams: ['https://cloudflare-dns.com/dns-query'],
+        strategy: 'parallel',
+        upstreamTimeoutMs: 2000,
+        blocking: { mode: 'null', ttl: 60, ipv4: [], ipv6: [] },
+        access: { allow: [], deny: [] },
+        canaries: { firefoxDoh: true, icloudPrivateRelay: false },
+        blockPublicResolvers: false,
+        rebindingProtection: true,
+      },
+      log: { queries: 'all', anonymizeClients: false, retentionDays: 30, rollupRetentionDays: 365 },
+      lists: { refreshHours: 24 },
+    },
+  };
+  const explanation: Explanation = {
+    name: hostileName,
+    deviceId: null,
+    verdict: 'blocked',
+    reason: 'list',
+    summary: label('Blocked by a list'),
+    matches: [
+      {
+        source: 'list',
+        action: 'block',
+        listId: 1,
+        listName: label('Local list'),
+        line: 12,
+        ruleId: null,
+        text: HOSTILE,
+        applies: true,
+        winner: true,
+      },
+    ],
+    company: meta,
+    category: 'Social media',
+    app: null,
+    companyPolicy: 'block-tracking',
+    paused: false,
+    tracking: true,
+    dualUse: false,
+  };
+  const check: SetupCheck = {
+    clientAddress: '127.0.0.1',
+    device: { id: 2, name: devices[1]!.name },
+    recentQueries: true,
+    lastQueryAt: now - 60_000,
+    token: 'abcdefabcdefabcdef',
+    probeName: 'abcdefabcdefabcdef.check.tracksink.home.arpa',
+  };
+  const probe: SetupProbeResult = {
+    token: check.token,
+    probeName: check.probeName,
+    seen: false,
+    seenFrom: null,
+    sameAddress: false,
+  };
+  const auth: AuthStatus = {
+    setupNeeded: false,
+    passwordFromConfig: false,
+    loggedIn: true,
+    csrfToken: 'csrf-token',
+  };
+  const deviceList: DeviceList = { items: devices };
+  const groups: GroupList = { items: [{ id: 1, name: label('Kids'), description: '', deviceIds: [2] }] };
+  const pause: PauseState = { globalUntil: null, devices: [] };
+  return {
+    auth,
+    summary,
+    timeseries,
+    tops,
+    deviceList,
+    devices,
+    groups,
+    queries,
+    companies,
+    categories,
+    lists,
+    rules,
+    settings,
+    explanation,
+    check,
+    probe,
+    pause,
+  };
+}
+
+export interface MockApi {
+  baseUrl: string;
+  close: () => Promise<void>;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
+
+export async function startMockApi(options: { hostile: boolean }): Promise<MockApi> {
+  const data = fixtures(options.hostile);
+  const routes: Record<string, unknown> = {
+    '/api/auth/status': data.auth,
+    '/api/stats/summary': data.summary,
+    '/api/stats/timeseries': data.timeseries,
+    '/api/stats/tops': data.tops,
+    '/api/devices': data.deviceList,
+    '/api/groups': data.groups,
+    '/api/queries': data.queries,
+    '/api/companies': data.companies,
+    '/api/categories': data.categories,
+    '/api/lists': data.lists,
+    '/api/rules': data.rules,
+    '/api/settings': data.settings,
+    '/api/explain': data.explanation,
+    '/api/setup/check': data.check,
+    '/api/pause': data.pause,
+  };
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    response.setHeader('content-security-policy', STRICT_CSP);
+    response.setHeader('x-content-type-options', 'nosniff');
+    let body: unknown = routes[path];
+    const deviceMatch = /^\/api\/devices\/(\d+)$/.exec(path);
+    if (deviceMatch) body = data.devices.find((d) => d.id === Number(deviceMatch[1]));
+    if (path.startsWith('/api/setup/check/')) body = data.probe;
+    if (path === '/api/queries/live') {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      response.write(`event: query\ndata: ${JSON.stringify(data.queries.items[0])}\n\n`);
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      if (request.method !== 'GET') body = { ok: true };
+      response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body ?? { error: 'not-found', message: `no mock for ${path}` }));
+      return;
+    }
+    const file = normalize(join(webDist, path === '/' ? 'index.html' : path));
+    const target =
+      file.startsWith(webDist) && existsSync(file) && extname(file) ? file : join(webDist, 'index.html');
+    response.writeHead(200, { 'content-type': contentTypes[extname(target)] ?? 'application/octet-stream' });
+    response.end(readFileSync(target));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

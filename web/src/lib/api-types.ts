@@ -1,0 +1,76 @@
+// Request/response types of the API, taken from the server's TypeBox schemas (the one source of truth).
+// Type-only: no schema code reaches the browser bundle.
+export type {
+  AuthStatus,
+  CategoryList,
+  CategoryRanking,
+  CompanyList,
+  CompanyPolicy,
+  CompanyRanking,
+  Device,
+  DeviceList,
+  DeviceType,
+  DeviceUpdateBody,
+  DualUseEndpoint,
+  Explanation,
+  Group,
+  GroupList,
+  ImportResult,
+  List,
+  ListCreateBody,
+  ListList,
+  PauseState,
+  Period,
+  QueryFilter,
+  QueryPage,
+  QueryRow,
+  RefreshJob,
+  Rule,
+  RuleCreateBody,
+  RuleList,
+  SessionResponse,
+  Settings,
+  SettingsPatch,
+  SettingsResponse,
+  SetupCheck,
+  SetupProbeResult,
+  StatusName,
+  Summary,
+  TimeSeries,
+  Tops,
+} from '../../../server/api/schemas/index.js';
+
+/** Runtime copies of small enums the UI offers as choices (the schema types check they stay in sync). */
+import type { CompanyPolicy, DeviceType, StatusName } from '../../../server/api/schemas/index.js';
+
+export const DEVICE_TYPE_CHOICES: readonly DeviceType[] = [
+  'unknown',
+  'phone',
+  'tablet',
+  'laptop',
+  'desktop',
+  'tv',
+  'speaker',
+  'console',
+  'camera',
+  'iot',
+  'router',
+  'other',
+];
+export const STATUS_CHOICES: readonly StatusName[] = [
+  'blocked',
+  'allowed',
+  'forwarded',
+  'cached',
+  'local',
+  'refused',
+  'error',
+  'stale',
+  'dropped',
+  'formerr',
+];
+export const COMPANY_POLICY_CHOICES: readonly { id: CompanyPolicy; label: string }[] = [
+  { id: 'block-tracking', label: 'Block tracking' },
+  { id: 'block-everything', label: 'Block everything' },
+  { id: 'allow', label: 'Allow' },
+];
