@@ -18,14 +18,32 @@ function newestMtime(dir) {
 function stale(output, sources) {
   if (!existsSync(output)) return true;
   const built = statSync(output).mtimeMs;
-  return sources.some((dir) => newestMtime(dir) > built);
+  return sources.some(
+    (path) =>
+      existsSync(path) && (statSync(path).isDirectory() ? newestMtime(path) : statSync(path).mtimeMs) > built,
+  );
+}
+
+// A production install (npm ci --omit=dev, as in the Docker image) has no compiler and ships the build.
+if (!existsSync('node_modules/typescript')) {
+  if (!existsSync('dist/server/main.js'))
+    console.error('tracksink: no build in dist/ and no dev dependencies to make one');
+  process.exit(0);
 }
 
 if (stale('dist/server/main.js', ['server'])) {
   console.log('tracksink: building the server…');
   execSync('npm run build:server --silent', { stdio: 'inherit' });
 }
-if (stale('web/dist/index.html', ['web/src', 'server/api/schemas'])) {
+if (
+  stale('web/dist/index.html', [
+    'web/src',
+    'web/public',
+    'web/index.html',
+    'web/vite.config.ts',
+    'server/api/schemas',
+  ])
+) {
   console.log('tracksink: building the dashboard…');
   execSync('npm run build:web --silent', { stdio: 'inherit' });
 }

@@ -13,7 +13,8 @@ const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 // A test file that fails to load counts as a failed suite with no failed test: count it so it is never hidden.
 const brokenFiles = (report.testResults ?? []).filter(
-  (suite) => suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
+  (suite) =>
+    suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
 ).length;
 const line = `${passed} passed, ${failed + brokenFiles} failed${skipped ? `, ${skipped} skipped` : ''}`;
 console.log(line);

@@ -14,7 +14,9 @@ export type Db = Database.Database;
 export function migrationsDir(which: 'config' | 'querylog'): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // dist/server/store → the .sql files are not compiled, so read them from the source tree.
-  const source = here.includes(`${join('dist', 'server')}`) ? here.replace(join('dist', 'server'), 'server') : here;
+  const source = here.includes(`${join('dist', 'server')}`)
+    ? here.replace(join('dist', 'server'), 'server')
+    : here;
   return join(source, 'migrations', which);
 }
 
@@ -36,7 +38,9 @@ export function readMigrations(dir: string): Migration[] {
     const previous = migrations[i - 1] as Migration;
     const current = migrations[i] as Migration;
     if (current.version === previous.version) {
-      throw new Error(`two migrations share version ${current.version}: ${previous.name} and ${current.name}`);
+      throw new Error(
+        `two migrations share version ${current.version}: ${previous.name} and ${current.name}`,
+      );
     }
   }
   return migrations;
@@ -69,7 +73,10 @@ export interface OpenOptions {
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = new Database(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');

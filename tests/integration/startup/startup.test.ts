@@ -20,7 +20,12 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   return new Promise((done) => {
     const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'main.js')], {
       cwd: scratch,
-      env: { PATH: process.env.PATH ?? '', TRACKSINK_DATA_DIR: join(scratch, 'data'), TRACKSINK_LOG_LEVEL: 'warn', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TRACKSINK_DATA_DIR: join(scratch, 'data'),
+        TRACKSINK_LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
