@@ -90,8 +90,6 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       queries: config.log.queries,
       anonymizeClients: config.log.anonymizeClients,
       logger,
-      // 16,384 slots drain every 50 ms: room for 300,000 q/s bursts at a quarter of the default's memory.
-      queueCapacity: 16_384,
     });
     stack.push(() => queryLog.close());
 
