@@ -20,7 +20,7 @@ export const LIST_FORMATS: readonly ListFormat[] = [
 export interface InvalidLine {
   /** 1-based line number. */
   line: number;
-  /** The line as written (trimmed, at most 200 characters). */
+  /** The line as written (trimmed), or the one field of it at fault (a bad name among several); at most 200 characters. */
   text: string;
   reason: string;
 }

@@ -5,6 +5,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { HASH1_SEED, HASH2_SEED } from './domain-hash.js';
+import { onlyHostOrNonAscii } from './host-name.js';
 import { FLAG_BITS, MAX_LINE } from './rule-flags.js';
 import type { CompactBadFilter, InvalidLine, ListFormat, ParsedList } from './list-types.js';
 import { MAX_REPORTED_LINES } from './list-types.js';
@@ -110,7 +111,9 @@ export class RuleCollector {
     if (end > start && text.charCodeAt(end - 1) === 46) end--;
     const code = this.scanAscii(text, start, end);
     if (code === OK) return true;
-    if (code === NON_ASCII) {
+    // domainToASCII is a URL host parser: it would percent-decode `%2e` and drop tabs and CRs, so a
+    // name with any ASCII character a host name cannot have is refused before it gets there.
+    if (code === NON_ASCII && onlyHostOrNonAscii(text, start, end)) {
       const ascii = domainToASCII(text.slice(start, end));
       if (ascii !== '' && this.scanAscii(ascii, 0, ascii.length) === OK) return true;
     }

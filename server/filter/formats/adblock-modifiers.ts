@@ -3,7 +3,7 @@
  * understood: important, badfilter, dnstype, client, denyallow. Per the AdGuard syntax a rule with any
  * other modifier is ignored as a whole (it targets a feature this engine does not have).
  */
-import { domainToASCII } from 'node:url';
+import { toAsciiHostName } from '../host-name.js';
 import type { ClientSpec } from '../slow-rule.js';
 import { DNS_TYPE_CODES } from './dns-types.js';
 
@@ -61,8 +61,8 @@ export function parseModifiers(source: string): ModifierResult {
       case 'denyallow': {
         const domains: string[] = [];
         for (const raw of value.split('|')) {
-          const domain = domainToASCII(raw.trim().toLowerCase().replace(/\.$/, ''));
-          if (domain === '' || raw.includes('*')) {
+          const domain = toAsciiHostName(raw.trim());
+          if (domain === '') {
             return { ok: false, ignored: false, reason: `$denyallow: "${raw}" is not a domain` };
           }
           domains.push(domain);

@@ -8,7 +8,7 @@
  * modifier this engine does not implement (the AdGuard syntax says such a rule must not apply).
  * The common shapes (`||d^`, `@@||d^`, `||d^$important`) go straight into the compact tables.
  */
-import { domainToASCII } from 'node:url';
+import { toAsciiHostName } from '../host-name.js';
 import type { RuleCollector } from '../rule-collector.js';
 import { RuleFlag } from '../rule-flags.js';
 import { findChar, forEachLine, isBlank } from '../text-scan.js';
@@ -99,7 +99,8 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
       return;
     }
     pattern = shape.subdomain ? 'subdomain' : 'exact';
-    domain = normaliseDomain(text.slice(shape.start, shape.end));
+    // scanDomain accepted it, so this is the same name in the form the slow rules compare.
+    domain = toAsciiHostName(text.slice(shape.start, shape.end));
   } else if (patternText.length > 1 && patternText.startsWith('/') && patternText.endsWith('/')) {
     try {
       regex = new RegExp(text.slice(pos + 1, patternEnd - 1), 'i');
@@ -230,11 +231,4 @@ export function adblockPatternToRegExp(pattern: string): RegExp {
   }
   if (anchorEnd) source += '$';
   return new RegExp(source);
-}
-
-function normaliseDomain(raw: string): string {
-  let d = raw.toLowerCase();
-  if (d.endsWith('.')) d = d.slice(0, -1);
-  for (let i = 0; i < d.length; i++) if (d.charCodeAt(i) > 127) return domainToASCII(d);
-  return d;
 }

@@ -26,6 +26,11 @@ export function parseDnsmasq(text: string, out: RuleCollector): void {
       out.addInvalid(text, start, end, line, 'missing "/" after the domain');
       return;
     }
+    if (lastSlash === pos) {
+      // `//` is dnsmasq for "names without a dot": no domain to block, but not silently dropped either.
+      out.addIgnored(text, start, end, line, '"//" (names without a dot) is not a list entry');
+      return;
+    }
     if (isServer && lastSlash + 1 < end) {
       out.addIgnored(text, start, end, line, 'server=/domain/address forwards, it does not block');
       return;
