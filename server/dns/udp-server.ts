@@ -15,6 +15,20 @@ import { PENDING, type Pipeline, type Responder } from './pipeline.js';
 /** A large receive buffer absorbs bursts (a TV waking up, dnsperf) instead of dropping them in the kernel. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Every send goes to an address Node gave us in `rinfo`, already an IP literal. Node's default
+ * dns.lookup would still validate it and defer the send by a tick (a third of the send path's JavaScript
+ * in a profile); this answers at once.
+ */
+function literalAddressLookup(
+  address: string,
+  options: unknown,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = typeof options === 'number' ? options : isIPv6(address) ? 6 : 4;
+  callback(null, address, family);
+}
+
 export interface UdpServer {
   address: AddressInfo;
   close(): Promise<void>;
@@ -27,7 +41,11 @@ export async function startUdpServer(opts: {
   logger: Logger;
 }): Promise<UdpServer> {
   const { pipeline, logger } = opts;
-  const socket: Socket = createSocket({ type: isIPv6(opts.bind) ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket: Socket = createSocket({
+    type: isIPv6(opts.bind) ? 'udp6' : 'udp4',
+    reuseAddr: false,
+    lookup: literalAddressLookup,
+  });
   const responder: Responder<RemoteInfo> = {
     respond(answer, rinfo) {
       // An upstream answer may arrive after close() during shutdown: nothing to send it on.

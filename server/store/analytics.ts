@@ -417,7 +417,17 @@ export class Analytics {
     if (hours === null) {
       rows.push(...(statement.all(lo, hi, ...params, limit + 1) as QueryRow[]));
     } else {
+      // Rows newer than the last name-rollup pass (a few seconds' worth) are not in names_hour yet.
+      const rolledTo = (this.connection()
+        .prepare("SELECT last_id FROM rollup_state WHERE name = 'names'")
+        .pluck()
+        .get() ?? 0) as number;
+      if (hi > rolledTo) {
+        rows.push(...(statement.all(Math.max(lo, rolledTo + 1), hi, ...params, limit + 1) as QueryRow[]));
+        hi = rolledTo;
+      }
       for (const hour of hours) {
+        if (rows.length > limit) break;
         const [hourLo, hourHi] = this.idRange(hour, hour + HOUR_MS);
         const a = Math.max(lo, hourLo);
         const b = Math.min(hi, hourHi);

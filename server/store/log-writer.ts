@@ -14,6 +14,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import type { QueryLogMode } from '../config/schema.js';
 import { anonymizeAddress } from './client-anonymizer.js';
+import { NameIndex } from './name-index.js';
 import type { DecodedEvent } from './query-queue.js';
 import { migrationsDir, openDatabase, type Db } from './sqlite.js';
 import type Database from 'better-sqlite3';
@@ -31,8 +32,16 @@ const COLUMNS = 17;
 const PRUNE_CHUNK = 5000;
 const INTERN_CACHE_MAX = 200_000;
 const ROLLUP_PRUNE_EVERY_MS = 5 * MINUTE_MS;
-/** Rollups are upserted at most this often (and on flush). */
+/** Count rollups are upserted at most this often (and on flush). */
 const ROLLUP_FLUSH_MS = 1000;
+/**
+ * Name rollups are summed by SQLite from the raw rows written since the last pass: at most this often
+ * (and on flush), or sooner once NAMES_ROLL_BACKLOG rows wait; at most NAMES_ROLL_MAX_ROWS rows a pass,
+ * so one pass never holds the writer long enough for the ring to fill.
+ */
+const NAMES_ROLL_MS = 5000;
+const NAMES_ROLL_BACKLOG = 20_000;
+const NAMES_ROLL_MAX_ROWS = 50_000;
 
 export interface WriterOptions {
   dbPath: string;
@@ -52,13 +61,16 @@ export interface WriterNotice {
 interface Statements {
   insertMany: Database.Statement;
   insertOne: Database.Statement;
-  selectName: Database.Statement;
   insertName: Database.Statement;
   selectClient: Database.Statement;
   insertClient: Database.Statement;
   upsertCounts: Record<'counts_minute' | 'counts_hour' | 'counts_day', Database.Statement>;
   upsertTotals: Record<'totals_minute' | 'totals_hour' | 'totals_day', Database.Statement>;
-  upsertNames: Record<'names_hour' | 'names_day', Database.Statement>;
+  /** Name rollups for the raw rows with id in (?, ?]. */
+  rollNames: Database.Statement[];
+  lastRowId: Database.Statement;
+  rolledTo: Database.Statement;
+  setRolledTo: Database.Statement;
   oldestRow: Database.Statement;
   pruneRows: Database.Statement;
   upsertNameTotal: Database.Statement;
@@ -78,7 +90,7 @@ export class LogWriter {
 
   private db: Db | null = null;
   private st: Statements | null = null;
-  private readonly names = new Map<string, number>();
+  private readonly names = new NameIndex();
   private readonly clients = new Map<string, number>();
   private globalMode: QueryLogMode;
   private readonly deviceModes = new Map<number, QueryLogMode>();
@@ -87,6 +99,9 @@ export class LogWriter {
   private lastRollupPrune = 0;
   private pending = new RollupSums();
   private lastRollupFlush = 0;
+  /** The raw rows up to this id are in the name rollups (kept in rollup_state, in the same transactions). */
+  private namesRolledTo = 0;
+  private lastNamesRoll = 0;
 
   constructor(
     private readonly options: WriterOptions,
@@ -141,8 +156,8 @@ export class LogWriter {
   /**
    * Writes one batch of raw rows in one transaction. Rollup sums are kept in memory across batches and
    * upserted every ROLLUP_FLUSH_MS (or when `forceRollups`), in the same transaction as a batch: at 100,000
-   * events/s a one-second window turns most upserts into in-memory additions. Never throws: a failed
-   * batch is counted as dropped.
+   * events/s a one-second window turns most upserts into in-memory additions. The name rollups are
+   * summed by SQLite from the raw rows (rollNames). Never throws: a failed batch is counted as dropped.
    */
   write(events: DecodedEvent[], now = Date.now(), forceRollups = false): void {
     if (this.db === null || this.st === null) {
@@ -151,7 +166,8 @@ export class LogWriter {
     }
     const flushRollups =
       forceRollups || now - this.lastRollupFlush >= ROLLUP_FLUSH_MS || this.pending.size() > 100_000;
-    if (events.length === 0 && (!flushRollups || this.pending.size() === 0)) return;
+    const rollNames = forceRollups || now - this.lastNamesRoll >= NAMES_ROLL_MS;
+    if (events.length === 0 && (!flushRollups || this.pending.size() === 0) && !rollNames) return;
     const batch = new RollupSums();
     try {
       const stored = this.db.transaction(() => {
@@ -160,6 +176,7 @@ export class LogWriter {
           this.upsertRollups(this.pending);
           this.upsertRollups(batch);
         }
+        this.rollNames(now, forceRollups);
         return count;
       })();
       if (flushRollups) {
@@ -175,10 +192,9 @@ export class LogWriter {
         this.error = null;
       }
     } catch (error) {
-      // The transaction rolled back: ids cached during it may not exist. Pending sums belong to
-      // committed rows and are kept for the next attempt.
-      this.names.clear();
-      this.clients.clear();
+      // The transaction rolled back: ids cached during it may not exist, so both paths below close the
+      // database and the next open() reloads the name index. Pending sums belong to committed rows and
+      // are kept for the next attempt.
       this.dropped += events.length;
       if (isCorruption(error)) {
         this.pending = new RollupSums();
@@ -284,11 +300,22 @@ export class LogWriter {
           `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, status, count) VALUES (?,?,?,?,?,?,?)
            ON CONFLICT DO UPDATE SET count = count + excluded.count`,
         );
-      const upsertNames = (table: string): Database.Statement =>
+      // One statement per name rollup: SQLite reads the new raw rows in id order, sums them with its
+      // own sorter and upserts in key order, instead of a JavaScript map and one call per key.
+      const rollNames = (
+        table: string,
+        device: string,
+        bucket: string,
+        groupBy: string,
+      ): Database.Statement =>
         db.prepare(
-          `INSERT INTO ${table} (device_id, bucket, name_id, status, company_id, count) VALUES (?,?,?,?,?,?)
+          `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, count)
+           SELECT ${device}, ${bucket}name_id, status, max(company_id), count(*) FROM queries
+           WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY ${groupBy}
            ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
         );
+      const hour = `time - time % ${HOUR_MS}, `;
+      const day = `time - time % ${DAY_MS}, `;
       const upsertTotals = (table: string): Database.Statement =>
         db.prepare(
           `INSERT INTO ${table} (device_id, bucket, category_id, status, count) VALUES (?,?,?,?,?)
@@ -302,7 +329,6 @@ export class LogWriter {
         },
         insertMany: db.prepare(insertSql + Array<string>(ROWS_PER_INSERT).fill(placeholders).join(',')),
         insertOne: db.prepare(insertSql + placeholders),
-        selectName: db.prepare('SELECT id FROM names WHERE name = ?').pluck(),
         insertName: db.prepare('INSERT INTO names (name) VALUES (?)'),
         selectClient: db.prepare('SELECT id FROM clients WHERE address = ?').pluck(),
         insertClient: db.prepare('INSERT INTO clients (address) VALUES (?)'),
@@ -311,7 +337,18 @@ export class LogWriter {
           counts_hour: upsertCounts('counts_hour'),
           counts_day: upsertCounts('counts_day'),
         },
-        upsertNames: { names_hour: upsertNames('names_hour'), names_day: upsertNames('names_day') },
+        rollNames: [
+          rollNames('names_hour', String(ALL_DEVICES), hour, '2, 3, 4'),
+          rollNames('names_day', 'device_id', day, '1, 2, 3, 4'),
+          rollNames('names_day', String(ALL_DEVICES), day, '2, 3, 4'),
+          rollNames('names_total', 'device_id', '', '1, 2, 3'),
+          rollNames('names_total', String(ALL_DEVICES), '', '2, 3'),
+        ],
+        lastRowId: db.prepare('SELECT coalesce(max(id), 0) FROM queries').pluck(),
+        rolledTo: db.prepare("SELECT last_id FROM rollup_state WHERE name = 'names'").pluck(),
+        setRolledTo: db.prepare(
+          "INSERT INTO rollup_state (name, last_id) VALUES ('names', ?) ON CONFLICT DO UPDATE SET last_id = excluded.last_id",
+        ),
         oldestRow: db.prepare('SELECT id, time FROM queries WHERE id = (SELECT min(id) FROM queries)'),
         pruneRows: db.prepare('DELETE FROM queries WHERE id < ? AND time < ?'),
         upsertNameTotal: db.prepare(
@@ -334,8 +371,49 @@ export class LogWriter {
       throw error;
     }
     this.db = db;
-    this.names.clear();
+    this.loadNames();
     this.clients.clear();
+    this.namesRolledTo = ((this.st as Statements).rolledTo.get() as number | undefined) ?? 0;
+  }
+
+  /**
+   * Sums the raw rows written since the last pass into the name rollups, when due: every NAMES_ROLL_MS,
+   * once NAMES_ROLL_BACKLOG rows wait, or everything when `all` (flush, close). Runs inside write()'s
+   * transaction, so the rows and the rollups commit together and a crash loses neither.
+   */
+  private rollNames(now: number, all: boolean): void {
+    const st = this.st as Statements;
+    const last = st.lastRowId.get() as number;
+    const waiting = last - this.namesRolledTo;
+    if (waiting <= 0) return;
+    if (!all && waiting < NAMES_ROLL_BACKLOG && now - this.lastNamesRoll < NAMES_ROLL_MS) return;
+    this.lastNamesRoll = now;
+    let from = this.namesRolledTo;
+    do {
+      const to = all ? last : Math.min(last, from + NAMES_ROLL_MAX_ROWS);
+      for (const statement of st.rollNames) statement.run(from, to);
+      from = to;
+    } while (from < last && all);
+    st.setRolledTo.run(from);
+    this.namesRolledTo = from;
+  }
+
+  /** Fills the in-memory name index from the names table (about a second per million names). */
+  private loadNames(): void {
+    this.names.clear();
+    const rows = (this.db as Db).prepare('SELECT id, name FROM names').raw().iterate() as IterableIterator<
+      [number, string]
+    >;
+    for (const [id, name] of rows) this.names.set(name, id);
+  }
+
+  /** The id of `name`, appending it to the names table when new. */
+  private internName(name: string): number {
+    const known = this.names.find(name);
+    if (known !== 0) return known;
+    const id = Number((this.st as Statements).insertName.run(name).lastInsertRowid);
+    this.names.add(id);
+    return id;
   }
 
   private moveAside(): string {
@@ -398,11 +476,8 @@ export class LogWriter {
       stored++;
       const time = Math.trunc(ev.timeMs);
       const hideNames = mode === 'hide-names';
-      const nameId = hideNames ? 0 : this.intern(this.names, st.selectName, st.insertName, ev.name);
-      const cnameId =
-        hideNames || ev.cnameTarget === ''
-          ? 0
-          : this.intern(this.names, st.selectName, st.insertName, ev.cnameTarget);
+      const nameId = hideNames ? 0 : this.internName(ev.name);
+      const cnameId = hideNames || ev.cnameTarget === '' ? 0 : this.internName(ev.cnameTarget);
       const address = this.options.anonymizeClients ? anonymizeAddress(ev.clientAddress) : ev.clientAddress;
       const clientId =
         address === '' ? 0 : this.intern(this.clients, st.selectClient, st.insertClient, address);
@@ -431,13 +506,13 @@ export class LogWriter {
         params.length = 0;
         pending = 0;
       }
-      sums.add(ev, time, hideNames ? 0 : nameId);
+      sums.add(ev, time);
     }
     for (let i = 0; i < pending; i++) st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS));
     return stored;
   }
 
-  /** Minute sums → minute, hour and day rows; hour name sums → hour (all devices) and day rows. */
+  /** Minute sums → minute, hour and day rows of counts_* and totals_*. */
   private upsertRollups(sums: RollupSums): void {
     if (sums.size() === 0) return;
     const st = this.st as Statements;
@@ -484,76 +559,25 @@ export class LogWriter {
         statement.run(device, bucket, category, status, n);
       }
     }
-    const hours = new Map<string, NameSum>();
-    const days = new Map<string, NameSum>();
-    const addName = (map: Map<string, NameSum>, key: string, sum: NameSum): void => {
-      const entry = map.get(key);
-      if (entry === undefined) map.set(key, { count: sum.count, company: sum.company });
-      else entry.count += sum.count;
-    };
-    for (const [key, sum] of sums.names) {
-      const [device, hour, nameId, status] = key.split(',').map(Number) as [number, number, number, number];
-      const day = hour - (hour % DAY_MS);
-      addName(hours, `${ALL_DEVICES},${hour},${nameId},${status}`, sum);
-      addName(days, `${device},${day},${nameId},${status}`, sum);
-      addName(days, `${ALL_DEVICES},${day},${nameId},${status}`, sum);
-    }
-    const nameTotals = new Map<string, NameSum>();
-    for (const [key, sum] of sums.names) {
-      const [device, , nameId, status] = key.split(',').map(Number) as [number, number, number, number];
-      addName(nameTotals, `${device},${nameId},${status}`, sum);
-      addName(nameTotals, `${ALL_DEVICES},${nameId},${status}`, sum);
-    }
-    for (const [key, { count, company }] of nameTotals) {
-      const [device, nameId, status] = key.split(',').map(Number) as [number, number, number];
-      st.upsertNameTotal.run(device, nameId, status, company, count);
-    }
-    for (const [table, map] of [
-      ['names_hour', hours],
-      ['names_day', days],
-    ] as const) {
-      const statement = st.upsertNames[table];
-      for (const [key, { count, company }] of map) {
-        const [device, bucket, nameId, status] = key.split(',').map(Number) as number[];
-        statement.run(device, bucket, nameId, status, company, count);
-      }
-    }
   }
 }
 
-interface NameSum {
-  count: number;
-  company: number;
-}
-
-/** Rollup sums at the finest grain (per minute for counts, per hour for names), keyed by text. */
+/** Count rollup sums at the finest grain (per minute), keyed by text. */
 class RollupSums {
   readonly counts = new Map<string, number>();
-  readonly names = new Map<string, NameSum>();
 
   size(): number {
-    return this.counts.size + this.names.size;
+    return this.counts.size;
   }
 
-  add(ev: DecodedEvent, time: number, nameId: number): void {
+  add(ev: DecodedEvent, time: number): void {
     const minute = time - (time % MINUTE_MS);
     const key = `${ev.deviceId},${minute},${ev.companyId},${ev.categoryId},${ev.appId},${ev.status}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (nameId === 0) return;
-    const hour = time - (time % HOUR_MS);
-    const nameKey = `${ev.deviceId},${hour},${nameId},${ev.status}`;
-    const entry = this.names.get(nameKey);
-    if (entry === undefined) this.names.set(nameKey, { count: 1, company: ev.companyId });
-    else entry.count++;
   }
 
   merge(other: RollupSums): void {
     for (const [key, n] of other.counts) this.counts.set(key, (this.counts.get(key) ?? 0) + n);
-    for (const [key, sum] of other.names) {
-      const entry = this.names.get(key);
-      if (entry === undefined) this.names.set(key, sum);
-      else entry.count += sum.count;
-    }
   }
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The name rollups are summed by SQLite from the raw rows every few seconds (LogWriter.rollNames), and
+ * the writer's name → id index lives in memory (NameIndex). These tests pin what that must not change:
+ * a name filter finds rows written since the last pass, a reopened writer reuses the stored ids, and
+ * the rollups catch up with every row, once.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyQueryEvent } from '../../../server/events/query-event.js';
+import { Analytics } from '../../../server/store/analytics.js';
+import { LogWriter } from '../../../server/store/log-writer.js';
+import { NameIndex } from '../../../server/store/name-index.js';
+import { decoded, makeEvent, tempDir } from './log-fixtures.js';
+
+const NOW = Date.UTC(2026, 10, 20, 12);
+const dirs: Array<{ remove(): void }> = [];
+
+function newWriter(dbPath: string): LogWriter {
+  const writer = new LogWriter({
+    dbPath,
+    retentionDays: 30,
+    rollupRetentionDays: 365,
+    queries: 'all',
+    anonymizeClients: false,
+  });
+  expect(writer.open()).toBe(true);
+  return writer;
+}
+
+function eventFor(name: string, time: number, i = 0): ReturnType<typeof decoded> {
+  const ev = makeEvent(i, time, emptyQueryEvent());
+  ev.name = name;
+  return decoded(ev);
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+describe('name rollups summed from the raw rows', () => {
+  it('a name filter finds a row written after the last rollup pass', () => {
+    const dir = tempDir('rollups');
+    dirs.push(dir);
+    const dbPath = join(dir.path, 'querylog.db');
+    const writer = newWriter(dbPath);
+    writer.write([eventFor('old.example.com', NOW - 60_000)], NOW - 60_000); // first write: rolled
+    writer.write([eventFor('fresh.example.com', NOW - 58_000)], NOW - 58_000); // 2 s later: not rolled yet
+    const db = new Database(dbPath, { readonly: true });
+    const inHours = db
+      .prepare('SELECT count(*) FROM names_hour h JOIN names n ON n.id = h.name_id WHERE n.name = ?')
+      .pluck();
+    expect(inHours.get('old.example.com')).toBe(1);
+    expect(inHours.get('fresh.example.com')).toBe(0);
+    db.close();
+
+    const analytics = Analytics.open({ dataDir: dir.path, now: () => NOW });
+    try {
+      const page = analytics.queries({ name: 'fresh.example', from: NOW - 3_600_000, to: NOW });
+      expect(page.rows.map((row) => row.name)).toEqual(['fresh.example.com']);
+      expect(analytics.queries({ name: 'old.example', to: NOW }).rows).toHaveLength(1);
+    } finally {
+      analytics.close();
+      writer.close();
+    }
+  });
+
+  it('catches up with every row once, across passes, a forced flush and a reopen', () => {
+    const dir = tempDir('rollups');
+    dirs.push(dir);
+    const dbPath = join(dir.path, 'querylog.db');
+    let writer = newWriter(dbPath);
+    const names = Array.from({ length: 50 }, (_, i) => `n${i}.example.org`);
+    let sent = 0;
+    for (let batch = 0; batch < 30; batch++) {
+      const time = NOW - 30_000 + batch * 1000; // one batch a second: a pass every 5 batches
+      const events = names.map((name, i) => eventFor(name, time, batch * 50 + i));
+      writer.write(events, time);
+      sent += events.length;
+      if (batch === 14) {
+        writer.close(); // a restart in the middle: the in-memory index is rebuilt from the table
+        writer = newWriter(dbPath);
+      }
+    }
+    writer.write([], NOW, true);
+    writer.close();
+
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      // Each name is stored once, whatever the restarts.
+      expect(db.prepare('SELECT count(*), count(DISTINCT name) FROM names').raw().get()).toEqual([50, 50]);
+      const totalAll = db.prepare('SELECT sum(count) FROM names_total WHERE device_id = -1').pluck().get();
+      const totalDevices = db
+        .prepare('SELECT sum(count) FROM names_total WHERE device_id <> -1')
+        .pluck()
+        .get();
+      const hours = db.prepare('SELECT sum(count) FROM names_hour').pluck().get();
+      const days = db.prepare('SELECT sum(count) FROM names_day WHERE device_id = -1').pluck().get();
+      expect([totalAll, totalDevices, hours, days]).toEqual([sent, sent, sent, sent]);
+      const perName = db
+        .prepare(
+          'SELECT n.name, t.count FROM names_total t JOIN names n ON n.id = t.name_id WHERE t.device_id = -1 ORDER BY n.name',
+        )
+        .raw()
+        .all() as Array<[string, number]>;
+      const byName = new Map<string, number>();
+      for (const [name, count] of perName) byName.set(name, (byName.get(name) ?? 0) + count);
+      expect([...byName.values()].every((count) => count === 30)).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('NameIndex', () => {
+  it('finds every added name, misses the others, and survives growing', () => {
+    const index = new NameIndex(4);
+    for (let i = 1; i <= 10_000; i++) {
+      expect(index.find(`name-${i}.example`)).toBe(0);
+      index.add(i);
+    }
+    expect(index.size).toBe(10_000);
+    for (let i = 1; i <= 10_000; i++) expect(index.find(`name-${i}.example`)).toBe(i);
+    expect(index.find('name-10001.example')).toBe(0);
+    expect(index.find('')).toBe(0);
+    expect(() => index.add(5)).not.toThrow(); // after a miss
+    expect(() => index.add(6)).toThrow(/find\(\) that missed/);
+  });
+});
