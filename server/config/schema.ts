@@ -126,7 +126,7 @@ export const schema: SchemaNode = {
       default: 10000,
       min: 100,
       max: 600000,
-      why: 'Close idle TCP connections so a quiet client cannot hold a slot forever (RFC 7766).',
+      why: 'Close a TCP connection with no query read or answer sent for this long (RFC 7766): a quiet, non-reading or byte-trickling client cannot hold a slot.',
     },
     tcpMaxConnections: {
       kind: 'integer',

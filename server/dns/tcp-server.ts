@@ -3,6 +3,10 @@
  * timeout, limits on connections in total and per client, and bounded memory per connection: a length of
  * zero or over MAX_QUERY_LENGTH closes the connection, and a client that does not read its answers stops
  * being read from (and is closed by the idle timeout if it never drains).
+ *
+ * "Idle" means no progress: no complete query read and no answer sent for tcpIdleTimeoutMs while nothing
+ * waits upstream. Raw bytes do not count, so a client trickling one frame a byte at a time (slowloris)
+ * is closed as surely as a silent one, and so is one that stopped reading (we stopped reading it too).
  */
 import type { AddressInfo } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
@@ -31,6 +35,8 @@ interface Connection {
   closed: boolean;
   /** The client half-closed (sent FIN): finish its in-flight answers, then close. */
   ended: boolean;
+  /** Closes the connection after tcpIdleTimeoutMs without progress; refreshed on each query and answer. */
+  idle: NodeJS.Timeout | null;
 }
 
 export interface TcpServer {
@@ -80,6 +86,7 @@ export async function startTcpServer(opts: {
     respond(answer, conn) {
       conn.inFlight--;
       write(conn, answer);
+      conn.idle?.refresh();
       // Frames held back while this connection was congested go on now.
       processFrames(conn);
     },
@@ -93,6 +100,7 @@ export async function startTcpServer(opts: {
     if (conn.closed) return;
     let buf = conn.pending;
     conn.pending = null;
+    let progressed = false;
     while (buf !== null && buf.length >= 2 && !congested(conn)) {
       const length = (buf[0]! << 8) | buf[1]!;
       if (length === 0 || length > MAX_QUERY_LENGTH) {
@@ -104,12 +112,14 @@ export async function startTcpServer(opts: {
       // A copy: the pipeline may keep the query while it waits for upstream.
       const query = Buffer.from(buf.subarray(2, length + 2));
       buf = buf.subarray(length + 2);
+      progressed = true;
       const answer = pipeline.handle(query, conn.address, Protocol.tcp, responder, conn);
       if (answer === PENDING) conn.inFlight++;
       else if (answer !== null) write(conn, answer);
       if (conn.closed) return;
     }
     if (buf !== null && buf.length > 0) conn.pending = buf;
+    if (progressed) conn.idle?.refresh();
     updateFlow(conn);
     // A client that half-closed gets its last answers, then our FIN.
     if (conn.ended && conn.inFlight === 0 && !hasCompleteFrame(conn.pending)) conn.socket.end();
@@ -139,10 +149,23 @@ export async function startTcpServer(opts: {
     }
     stats.tcpConnections++;
     perClient.set(address, fromClient + 1);
-    const conn: Connection = { socket, address, pending: null, inFlight: 0, closed: false, ended: false };
+    const conn: Connection = {
+      socket,
+      address,
+      pending: null,
+      inFlight: 0,
+      closed: false,
+      ended: false,
+      idle: null,
+    };
     open.add(conn);
     socket.setNoDelay(true);
-    socket.setTimeout(limits.tcpIdleTimeoutMs, () => socket.destroy());
+    // Not socket.setTimeout: every byte read would reset it. A query waiting upstream (bounded by the
+    // upstream timeout) keeps the connection; its answer counts as progress.
+    conn.idle = setTimeout(() => {
+      if (conn.inFlight > 0) conn.idle?.refresh();
+      else socket.destroy();
+    }, limits.tcpIdleTimeoutMs).unref();
     socket.on('data', (chunk: Buffer) => {
       try {
         onData(conn, chunk);
@@ -162,6 +185,7 @@ export async function startTcpServer(opts: {
     socket.on('close', () => {
       conn.closed = true;
       conn.pending = null;
+      if (conn.idle !== null) clearTimeout(conn.idle);
       open.delete(conn);
       const n = (perClient.get(address) ?? 1) - 1;
       if (n <= 0) perClient.delete(address);

@@ -129,9 +129,12 @@ export class TcpDnsClient {
     for (const f of w) f();
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<TcpDnsClient> {
+  /** `localAddress` picks the source (127.0.0.2, 127.0.0.3 … are distinct clients to the server). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<TcpDnsClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, host, () => resolve(new TcpDnsClient(socket)));
+      const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () =>
+        resolve(new TcpDnsClient(socket)),
+      );
       socket.once('error', reject);
     });
   }
