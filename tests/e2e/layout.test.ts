@@ -105,4 +105,16 @@ describe.sequential('dashboard layout and escaping', () => {
       .poll(() => card.getByRole('button', { name: 'Block everything' }).getAttribute('aria-pressed'))
       .toBe('true');
   });
+
+  it("loads a company's devices and names when its card is opened, as text", async () => {
+    const { page } = browser!;
+    await page.goto(`${api!.baseUrl}/#/trackers`);
+    const card = page.getByTestId('company-card').first();
+    await card.getByText('Devices and names').click();
+    const names = card.getByRole('list', { name: 'Names' });
+    await names.waitFor();
+    expect(await names.textContent()).toContain(HOSTILE.replace('\x01', '\\x01'));
+    expect(await card.getByRole('list', { name: 'Devices' }).getByRole('link').count()).toBe(1);
+    expect(await page.locator('img[src="x"], body script').count()).toBe(0);
+  });
 });

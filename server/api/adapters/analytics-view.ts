@@ -35,7 +35,7 @@ export interface TopsCounts {
   devices: Array<CountRow & { deviceId: number; trackingAttempts: number }>;
 }
 
-export interface CompanyDetailCounts {
+export interface CompanyDetailCounts extends CountRow {
   devices: Array<CountRow & { deviceId: number }>;
   names: Array<CountRow & { name: string }>;
 }
@@ -77,10 +77,15 @@ export interface AnalyticsView {
   trackingSince(since: number, deviceId?: number): number;
   timeSeries(period: PeriodName, deviceId?: number): SeriesCounts;
   tops(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts;
+  /** Only the companies of tops() (the trackers page needs no more). */
+  topCompanies(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['companies'];
+  /** Only the categories of tops(). */
+  topCategories(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['categories'];
   company(companyId: number, period: PeriodName, limit: number): CompanyDetailCounts;
-  /** Devices' counts for the period (for the device list). */
+  /** Devices' counts for the period (for the device list); `onlyId` counts that one device only. */
   devices(
     period: PeriodName,
+    onlyId?: number,
   ): Map<
     number,
     CountRow & { trackingAttempts: number; topCompanies: Array<{ companyId: number; queries: number }> }
@@ -117,6 +122,17 @@ export function analyticsView(
     const to = now();
     return { from: to - PERIOD_MS[period], to };
   };
+  const companiesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
+    a.topCompanies(range, { deviceId, limit }).map((row) => ({
+      companyId: row.id,
+      queries: row.count,
+      blocked: row.blocked,
+      trackingAttempts: row.count,
+    }));
+  const categoriesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
+    a
+      .topCategories(range, { deviceId, limit })
+      .map((row) => ({ categoryId: row.id, queries: row.count, blocked: row.blocked }));
   return {
     summary: (period, deviceId) => a.summary(periodOf(period), deviceId),
     trackingSince: (since, deviceId) => a.summary({ from: since, to: now() }, deviceId).trackingAttempts,
@@ -138,28 +154,22 @@ export function analyticsView(
     tops(period, deviceId, limit) {
       const range = periodOf(period);
       const options = { deviceId, limit };
-      const names = (rows: ReturnType<Analytics['topNames']>) =>
-        rows.map((row) => ({
+      const names = (rows: ReturnType<Analytics['topNames']> | null) =>
+        (rows ?? []).map((row) => ({
           name: row.name,
           companyId: row.companyId,
           queries: row.count,
           blocked: row.blocked,
         }));
+      const nameLists = a.topNameLists(range, options);
       return {
-        companies: a.topCompanies(range, options).map((row) => ({
-          companyId: row.id,
-          queries: row.count,
-          blocked: row.blocked,
-          trackingAttempts: row.count,
-        })),
-        categories: a
-          .topCategories(range, options)
-          .map((row) => ({ categoryId: row.id, queries: row.count, blocked: row.blocked })),
+        companies: companiesOf(range, deviceId, limit),
+        categories: categoriesOf(range, deviceId, limit),
         apps: a
           .topApps(range, options)
           .map((row) => ({ appId: row.id, companyId: 0, queries: row.count, blocked: row.blocked })),
-        names: names(a.topNames(range, options)),
-        blockedNames: names(a.topBlockedNames(range, options)),
+        names: names(nameLists.all),
+        blockedNames: names(nameLists.blocked),
         devices:
           deviceId === undefined
             ? a.devicesByTracking(range, limit).map((row) => ({
@@ -171,9 +181,13 @@ export function analyticsView(
             : [],
       };
     },
+    topCompanies: (period, deviceId, limit) => companiesOf(periodOf(period), deviceId, limit),
+    topCategories: (period, deviceId, limit) => categoriesOf(periodOf(period), deviceId, limit),
     company(companyId, period, limit) {
       const detail = a.companyDetail(companyId, periodOf(period), limit);
       return {
+        queries: detail.total,
+        blocked: detail.blocked,
         devices: detail.devices.map((row) => ({
           deviceId: row.deviceId,
           queries: row.count,
@@ -182,13 +196,14 @@ export function analyticsView(
         names: detail.names.map((row) => ({ name: row.name, queries: row.count, blocked: row.blocked })),
       };
     },
-    devices(period) {
+    devices(period, onlyId) {
       const range = periodOf(period);
       const out = new Map<
         number,
         CountRow & { trackingAttempts: number; topCompanies: Array<{ companyId: number; queries: number }> }
       >();
       for (const row of a.devicesByTracking(range, 10_000)) {
+        if (onlyId !== undefined && row.deviceId !== onlyId) continue;
         out.set(row.deviceId, {
           queries: row.total,
           blocked: row.blocked,
@@ -201,16 +216,15 @@ export function analyticsView(
       return out;
     },
     categoryDevices(period) {
-      const range = periodOf(period);
       const out = new Map<number, Array<CountRow & { deviceId: number }>>();
-      for (const device of a.devicesByTracking(range, 10_000)) {
-        for (const top of a.topCategories(range, { deviceId: device.deviceId, limit: 100 })) {
-          const list = out.get(top.id) ?? [];
-          list.push({ deviceId: device.deviceId, queries: top.count, blocked: top.blocked });
-          out.set(top.id, list);
+      for (const [deviceId, rows] of a.categoriesByDevice(periodOf(period))) {
+        for (const row of rows) {
+          const list = out.get(row.id) ?? [];
+          list.push({ deviceId, queries: row.count, blocked: row.blocked });
+          out.set(row.id, list);
         }
       }
-      for (const list of out.values()) list.sort((x, y) => y.queries - x.queries);
+      for (const list of out.values()) list.sort((x, y) => y.queries - x.queries || x.deviceId - y.deviceId);
       return out;
     },
     queries(filter) {

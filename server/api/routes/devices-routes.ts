@@ -22,8 +22,8 @@ export function devicesRoutes(app: App, context: RouteContext): void {
   };
 
   /** Devices with their counts for the period (0 counts when the query log is not running). */
-  const withCounts = (raws: unknown[], period: '24h' | '7d' | '30d'): DeviceT[] => {
-    const counts = analyticsView(context.deps.analytics, context.now)?.devices(period) ?? new Map();
+  const withCounts = (raws: unknown[], period: '24h' | '7d' | '30d', onlyId?: number): DeviceT[] => {
+    const counts = analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId) ?? new Map();
     const names = new NameResolver(context);
     return raws.map((raw) => {
       const base = toDeviceBase(raw);
@@ -44,7 +44,8 @@ export function devicesRoutes(app: App, context: RouteContext): void {
   const one = (id: number, period: '24h' | '7d' | '30d' = '24h'): DeviceT => {
     const raw = registry().get(id);
     if (!raw) throw notFound(`there is no device ${id}`);
-    return withCounts([raw], period)[0] as DeviceT;
+    // Counts for this device only: the device page must not pay for ranking every device.
+    return withCounts([raw], period, toDeviceBase(raw).id)[0] as DeviceT;
   };
 
   app.get(

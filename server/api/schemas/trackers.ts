@@ -48,11 +48,32 @@ export const CompanyRanking = Type.Object({
   blocked: Type.Integer(),
   trackingAttempts: Type.Integer(),
   policy: CompanyPolicy,
-  devices: Type.Array(CompanyDevice),
-  names: Type.Array(CompanyName),
   dualUse: Type.Array(DualUseEndpoint),
 });
 export type CompanyRanking = Static<typeof CompanyRanking>;
+
+/**
+ * One company's devices and names over a period (GET /api/companies/:key). Apart from the ranking: for
+ * 50 companies over 30 days of a busy log they cost seconds, so the dashboard asks when a card is opened.
+ */
+export const CompanyDetail = Type.Object({
+  key: Type.String(),
+  period: Period,
+  queries: Type.Integer(),
+  blocked: Type.Integer(),
+  devices: Type.Array(CompanyDevice),
+  names: Type.Array(CompanyName),
+});
+export type CompanyDetail = Static<typeof CompanyDetail>;
+
+export const CompanyDetailQuery = Type.Object(
+  {
+    period: Type.Optional(Period),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
+  },
+  { additionalProperties: false },
+);
+export type CompanyDetailQuery = Static<typeof CompanyDetailQuery>;
 
 export const CompanyList = Type.Object({ period: Period, items: Type.Array(CompanyRanking) });
 export type CompanyList = Static<typeof CompanyList>;

@@ -12,6 +12,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-heade
 import type {
   AuthStatus,
   CategoryList,
+  CompanyDetail,
   CompanyList,
   Device,
   DeviceList,
@@ -162,8 +163,6 @@ export function fixtures(hostile: boolean) {
         blocked: 700,
         trackingAttempts: 650,
         policy: 'block-tracking',
-        devices: [{ id: 2, name: devices[1]!.name, queries: 500, blocked: 400 }],
-        names: [{ name: hostileName, queries: 300, blocked: 300 }],
         dualUse: [
           {
             domain: 'graph.facebook.com',
@@ -173,6 +172,15 @@ export function fixtures(hostile: boolean) {
         ],
       },
     ],
+  };
+  // What an opened company card asks for (GET /api/companies/meta).
+  const companyDetail: CompanyDetail = {
+    key: 'meta',
+    period: '24h',
+    queries: 900,
+    blocked: 700,
+    devices: [{ id: 2, name: devices[1]!.name, queries: 500, blocked: 400 }],
+    names: [{ name: hostileName, queries: 300, blocked: 300 }],
   };
   const categories: CategoryList = {
     period: '24h',
@@ -303,6 +311,7 @@ export function fixtures(hostile: boolean) {
     groups,
     queries,
     companies,
+    companyDetail,
     categories,
     lists,
     rules,
@@ -337,6 +346,7 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/groups': data.groups,
     '/api/queries': data.queries,
     '/api/companies': data.companies,
+    '/api/companies/meta': data.companyDetail,
     '/api/categories': data.categories,
     '/api/lists': data.lists,
     '/api/rules': data.rules,

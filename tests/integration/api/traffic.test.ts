@@ -373,15 +373,30 @@ describe('API over the real modules and real DNS traffic', () => {
       trackingAttempts: 2,
       policy: 'block-tracking',
     });
-    expect(pinterest.devices).toHaveLength(1);
-    expect(pinterest.devices[0]).toMatchObject({ queries: 2, blocked: 0 });
-    expect(pinterest.names).toEqual([{ name: 'ct.pinterest.com', queries: 2, blocked: 0 }]);
     expect(pinterest.category).toMatchObject({ key: expect.any(String), name: expect.any(String) });
+    // Its devices and names: asked per company (the dashboard does when a company card is opened).
+    const detail = await session.request({ method: 'GET', url: '/api/companies/pinterest?period=24h' });
+    expect(detail.statusCode).toBe(200);
+    expect(detail.json()).toMatchObject({ key: 'pinterest', period: '24h', queries: 2, blocked: 0 });
+    expect(detail.json().devices).toEqual([expect.objectContaining({ queries: 2, blocked: 0 })]);
+    expect(detail.json().names).toEqual([{ name: 'ct.pinterest.com', queries: 2, blocked: 0 }]);
+    const two = (await session.request({ method: 'GET', url: '/api/devices' }))
+      .json()
+      .items.find((d: { addresses: string[] }) => d.addresses.includes('127.0.0.2'));
+    expect(detail.json().devices[0].id).toBe(two.id);
+    const unknown = await session.request({ method: 'GET', url: '/api/companies/nobody' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe('there is no company "nobody" in the catalog');
+    const badPeriod = await session.request({ method: 'GET', url: '/api/companies/pinterest?period=1y' });
+    expect(badPeriod.statusCode).toBe(400);
+    expect(badPeriod.json().message).toMatch(/^querystring\.period: /);
+    const anonymous = await s.app.inject({ method: 'GET', url: '/api/companies/pinterest' });
+    expect(anonymous.statusCode).toBe(401);
     const categories = (await session.request({ method: 'GET', url: '/api/categories?period=24h' })).json();
     const category = categories.items.find((item: { key: string }) => item.key === 'advertising');
     expect(category.queries).toBeGreaterThanOrEqual(2);
     expect(category.companies.map((c: { key: string }) => c.key)).toContain('pinterest');
-    expect(category.devices).toEqual([expect.objectContaining({ id: pinterest.devices[0].id, queries: 2 })]);
+    expect(category.devices).toEqual([expect.objectContaining({ id: two.id, queries: 2 })]);
     const query = (await session.request({ method: 'GET', url: '/api/queries?company=pinterest' })).json();
     expect(query.items).toHaveLength(2);
     expect(query.items[0].company).toEqual({ id: pinterest.id, key: 'pinterest', name: 'Pinterest' });

@@ -229,6 +229,85 @@ describe('Analytics against brute force', () => {
     );
   });
 
+  it('periods that do not start on a day: whole days from day rollups, edges from hours, same answer', () => {
+    // 5 h 17 min before midnight: a week is 6 whole days plus two partial days read from hour rollups.
+    const now = NOW - 5 * HOUR_MS - 17 * 60_000;
+    const shifted = Analytics.open({ dataDir: dir.path, now: () => now });
+    try {
+      const period = { from: now - 7 * DAY_MS, to: now };
+      // Rollups count whole buckets: the period widened to the hours it starts and ends in (the log has
+      // rows after this `now`, which a live log would not).
+      const widened = {
+        from: Math.floor(period.from / HOUR_MS) * HOUR_MS,
+        to: Math.ceil(now / HOUR_MS) * HOUR_MS,
+      };
+      for (const deviceId of [undefined, 2]) {
+        const rows = raw
+          .filter(inPeriod(widened))
+          .filter((r) => deviceId === undefined || r.device_id === deviceId);
+        const blocked = rows.filter((r) => r.status === QueryStatus.blocked).length;
+        expect(shifted.summary(period, deviceId)).toMatchObject({ total: rows.length, blocked });
+        expect(shifted.topCompanies(period, { deviceId, limit: 4 })).toEqual(
+          top(
+            countBy(
+              rows.filter((r) => r.company_id !== 0),
+              (r) => r.company_id,
+            ),
+            4,
+          ),
+        );
+      }
+      // Top names overall: bounded by the per-name totals, exact over the hour-widened period.
+      const rows = raw.filter(inPeriod(widened));
+      const byName = countBy(rows, (r) => r.name);
+      const got = shifted.topNames(period, { limit: 7 });
+      expect(got.map((t) => t.count)).toEqual(top(byName, 7).map((t) => t.count));
+      for (const t of got) expect(t.count).toBe(byName.get(t.name)?.count);
+      const blockedByName = countBy(
+        rows.filter((r) => r.status === QueryStatus.blocked),
+        (r) => r.name,
+      );
+      const gotBlocked = shifted.topBlockedNames(period, { limit: 7 });
+      expect(gotBlocked.map((t) => t.count)).toEqual(top(blockedByName, 7).map((t) => t.count));
+      // A device's names over days come from its daily rows: the period widened to whole days.
+      const dayWide = {
+        from: Math.floor(period.from / DAY_MS) * DAY_MS,
+        to: Math.ceil(now / DAY_MS) * DAY_MS,
+      };
+      const deviceNames = countBy(
+        raw.filter(inPeriod(dayWide)).filter((r) => r.device_id === 4),
+        (r) => r.name,
+      );
+      expect(shifted.topNames(period, { deviceId: 4, limit: 5 }).map((t) => t.count)).toEqual(
+        top(deviceNames, 5).map((t) => t.count),
+      );
+      // Each device's categories (the trackers page's devices per category).
+      const byDevice = shifted.categoriesByDevice(period);
+      for (const deviceId of [1, 3]) {
+        const expected = countBy(
+          rows.filter((r) => r.device_id === deviceId && r.category_id !== 0),
+          (r) => r.category_id,
+        );
+        expect(
+          new Map(byDevice.get(deviceId)!.map((e) => [e.id, { count: e.count, blocked: e.blocked }])),
+        ).toEqual(expected);
+      }
+    } finally {
+      shifted.close();
+    }
+  });
+
+  it('top names and blocked names together from one pass agree with each list alone', () => {
+    for (const deviceId of [undefined, 3]) {
+      for (const period of [last(DAY_MS), last(7 * DAY_MS), last(30 * DAY_MS)]) {
+        const both = analytics.topNameLists(period, { deviceId, limit: 6 });
+        expect(both.all).toEqual(analytics.topNames(period, { deviceId, limit: 6 }));
+        expect(both.blocked).toEqual(analytics.topBlockedNames(period, { deviceId, limit: 6 }));
+        expect(both.all!.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('query log page: filters and keyset pagination, newest first', () => {
     const cases = [
       {},

@@ -4,6 +4,7 @@ export type {
   AuthStatus,
   CategoryList,
   CategoryRanking,
+  CompanyDetail,
   CompanyList,
   CompanyPolicy,
   CompanyRanking,

@@ -4,6 +4,7 @@ import { request, setCsrfToken, withQuery } from './http.js';
 import type {
   AuthStatus,
   CategoryList,
+  CompanyDetail,
   CompanyList,
   CompanyPolicy,
   Device,
@@ -90,6 +91,9 @@ export const api = {
   trackers: {
     companies: (period: Period) => request<CompanyList>('GET', withQuery('/api/companies', { period })),
     categories: (period: Period) => request<CategoryList>('GET', withQuery('/api/categories', { period })),
+    /** One company's devices and names (asked when its card is opened, not with the ranking). */
+    company: (key: string, period: Period) =>
+      request<CompanyDetail>('GET', withQuery(`/api/companies/${encodeURIComponent(key)}`, { period })),
     setPolicy: (key: string, policy: CompanyPolicy) =>
       request<unknown>('PUT', `/api/companies/${encodeURIComponent(key)}/policy`, { policy }),
   },
