@@ -22,7 +22,7 @@ import {
 import { type BenchOptions, parseOptions, type RunPlan, runPlan } from './lib/options.js';
 import { freePort } from './lib/ports.js';
 import { rssKb } from './lib/proc-stats.js';
-import { type ServerProcess, startDnsmasq, startTracksink } from './lib/processes.js';
+import { type ServerProcess, startDnsmasq, startTracksink, startUdpEcho } from './lib/processes.js';
 import { consoleReport, markdownReport } from './lib/report.js';
 import {
   type AnalyticsResult,
@@ -164,8 +164,10 @@ async function measureMix(
   mix: MixInput,
   a: ServerProcess,
   b: ServerProcess,
+  floor: ServerProcess | null = null,
 ): Promise<MixResult> {
-  const servers = [a, b];
+  // The Node.js UDP echo, when given, takes its turn in the same alternation (A B echo A B echo).
+  const servers = floor === null ? [a, b] : [a, b, floor];
   if (mix.warm) {
     progress(`${mix.id}: warming both caches`);
     for (const server of servers) await warm(server, mix.warm);
@@ -251,7 +253,18 @@ async function runGroup(
       progress(
         `${group.id}: ${b.label} ready in ${Math.round(b.readyMs)} ms, ${(rssB / 1024).toFixed(1)} MB`,
       );
-      for (const mix of group.mixes) results.mixes.push(await measureMix(ctx, group.id, mix, a, b));
+      for (const mix of group.mixes) {
+        // Node's own floor per packet is measured once, beside the all-blocked mix of the big list.
+        const floor =
+          mix.id === 'blocked' && a.kind === 'tracksink'
+            ? await withFreshPorts(async () => startUdpEcho({ repoRoot, port: await freePort() }))
+            : null;
+        try {
+          results.mixes.push(await measureMix(ctx, group.id, mix, a, b, floor));
+        } finally {
+          await floor?.stop();
+        }
+      }
       for (const [server, rssAfterLoadKb] of [
         [a, rssA],
         [b, rssB],

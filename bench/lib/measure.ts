@@ -4,7 +4,7 @@
  * (all its threads, so tracksink's log writer counts) over the run, divided by the queries answered.
  */
 import { type DnsperfResult, runDnsperf } from './dnsperf.js';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuSeconds, threadCpuSeconds } from './proc-stats.js';
 import type { ServerProcess } from './processes.js';
 
 export const LOSS_LIMIT = 0.001;
@@ -90,6 +90,8 @@ export interface FixedRateResult {
   rate: number;
   dnsperf: DnsperfResult;
   cpuSeconds: number;
+  /** Of cpuSeconds, what the main thread used (the DNS thread in tracksink; all of dnsmasq). */
+  mainThreadCpuSeconds: number;
   /** CPU microseconds per answered query. */
   cpuUsPerQuery: number;
 }
@@ -101,12 +103,15 @@ export async function measureFixedRate(
   seconds: number,
 ): Promise<FixedRateResult> {
   const before = cpuSeconds(server.pid);
+  const threadsBefore = threadCpuSeconds(server.pid);
   const result = await runDnsperf({ port: server.port, file, seconds, rate, outstanding: 5000 });
   const used = cpuSeconds(server.pid) - before;
+  const threadsAfter = threadCpuSeconds(server.pid);
   return {
     rate,
     dnsperf: result,
     cpuSeconds: used,
+    mainThreadCpuSeconds: threadsAfter.main - threadsBefore.main,
     cpuUsPerQuery: result.completed > 0 ? (used * 1e6) / result.completed : Number.NaN,
   };
 }

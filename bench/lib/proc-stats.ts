@@ -3,7 +3,7 @@
  * clock ticks; the comm field may hold spaces and parentheses, so fields are counted from the last ')'.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -63,6 +63,28 @@ export function clockTicksPerSecond(): number {
 export function cpuSeconds(pid: number): number {
   const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return (stat.utimeTicks + stat.stimeTicks) / clockTicksPerSecond();
+}
+
+/**
+ * CPU seconds of the process's main thread (tid = pid: tracksink's DNS thread) and of all its other
+ * threads together (the log writer, V8's GC helpers, libuv's pool). A thread that ended is missing
+ * from both, so compare two readings of a long-lived server only.
+ */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: ProcStat;
+    try {
+      stat = parseProcStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const seconds = (stat.utimeTicks + stat.stimeTicks) / clockTicksPerSecond();
+    if (Number(tid) === pid) main += seconds;
+    else others += seconds;
+  }
+  return { main, others };
 }
 
 export function rssKb(pid: number): number {

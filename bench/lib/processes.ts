@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probe } from './dns-probe.js';
 
-export type ServerKind = 'tracksink' | 'dnsmasq';
+export type ServerKind = 'tracksink' | 'dnsmasq' | 'echo';
 
 export interface ServerProcess {
   label: string;
@@ -246,6 +246,31 @@ export async function startTracksink(options: TracksinkOptions): Promise<ServerP
     port: options.port,
     httpPort: options.httpPort,
     readyMs,
+    output: spawned.output,
+    stop: spawned.stop,
+  };
+}
+
+/** Starts the Node.js UDP echo (bench/lib/udp-echo.mjs): the floor of a DNS server on Node's dgram. */
+export async function startUdpEcho(options: { repoRoot: string; port: number }): Promise<ServerProcess> {
+  const started = performance.now();
+  const spawned = spawnTracked(process.execPath, [
+    `${options.repoRoot}/bench/lib/udp-echo.mjs`,
+    String(options.port),
+  ]);
+  await waitReady(
+    'the UDP echo',
+    spawned,
+    async () => (await probe(options.port, 'ready.example', 300).catch(() => null)) !== null,
+    10_000,
+  );
+  return {
+    label: 'node echo',
+    kind: 'echo',
+    pid: spawned.pid,
+    port: options.port,
+    httpPort: null,
+    readyMs: performance.now() - started,
     output: spawned.output,
     stop: spawned.stop,
   };

@@ -62,6 +62,13 @@ export function mixRows(mix: MixResult, candidate: string, peer: string, fixedRa
   ]);
   rows.push([
     '',
+    '  of which main thread (tracksink: DNS; rest: log writer, GC)',
+    fmt(a?.mainThreadUsPerQuery, 2),
+    fmt(b?.mainThreadUsPerQuery, 2),
+    '',
+  ]);
+  rows.push([
+    '',
     `avg latency ms @ ${rate}`,
     fmt(a?.avgLatencyMs, 3),
     fmt(b?.avgLatencyMs, 3),
@@ -213,6 +220,41 @@ function lagging(mix: MixResult | undefined, labels: string[], rate: number): st
 
 export const HEADER: Row = ['mix / list', 'metric', 'A', 'B', 'A / B'];
 
+export const FLOOR_LABEL = 'node echo';
+
+/**
+ * Node's own cost per packet beside tracksink's, for the mixes where the harness also ran the UDP
+ * echo (bench/lib/udp-echo.mjs): what no server written on Node's dgram can go below.
+ */
+export function floorLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const mix of results.mixes) {
+    const echo = mix.servers[FLOOR_LABEL];
+    const a = mix.servers[results.candidate];
+    const b = mix.servers[results.peer];
+    if (echo === undefined) continue;
+    const rate = `${(results.fixedRate / 1000).toFixed(0)}k q/s`;
+    lines.push(
+      `| ${mix.title} | max q/s with < 0.1 % loss | ${fmtInt(echo.maxRate.qps)} | ${fmtInt(a?.maxRate.qps)} | ${fmtInt(b?.maxRate.qps)} |`,
+      `|  | CPU µs/query @ ${rate}, whole process | ${fmt(echo.cpuUsPerQuery, 2)} | ${fmt(a?.cpuUsPerQuery, 2)} | ${fmt(b?.cpuUsPerQuery, 2)} |`,
+      `|  | of which main thread | ${fmt(echo.mainThreadUsPerQuery, 2)} | ${fmt(a?.mainThreadUsPerQuery, 2)} | ${fmt(b?.mainThreadUsPerQuery, 2)} |`,
+      `|  | answered q/s @ ${rate} | ${fmtInt(echo.achievedQps)} | ${fmtInt(a?.achievedQps)} | ${fmtInt(b?.achievedQps)} |`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    '',
+    "## Node.js's floor (a UDP echo on the same dgram send path, measured in the same alternation)",
+    '',
+    `The echo answers each query with its own bytes and does nothing else. tracksink's main thread does the DNS`,
+    `work on top of that floor; the rest of its process time is the log writer thread and V8's helpers.`,
+    '',
+    `| mix | metric | ${FLOOR_LABEL} | ${results.candidate} | ${results.peer} |`,
+    '|---|---|---:|---:|---:|',
+    ...lines,
+  ];
+}
+
 export function allRows(results: BenchResults): Row[] {
   return [
     ...results.mixes.flatMap((m) => mixRows(m, results.candidate, results.peer, results.fixedRate)),
@@ -259,6 +301,7 @@ export function markdownReport(results: BenchResults): string {
         `- ${t.met === null ? '❔ not measured' : t.met ? '✅ met' : '❌ missed'}: ${t.target} (${t.detail})`,
     ),
   ];
+  lines.push(...floorLines(results));
   if (results.notes.length) lines.push('', '## Notes', '', ...results.notes.map((n) => `- ${n}`));
   if (results.analytics) {
     lines.push(

@@ -2,13 +2,14 @@
 import type { HotFunction } from './cpu-profile.js';
 import type { MachineInfo } from './machine.js';
 import type { FixedRateResult, MaxRateResult } from './measure.js';
+import type { ServerKind } from './processes.js';
 import type { LogEventCounts } from './tracksink-stats.js';
 
 export interface ServerRunSummary {
   /** 'synthetic' (generated 1M list) or 'fixture' (real list). */
   group: string;
   label: string;
-  kind: 'tracksink' | 'dnsmasq';
+  kind: ServerKind;
   listNames: number;
   /** Spawn → ready with the list. */
   readyMs: number;
@@ -27,6 +28,8 @@ export interface ServerMixResult {
   /** Log events dropped during the fixed-rate rounds (tracksink only; null when unknown). */
   droppedDuringFixed: number | null;
   cpuUsPerQuery: number;
+  /** The main thread's share of cpuUsPerQuery (tracksink: the DNS thread; the rest is the log writer and GC). */
+  mainThreadUsPerQuery: number;
   /** Rate dnsperf actually reached in the fixed-rate rounds (below the target when the server lags). */
   achievedQps: number;
   avgLatencyMs: number;
@@ -80,12 +83,14 @@ export function summarizeRounds(
   const lost = rounds.reduce((n, r) => n + r.dnsperf.lost, 0);
   const completed = rounds.reduce((n, r) => n + r.dnsperf.completed, 0);
   const cpu = rounds.reduce((n, r) => n + r.cpuSeconds, 0);
+  const mainCpu = rounds.reduce((n, r) => n + (r.mainThreadCpuSeconds ?? Number.NaN), 0);
   const latencyWeighted = rounds.reduce((n, r) => n + r.dnsperf.avgLatencyMs * r.dnsperf.completed, 0);
   return {
     maxRate,
     rounds,
     droppedDuringFixed,
     cpuUsPerQuery: completed > 0 ? (cpu * 1e6) / completed : Number.NaN,
+    mainThreadUsPerQuery: completed > 0 ? (mainCpu * 1e6) / completed : Number.NaN,
     achievedQps:
       rounds.length > 0 ? rounds.reduce((n, r) => n + r.dnsperf.qps, 0) / rounds.length : Number.NaN,
     avgLatencyMs: completed > 0 ? latencyWeighted / completed : Number.NaN,

@@ -66,8 +66,11 @@ interface Statements {
   insertClient: Database.Statement;
   upsertCounts: Record<'counts_minute' | 'counts_hour' | 'counts_day', Database.Statement>;
   upsertTotals: Record<'totals_minute' | 'totals_hour' | 'totals_day', Database.Statement>;
-  /** Name rollups for the raw rows with id in (?, ?]. */
+  /** Sums the raw rows with id in (?, ?] into temp.name_pass. */
+  fillNamePass: Database.Statement;
+  /** The name rollups, each summed from temp.name_pass. */
   rollNames: Database.Statement[];
+  clearNamePass: Database.Statement;
   lastRowId: Database.Statement;
   rolledTo: Database.Statement;
   setRolledTo: Database.Statement;
@@ -300,8 +303,12 @@ export class LogWriter {
           `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, status, count) VALUES (?,?,?,?,?,?,?)
            ON CONFLICT DO UPDATE SET count = count + excluded.count`,
         );
-      // One statement per name rollup: SQLite reads the new raw rows in id order, sums them with its
-      // own sorter and upserts in key order, instead of a JavaScript map and one call per key.
+      // A name pass reads the new raw rows once, in id order, and sums them per (device, hour, name,
+      // status) with SQLite's own sorter into a temporary table, usually far smaller than the rows; each
+      // name rollup is then summed from that and upserted in key order. No JavaScript map, no call per key.
+      db.pragma('temp_store = MEMORY');
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS name_pass (device_id INTEGER NOT NULL, hour INTEGER NOT NULL,
+        name_id INTEGER NOT NULL, status INTEGER NOT NULL, company_id INTEGER NOT NULL, count INTEGER NOT NULL)`);
       const rollNames = (
         table: string,
         device: string,
@@ -310,12 +317,12 @@ export class LogWriter {
       ): Database.Statement =>
         db.prepare(
           `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, count)
-           SELECT ${device}, ${bucket}name_id, status, max(company_id), count(*) FROM queries
-           WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY ${groupBy}
+           SELECT ${device}, ${bucket}name_id, status, max(company_id), sum(count) FROM temp.name_pass
+           WHERE true GROUP BY ${groupBy}
            ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
         );
-      const hour = `time - time % ${HOUR_MS}, `;
-      const day = `time - time % ${DAY_MS}, `;
+      const hour = 'hour, ';
+      const day = `hour - hour % ${DAY_MS}, `;
       const upsertTotals = (table: string): Database.Statement =>
         db.prepare(
           `INSERT INTO ${table} (device_id, bucket, category_id, status, count) VALUES (?,?,?,?,?)
@@ -337,6 +344,11 @@ export class LogWriter {
           counts_hour: upsertCounts('counts_hour'),
           counts_day: upsertCounts('counts_day'),
         },
+        fillNamePass: db.prepare(
+          `INSERT INTO temp.name_pass SELECT device_id, time - time % ${HOUR_MS}, name_id, status, max(company_id),
+           count(*) FROM queries WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY 1, 2, 3, 4`,
+        ),
+        clearNamePass: db.prepare('DELETE FROM temp.name_pass'),
         rollNames: [
           rollNames('names_hour', String(ALL_DEVICES), hour, '2, 3, 4'),
           rollNames('names_day', 'device_id', day, '1, 2, 3, 4'),
@@ -391,7 +403,9 @@ export class LogWriter {
     let from = this.namesRolledTo;
     do {
       const to = all ? last : Math.min(last, from + NAMES_ROLL_MAX_ROWS);
-      for (const statement of st.rollNames) statement.run(from, to);
+      st.fillNamePass.run(from, to);
+      for (const statement of st.rollNames) statement.run();
+      st.clearNamePass.run();
       from = to;
     } while (from < last && all);
     st.setRolledTo.run(from);
