@@ -16,9 +16,16 @@ import { applySavedSettings } from './api/saved-settings.js';
 import type { Config } from './config/schema.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
+import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
+import {
+  RESTART_ONLY_SETTINGS,
+  applySettings,
+  reloadConfiguration,
+  type ReloadModules,
+} from './live-settings.js';
 import type { Logger } from './logger.js';
 import { projectRoot, webRoot } from './paths.js';
 import { Analytics } from './store/analytics.js';
@@ -35,7 +42,7 @@ export interface Services {
   lists: ListManager;
   devices: DeviceRegistry;
   queryLog: QueryLog;
-  upstreams: ManagedUpstreamPool;
+  upstreams: LiveUpstreamPool;
   dns: DnsServer;
   app: FastifyInstance;
   summary(): { dns: { udp: string; tcp: string }; http: string; lists: { lists: number; entries: number } };
@@ -73,7 +80,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     stack.push(() => {
       configDb.close();
     });
-    // Settings saved from the dashboard win over the file and the environment's defaults.
+    // Settings saved from the dashboard win over the file and the environment's defaults. The config
+    // without them is kept: an import replaces the saved settings, and the config is rebuilt from it.
+    const base = structuredClone(config);
     const applied = applySavedSettings(config, configDb, logger);
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');
 
@@ -118,13 +127,16 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     lists.ensureDefaults(config.lists.extra, config.lists.defaults);
     await lists.start();
 
-    const upstreams = createUpstreamPool({
-      urls: config.dns.upstreams,
-      strategy: config.dns.strategy,
-      timeoutMs: config.dns.upstreamTimeoutMs,
-      bootstrap: config.dns.bootstrap,
-      logger,
-    });
+    // Built again when the upstream settings change (live-settings.ts); DNS holds the live wrapper.
+    const makeUpstreams = (dns: Config['dns']): ManagedUpstreamPool =>
+      createUpstreamPool({
+        urls: dns.upstreams,
+        strategy: dns.strategy,
+        timeoutMs: dns.upstreamTimeoutMs,
+        bootstrap: dns.bootstrap,
+        logger,
+      });
+    const upstreams = new LiveUpstreamPool(makeUpstreams(config.dns));
     stack.push(() => upstreams.close());
 
     const dns = await startDnsServer({
@@ -140,6 +152,17 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const analytics = Analytics.open({ dataDir: config.dataDir });
     stack.push(() => analytics.close());
 
+    const live: ReloadModules = {
+      dns,
+      upstreams,
+      makeUpstreams,
+      lists,
+      queryLog,
+      devices,
+      policy,
+      configDb,
+      logger,
+    };
     let ready = false;
     const app = await buildApp({
       config,
@@ -157,6 +180,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       startedAt,
       ready: () => ready,
       version,
+      applySettings: (next, changed) => applySettings(live, next, changed),
+      restartOnlySettings: RESTART_ONLY_SETTINGS,
+      reloadAll: () => reloadConfiguration(live, config, base),
     });
     stack.push(() => app.close());
     await app.listen({ host: config.http.bind, port: config.http.port });

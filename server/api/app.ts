@@ -29,7 +29,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { pauseRoutes } from './routes/pause-routes.js';
 import { queriesRoutes } from './routes/queries-routes.js';
 import { rulesRoutes } from './routes/rules-routes.js';
-import { settingsRoutes } from './routes/settings-routes.js';
+import { flatten, settingsRoutes } from './routes/settings-routes.js';
 import { setupRoutes } from './routes/setup-routes.js';
 import { statsRoutes } from './routes/stats-routes.js';
 import { trackersRoutes } from './routes/trackers-routes.js';
@@ -96,6 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rules: new RulesRepo(deps.configDb),
     settings: new SettingsRepo(deps.configDb),
     now,
+    restartNeeded: new Set(),
+    startConfig: flatten(deps.config),
   };
   for (const routes of [
     healthRoutes,

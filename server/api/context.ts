@@ -26,4 +26,8 @@ export interface RouteContext {
   rules: RulesRepo;
   settings: SettingsRepo;
   now: () => number;
+  /** Settings keys whose value differs from the one the running server started with and could not apply. */
+  restartNeeded: Set<string>;
+  /** The config as the server started (flattened, dotted keys): what a restart-only key runs with. */
+  startConfig: Record<string, unknown>;
 }

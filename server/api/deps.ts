@@ -116,8 +116,13 @@ export interface AppDeps {
    * Without it every changed key is reported as needing a restart.
    */
   applySettings?: (config: Config, changedKeys: string[]) => Promise<string[]> | string[];
-  /** Reloads every module from tracksink.db after an import. Without it the API says to restart. */
-  reloadAll?: () => Promise<void>;
+  /** Settings keys `applySettings` never applies live (the Settings page marks them "after a restart"). */
+  restartOnlySettings?: string[];
+  /**
+   * Reloads every module from tracksink.db after an import; returns the settings keys that need a
+   * restart. Without it the API says to restart.
+   */
+  reloadAll?: () => Promise<string[]>;
   /** Clock, for tests. */
   now?: () => number;
 }

@@ -10,9 +10,10 @@ import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Db } from '../store/sqlite.js';
 import { flatten, validateChanges } from './routes/settings-routes.js';
 
-function setIn(target: Record<string, unknown>, dotted: string, value: unknown): void {
+/** Sets a dotted key ("dns.blocking.ttl") in a config object in place. */
+export function setIn(target: Config | Record<string, unknown>, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
-  let node = target;
+  let node = target as Record<string, unknown>;
   for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
   node[parts[parts.length - 1] as string] = value;
 }
@@ -33,7 +34,7 @@ export function applySavedSettings(config: Config, configDb: Db, logger: Pick<Lo
       logger.warn({ key }, `saved setting ignored: ${(error as Error).message}`);
       continue;
     }
-    setIn(config as unknown as Record<string, unknown>, key, value);
+    setIn(config, key, value);
     applied.push(key);
   }
   return applied;

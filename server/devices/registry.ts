@@ -284,6 +284,22 @@ export class DeviceRegistry implements DeviceResolver {
     return this.refreshing;
   }
 
+  /**
+   * After the devices tables were replaced behind the registry's back (a configuration import): forgets
+   * the address and MAC maps and the unsaved last-seen times (they name the old ids), reads the new
+   * devices, and hands the query log their privacy settings.
+   */
+  reload(): void {
+    this.byAddress.clear();
+    this.byMac.clear();
+    this.macOf.clear();
+    this.seenDevices.clear();
+    this.seenAddresses.clear();
+    this.needNames.clear();
+    this.loadFromDb();
+    this.onPrivacyChange?.(this.devicePrivacy());
+  }
+
   /** Writes batched last-seen times now. */
   flushSeen(): void {
     if (this.seenDevices.size === 0 && this.seenAddresses.size === 0) return;

@@ -1,6 +1,8 @@
 /**
  * The DNS engine's entry point: builds the pipeline (cache, stages) and listens on UDP and TCP on the
  * same port. `answer()` runs the same pipeline for DNS-over-HTTPS (the API's DoH route calls it).
+ * `reconfigure()` applies changed settings (blocking answers, access control, canaries, rate limits)
+ * without a restart: the sockets, the cache and the counters stay.
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -9,7 +11,7 @@ import type { Protocol, QueryLogSink } from '../events/query-event.js';
 import type { Policy } from '../filter/verdict.js';
 import type { Logger } from '../logger.js';
 import { DnsCache } from './cache.js';
-import { PENDING, Pipeline, type Responder } from './pipeline.js';
+import { type HandleResult, PENDING, Pipeline, type PipelineDeps, type Responder } from './pipeline.js';
 import { DnsStats } from './stats.js';
 import { type TcpServer, startTcpServer } from './tcp-server.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
@@ -32,7 +34,41 @@ export interface DnsServer {
   /** Plain counters, cache figures refreshed on each read. */
   readonly stats: DnsStats;
   clearCache(): void;
+  /**
+   * Rebuilds the stages that precompute from config.dns (sinkhole answers, access lists, canary names,
+   * rate limits); queries already waiting on an upstream finish with the stages they started with.
+   */
+  reconfigure(config: Config['dns']): void;
   close(): Promise<void>;
+}
+
+/**
+ * The pipeline the transports call. Its stages precompute from the config at construction, so new
+ * settings mean a new Pipeline (same cache, counters and modules); until the first reconfigure() this
+ * one serves itself, after it hands each query to the newest. A branch and a call per query.
+ */
+class LivePipeline extends Pipeline {
+  private current: Pipeline = this;
+
+  constructor(private readonly base: PipelineDeps) {
+    super(base);
+  }
+
+  override handle<C>(
+    query: Buffer,
+    clientAddress: string,
+    protocol: Protocol,
+    responder: Responder<C>,
+    ctx: C,
+  ): HandleResult {
+    return this.current === this
+      ? super.handle(query, clientAddress, protocol, responder, ctx)
+      : this.current.handle(query, clientAddress, protocol, responder, ctx);
+  }
+
+  reconfigure(config: Config['dns']): void {
+    this.current = new Pipeline({ ...this.base, config });
+  }
 }
 
 /** With port 0 UDP picks a free port and TCP must get the same one; retry if TCP finds it taken. */
@@ -49,7 +85,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const { config, logger } = opts;
   const stats = new DnsStats();
   const cache = new DnsCache(config.cache);
-  const pipeline = new Pipeline({ ...opts, stats, cache });
+  const pipeline = new LivePipeline({ ...opts, stats, cache });
 
   let udpServer: UdpServer;
   let tcpServer: TcpServer;
@@ -90,6 +126,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       return stats;
     },
     clearCache: () => cache.clear(),
+    reconfigure: (dns) => pipeline.reconfigure(dns),
     async close() {
       await Promise.all([udpServer.close(), tcpServer.close()]);
     },

@@ -123,6 +123,8 @@ export class ListError extends Error {
 
 interface Loaded {
   parsed: ParsedList;
+  /** The format it was parsed with (a changed format means parsing again). */
+  format: ListRow['format'];
   /** Text of built-in lists (generated, not cached on disk). */
   text: string | null;
 }
@@ -132,6 +134,7 @@ export class ListManager {
   private readonly catalogRepo: CatalogRepo;
   private readonly cache: ListCache;
   private readonly loaded = new Map<number, Loaded>();
+  private readonly knownSources = new Map<number, string>();
   private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog'>>;
   private catalog: Catalog;
   private readonly builder: MatcherBuilder;
@@ -190,17 +193,7 @@ export class ListManager {
       );
     }
     // The public-resolver list follows dns.blockPublicResolvers at every start.
-    const resolvers = this.repo.bySource(BUILTIN_PUBLIC_RESOLVERS);
-    if (!resolvers && this.options.blockPublicResolvers) {
-      this.repo.insert({
-        name: defaultListName(BUILTIN_PUBLIC_RESOLVERS),
-        source: BUILTIN_PUBLIC_RESOLVERS,
-        format: 'adblock',
-        builtin: true,
-      });
-    } else if (resolvers && resolvers.enabled !== this.options.blockPublicResolvers) {
-      this.repo.update(resolvers.id, { enabled: this.options.blockPublicResolvers });
-    }
+    this.syncPublicResolversRow();
     for (const input of extra) {
       let source: string;
       try {
@@ -231,12 +224,13 @@ export class ListManager {
         const text = this.cache.read(row.id);
         if (text !== null) {
           const parsed = parseList(text, { listId: row.id, format: row.format });
-          this.loaded.set(row.id, { parsed, text: null });
+          this.loaded.set(row.id, { parsed, text: null, format: row.format });
           this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
         } else if (!this.options.offline) {
           await this.refreshOne(row, undefined);
         }
       }
+      this.rememberSources();
       await this.rebuild();
       this.applyCompanyPolicies();
       if (!this.options.offline) this.schedule();
@@ -275,7 +269,7 @@ export class ListManager {
     const row = await this.serialised(async () => {
       if (this.repo.bySource(source))
         throw new ListError(`a list with source ${source} already exists`, 'conflict');
-      return this.repo.insert({
+      const inserted = this.repo.insert({
         name: input.name?.trim() || defaultListName(source),
         source,
         format: input.format ?? 'auto',
@@ -283,6 +277,8 @@ export class ListManager {
         enabled: input.enabled ?? true,
         builtin: sourceKind(source) === 'builtin',
       });
+      this.knownSources.set(inserted.id, inserted.source);
+      return inserted;
     });
     let summary: ListSummary | null = null;
     if (row.enabled) summary = (await this.refresh(row.id))[0] ?? null;
@@ -315,6 +311,7 @@ export class ListManager {
       this.repo.delete(id);
       this.cache.remove(id);
       this.loaded.delete(id);
+      this.knownSources.delete(id);
       await this.rebuild();
     });
   }
@@ -371,6 +368,68 @@ export class ListManager {
       for (const row of this.repo.all()) if (row.enabled && row.builtin) this.loadBuiltin(row);
       await this.rebuild();
       this.applyCompanyPolicies();
+    });
+  }
+
+  /** New dns.blockPublicResolvers from the dashboard: subscribes or disables the built-in list now. */
+  setBlockPublicResolvers(block: boolean): Promise<void> {
+    return this.serialised(async () => {
+      this.options.blockPublicResolvers = block;
+      const row = this.syncPublicResolversRow();
+      if (!row) return;
+      if (row.enabled) this.loadBuiltin(row);
+      else this.loaded.delete(row.id);
+      this.rememberSources();
+      await this.rebuild();
+    });
+  }
+
+  /** New lists.refreshHours: the next scheduled check uses it. */
+  setRefreshHours(hours: number): void {
+    this.options.refreshHours = hours;
+  }
+
+  /**
+   * After the lists table was replaced behind the manager's back (a configuration import): loads every
+   * enabled list as start() does and rebuilds the matcher, with the company policies and list
+   * assignments of the new table. A cached copy whose list id now names another source is deleted
+   * first, so no list is ever served with another list's entries. Local files are read now; a remote
+   * list without a copy is downloaded in the background (the reload does not wait for the network).
+   */
+  reload(): Promise<void> {
+    return this.serialised(async () => {
+      const rows = this.repo.all();
+      const now = new Map(rows.map((row) => [row.id, row]));
+      for (const [id, source] of this.knownSources) {
+        if (now.get(id)?.source === source) continue;
+        this.cache.remove(id);
+        this.loaded.delete(id);
+      }
+      const download: number[] = [];
+      for (const row of rows) {
+        if (!row.enabled) {
+          this.loaded.delete(row.id);
+          continue;
+        }
+        if (row.builtin) {
+          this.loadBuiltin(row);
+        } else if (sourceKind(row.source) === 'file' && !this.options.offline) {
+          await this.refreshOne(row, undefined);
+        } else {
+          // The same list as before keeps its parsed copy unless its format changed.
+          const loaded = this.loaded.get(row.id);
+          if (!loaded || loaded.format !== row.format) {
+            this.loaded.delete(row.id);
+            this.loadFromCopy(row);
+          }
+          if (!this.loaded.has(row.id)) download.push(row.id);
+        }
+      }
+      for (const id of this.loaded.keys()) if (!now.has(id)) this.loaded.delete(id);
+      this.rememberSources();
+      await this.rebuild();
+      this.applyCompanyPolicies();
+      if (!this.options.offline) for (const id of download) void this.refresh(id);
     });
   }
 
@@ -442,7 +501,7 @@ export class ListManager {
   private loadBuiltin(row: ListRow): void {
     const text = this.builtinText(row.source);
     const parsed = parseList(text, { listId: row.id, format: row.format });
-    this.loaded.set(row.id, { parsed, text });
+    this.loaded.set(row.id, { parsed, text, format: row.format });
     this.repo.recordSuccess(row.id, {
       entries: parsed.entries,
       invalidLines: parsed.invalidCount,
@@ -456,7 +515,7 @@ export class ListManager {
     const text = this.cache.read(row.id);
     if (text === null) return;
     const parsed = parseList(text, { listId: row.id, format: row.format });
-    this.loaded.set(row.id, { parsed, text: null });
+    this.loaded.set(row.id, { parsed, text: null, format: row.format });
     this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
   }
 
@@ -529,7 +588,7 @@ export class ListManager {
       const refusal = refuseReason(result.text, parsed, lastGood, this.options.acceptPolicy);
       if (refusal) throw new Error(refusal);
       this.cache.write(row.id, result.text);
-      this.loaded.set(row.id, { parsed, text: null });
+      this.loaded.set(row.id, { parsed, text: null, format: row.format });
       this.repo.recordSuccess(row.id, {
         entries: parsed.entries,
         invalidLines: parsed.invalidCount,
@@ -594,6 +653,28 @@ export class ListManager {
         );
     }
     this.options.policy.setCompanyPolicies(map);
+  }
+
+  /** Makes the built-in public-resolver list's row follow options.blockPublicResolvers; returns it. */
+  private syncPublicResolversRow(): ListRow | undefined {
+    const resolvers = this.repo.bySource(BUILTIN_PUBLIC_RESOLVERS);
+    const block = this.options.blockPublicResolvers;
+    if (!resolvers && block) {
+      return this.repo.insert({
+        name: defaultListName(BUILTIN_PUBLIC_RESOLVERS),
+        source: BUILTIN_PUBLIC_RESOLVERS,
+        format: 'adblock',
+        builtin: true,
+      });
+    }
+    if (resolvers && resolvers.enabled !== block) return this.repo.update(resolvers.id, { enabled: block });
+    return resolvers;
+  }
+
+  /** Which source each list id had when the manager last synced with the table (see reload()). */
+  private rememberSources(): void {
+    this.knownSources.clear();
+    for (const row of this.repo.all()) this.knownSources.set(row.id, row.source);
   }
 
   private schedule(): void {

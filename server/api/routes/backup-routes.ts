@@ -3,6 +3,7 @@ import type { App, RouteContext } from '../context.js';
 import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
 import { badRequest } from '../http/errors.js';
 import { loadPolicyState } from '../policy-sync.js';
+import { noteRestartNeeded } from './settings-routes.js';
 import { BackupFile, ImportResult } from '../schemas/backup.js';
 import { ErrorResponse } from '../schemas/common.js';
 
@@ -44,8 +45,11 @@ export function backupRoutes(app: App, context: RouteContext): void {
           devices: deps.devices,
           now: context.now(),
         });
-      if (deps.reloadAll) await deps.reloadAll();
-      return { imported, restartRecommended: !deps.reloadAll };
+      // The modules hold what they loaded from tracksink.db: reload them, or say a restart is needed.
+      if (!deps.reloadAll) return { imported, restartRecommended: true, restartNeeded: [] };
+      noteRestartNeeded(context, await deps.reloadAll());
+      const restartNeeded = [...context.restartNeeded].sort();
+      return { imported, restartRecommended: restartNeeded.length > 0, restartNeeded };
     },
   );
 }

@@ -73,6 +73,24 @@ export function validateChanges(config: Config, changes: Record<string, unknown>
   }
 }
 
+/**
+ * Records which of `pending` (keys the running modules could not apply) now need a restart: a key whose
+ * value is back to the one the server started with needs none.
+ */
+export function noteRestartNeeded(context: RouteContext, pending: string[]): void {
+  const current = flatten(context.deps.config);
+  for (const key of pending) {
+    if (JSON.stringify(current[key]) === JSON.stringify(context.startConfig[key])) {
+      context.restartNeeded.delete(key);
+    } else {
+      context.restartNeeded.add(key);
+    }
+  }
+}
+
+/** Keys applyBuiltIn() applies without help. */
+const BUILT_IN_LIVE = new Set(['log.queries']);
+
 /** Applies what the API can apply itself; returns the keys left for `deps.applySettings`. */
 function applyBuiltIn(context: RouteContext, changed: string[]): string[] {
   const { queryLog, devices, config } = context.deps;
@@ -92,15 +110,23 @@ function applyBuiltIn(context: RouteContext, changed: string[]): string[] {
 
 export function settingsRoutes(app: App, context: RouteContext): void {
   const { deps } = context;
-  let restartNeeded: string[] = [];
+  /** Without deps.applySettings only what the API applies itself is live. */
+  const restartOnly = (): string[] =>
+    deps.applySettings
+      ? [...(deps.restartOnlySettings ?? [])].sort()
+      : Object.keys(flatten(settingsOf(deps.config)))
+          .filter((key) => !BUILT_IN_LIVE.has(key))
+          .sort();
+  const response = () => ({
+    settings: settingsOf(deps.config),
+    restartNeeded: [...context.restartNeeded].sort(),
+    restartOnly: restartOnly(),
+  });
 
   app.get(
     '/api/settings',
     { schema: { tags: ['settings'], response: { 200: SettingsResponse } } },
-    async () => ({
-      settings: settingsOf(deps.config),
-      restartNeeded,
-    }),
+    async () => response(),
   );
 
   app.patch(
@@ -124,9 +150,9 @@ export function settingsRoutes(app: App, context: RouteContext): void {
       if (changed.length > 0) {
         const rest = applyBuiltIn(context, changed);
         const pending = deps.applySettings ? await deps.applySettings(deps.config, rest) : rest;
-        restartNeeded = [...new Set([...restartNeeded, ...pending])].sort();
+        noteRestartNeeded(context, pending);
       }
-      return { settings: settingsOf(deps.config), restartNeeded };
+      return response();
     },
   );
 }

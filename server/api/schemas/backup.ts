@@ -77,6 +77,8 @@ export type BackupFile = Static<typeof BackupFile>;
 export const ImportResult = Type.Object({
   /** True when the running server could not reload everything: restart tracksink to use the import fully. */
   restartRecommended: Type.Boolean(),
+  /** Imported settings that take effect after a restart (the rest is in use already). */
+  restartNeeded: Type.Array(Type.String()),
   imported: Type.Object({
     settings: Type.Integer(),
     groups: Type.Integer(),

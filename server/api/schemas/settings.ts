@@ -66,7 +66,9 @@ export type SettingsPatch = Static<typeof SettingsPatch>;
 
 export const SettingsResponse = Type.Object({
   settings: Settings,
-  /** Dotted keys changed by the last save that take effect only after a restart. */
+  /** Dotted keys changed since tracksink started (saved or imported) that take effect after a restart. */
   restartNeeded: Type.Array(Type.String()),
+  /** Dotted keys this server applies only when it starts; every other setting applies at once. */
+  restartOnly: Type.Array(Type.String()),
 });
 export type SettingsResponse = Static<typeof SettingsResponse>;

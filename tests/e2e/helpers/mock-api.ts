@@ -235,6 +235,7 @@ export function fixtures(hostile: boolean) {
   };
   const settings: SettingsResponse = {
     restartNeeded: [],
+    restartOnly: ['log.anonymizeClients', 'log.retentionDays', 'log.rollupRetentionDays'],
     settings: {
       dns: {
         upstreams: ['https://cloudflare-dns.com/dns-query'],

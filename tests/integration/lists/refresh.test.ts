@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ListManager, type RefreshProgress } from '../../../server/lists/list-manager.js';
 import { BUILTIN_CATALOG, STEVENBLACK_UNIFIED } from '../../../server/lists/list-source.js';
 import { silentLogger } from '../../../server/logger.js';
+import { readBackup, replaceWithBackup } from '../../../server/store/repos/backup-repo.js';
 import { ListsRepo } from '../../../server/store/repos/lists-repo.js';
 import { openConfigDb, type Db } from '../../../server/store/sqlite.js';
 import { type Catalog, loadCatalog } from '../../../server/trackers/catalog.js';
@@ -289,5 +290,43 @@ describe('subscriptions', () => {
     expect(lists.get(list.id)?.assignment).toEqual({ deviceIds: [5], groupIds: [] });
     // The device's own lookups are blocked, others' are not.
     expect(policy.blocks('two.edited.test')).toBe(false);
+  });
+});
+
+describe('reload after the lists table was replaced (a configuration import)', () => {
+  it('never serves a cached copy under an id that now names another list, and loads the new lists', async () => {
+    server.set('/old.txt', { kind: 'ok', body: hostsList(10, 'old.test') });
+    server.set('/new.txt', { kind: 'status', status: 503 });
+    const policy = new RecordingPolicy();
+    const lists = manager(policy);
+    const { list } = await lists.add({ source: server.url('/old.txt') });
+    expect(policy.blocks('t3.old.test')).toBe(true);
+    const local = join(dir, 'local.txt');
+    writeFileSync(local, 'local.reload.test\n');
+    const data = readBackup(db);
+    // The same id, another source (not reachable yet); plus a local file list.
+    data.lists = [
+      { ...data.lists[0]!, source: server.url('/new.txt'), name: 'new' },
+      {
+        id: list.id + 1,
+        name: 'local',
+        source: local,
+        format: 'domains',
+        kind: 'block',
+        enabled: true,
+        builtin: false,
+        assignments: [],
+      },
+    ];
+    replaceWithBackup(db, data);
+    await lists.reload();
+    expect(policy.blocks('t3.old.test')).toBe(false);
+    expect(policy.blocks('local.reload.test')).toBe(true);
+    expect(lists.get(list.id)).toMatchObject({ name: 'new', loaded: false });
+    // The new list is downloaded in the background once it answers.
+    server.set('/new.txt', { kind: 'ok', body: hostsList(5, 'new.test') });
+    await lists.refresh(list.id);
+    expect(policy.blocks('t2.new.test')).toBe(true);
+    expect(policy.blocks('t3.old.test')).toBe(false);
   });
 });
