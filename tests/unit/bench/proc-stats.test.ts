@@ -7,7 +7,9 @@ import {
   parseProcStat,
   parseVmRssKb,
   rssKb,
+  threadCpuSeconds,
 } from '../../../bench/lib/proc-stats.js';
+import { Worker } from 'node:worker_threads';
 
 // Real /proc/PID/stat and /proc/PID/status texts captured on Linux 6.x.
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
@@ -63,5 +65,24 @@ describe('live /proc readings', () => {
     expect(cpuSeconds(process.pid)).toBeGreaterThan(before);
     expect(rssKb(process.pid)).toBeGreaterThan(10_000);
     expect(clockTicksPerSecond()).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('threadCpuSeconds', () => {
+  it('tells the main thread from a busy worker thread', async () => {
+    const before = threadCpuSeconds(process.pid);
+    // Half a second of work on another thread while this one waits.
+    const worker = new Worker(
+      'const end = Date.now() + 500; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1);',
+      { eval: true },
+    );
+    // Read while the worker still runs: a thread that has ended is no longer listed.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const during = threadCpuSeconds(process.pid);
+    await new Promise((resolve) => worker.once('exit', resolve));
+    const others = during.others - before.others;
+    const main = during.main - before.main;
+    expect(others).toBeGreaterThan(0.05);
+    expect(others).toBeGreaterThan(main);
   });
 });
