@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './api/app.js';
+import { type AppDeps, buildApp } from './api/app.js';
 import { loadPolicyState } from './api/policy-sync.js';
 import { applySavedSettings } from './api/saved-settings.js';
 import type { Config } from './config/schema.js';
@@ -33,6 +33,7 @@ import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
 import { type Db, openConfigDb } from './store/sqlite.js';
 import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
+import { CompaniesDbUpdater } from './trackers/companiesdb-updater.js';
 import { loadCatalog } from './trackers/catalog.js';
 
 export interface Services {
@@ -164,7 +165,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
     };
     let ready = false;
-    const app = await buildApp({
+    const deps: AppDeps = {
       config,
       configDb,
       logger,
@@ -183,7 +184,20 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       applySettings: (next, changed) => applySettings(live, next, changed),
       restartOnlySettings: RESTART_ONLY_SETTINGS,
       reloadAll: () => reloadConfiguration(live, config, base),
+    };
+    // An imported companies database widens the catalog: the list manager hands its attribution to
+    // the policy engine (next query), and the API names companies from the new catalog.
+    deps.companiesDb = new CompaniesDbUpdater({
+      dataDir: config.dataDir,
+      configDb,
+      current: () => deps.catalog ?? catalog,
+      onCatalog: async (next) => {
+        await lists.setCatalog(next);
+        deps.catalog = next;
+        logger.info({ companiesDb: next.companiesDbInfo }, 'companies database imported');
+      },
     });
+    const app = await buildApp(deps);
     stack.push(() => app.close());
     await app.listen({ host: config.http.bind, port: config.http.port });
     ready = true;

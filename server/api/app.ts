@@ -19,6 +19,7 @@ import { registerStaticFiles } from './http/static-files.js';
 import { validatorCompiler } from './http/validator.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { backupRoutes } from './routes/backup-routes.js';
+import { companiesDbRoutes } from './routes/companies-db-routes.js';
 import { devicesRoutes } from './routes/devices-routes.js';
 import { dohRoutes } from './routes/doh-routes.js';
 import { explainRoutes } from './routes/explain-routes.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     devicesRoutes,
     groupsRoutes,
     trackersRoutes,
+    companiesDbRoutes,
     queriesRoutes,
     listsRoutes,
     rulesRoutes,

@@ -13,6 +13,7 @@ import type { Explanation } from '../filter/explain.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { Analytics } from '../store/analytics.js';
 import type { QueryLog } from '../store/query-log.js';
+import type { CompaniesDbUpdater } from '../trackers/companiesdb-updater.js';
 
 export interface DnsPort {
   /** Where DNS listens; a string "host:port" or an address object. */
@@ -70,7 +71,15 @@ export type ListsPort = Pick<
 /** The tracker catalog (trackers/catalog.ts). */
 export type CatalogPort = Pick<
   Catalog,
-  'company' | 'category' | 'app' | 'companies' | 'categories' | 'apps' | 'endpoints' | 'describe'
+  | 'company'
+  | 'category'
+  | 'app'
+  | 'companies'
+  | 'categories'
+  | 'apps'
+  | 'endpoints'
+  | 'describe'
+  | 'companiesDbInfo'
 >;
 
 /** The device registry (devices/registry.ts), which also owns groups. */
@@ -90,6 +99,12 @@ export type DevicesPort = Pick<
 /** The query log (store/query-log.ts). */
 export type QueryLogPort = Pick<QueryLog, 'stats' | 'flush' | 'setDevicePrivacy'>;
 
+/** trackers/companiesdb-updater.ts. */
+export type CompaniesDbPort = Pick<
+  CompaniesDbUpdater,
+  'imported' | 'import' | 'attribution' | 'licence' | 'defaults'
+>;
+
 /** The read side of the query log (store/analytics.ts). */
 export type AnalyticsPort = Analytics;
 
@@ -105,6 +120,8 @@ export interface AppDeps {
   devices?: DevicesPort;
   queryLog?: QueryLogPort;
   analytics?: AnalyticsPort;
+  /** Imports the AdGuard companies database and puts the widened catalog in use (deps.catalog too). */
+  companiesDb?: CompaniesDbPort;
   /** web/dist; no static serving when absent or missing on disk. */
   webRoot?: string;
   startedAt: number;

@@ -75,7 +75,7 @@ export function trackersRoutes(app: App, context: RouteContext): void {
           dualUse: known ? dualUse(known.key) : [],
         };
       });
-      return { period, items };
+      return { period, items, attribution: catalog().companiesDbInfo?.attribution ?? null };
     },
   );
 

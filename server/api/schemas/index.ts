@@ -14,3 +14,4 @@ export * from './pause.js';
 export * from './settings.js';
 export * from './setup.js';
 export * from './backup.js';
+export * from './companies-db.js';

@@ -75,7 +75,12 @@ export const CompanyDetailQuery = Type.Object(
 );
 export type CompanyDetailQuery = Static<typeof CompanyDetailQuery>;
 
-export const CompanyList = Type.Object({ period: Period, items: Type.Array(CompanyRanking) });
+export const CompanyList = Type.Object({
+  period: Period,
+  items: Type.Array(CompanyRanking),
+  /** Credit for imported company data (the AdGuard companies database), null when none is imported. */
+  attribution: Nullable(Type.String()),
+});
 export type CompanyList = Static<typeof CompanyList>;
 
 export const CategoryRanking = Type.Object({
@@ -95,7 +100,13 @@ export const CategoryList = Type.Object({ period: Period, items: Type.Array(Cate
 export type CategoryList = Static<typeof CategoryList>;
 
 export const CompanyKeyParams = Type.Object({
-  key: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'Catalog key, e.g. "meta"' }),
+  // Imported companies have keys such as "adguard:dun_&_bradstreet": any printable text, looked up.
+  key: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    pattern: '^[^\\x00-\\x1f\\x7f]+$',
+    description: 'Catalog key, e.g. "meta" or "adguard:1000mercis"',
+  }),
 });
 export type CompanyKeyParams = Static<typeof CompanyKeyParams>;
 

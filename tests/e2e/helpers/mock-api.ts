@@ -12,6 +12,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-heade
 import type {
   AuthStatus,
   CategoryList,
+  CompaniesDbStatus,
   CompanyDetail,
   CompanyList,
   Device,
@@ -155,6 +156,7 @@ export function fixtures(hostile: boolean) {
   };
   const companies: CompanyList = {
     period: '24h',
+    attribution: label('Tracker and company data from the AdGuard companies database, CC BY-SA 4.0'),
     items: [
       {
         ...meta,
@@ -181,6 +183,15 @@ export function fixtures(hostile: boolean) {
     blocked: 700,
     devices: [{ id: 2, name: devices[1]!.name, queries: 500, blocked: 400 }],
     names: [{ name: hostileName, queries: 300, blocked: 300 }],
+  };
+  const companiesDb: CompaniesDbStatus = {
+    imported: { timeUpdated: '2026-07-20T11:02:11.184Z', trackers: 3330, domains: 5400, companies: 2368 },
+    attribution: label('Tracker and company data from the AdGuard companies database'),
+    licence: 'CC BY-SA 4.0',
+    defaults: {
+      trackers: 'https://example.com/trackers.json',
+      companies: 'https://example.com/companies.json',
+    },
   };
   const categories: CategoryList = {
     period: '24h',
@@ -313,6 +324,7 @@ export function fixtures(hostile: boolean) {
     queries,
     companies,
     companyDetail,
+    companiesDb,
     categories,
     lists,
     rules,
@@ -348,6 +360,7 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/queries': data.queries,
     '/api/companies': data.companies,
     '/api/companies/meta': data.companyDetail,
+    '/api/companies-db': data.companiesDb,
     '/api/categories': data.categories,
     '/api/lists': data.lists,
     '/api/rules': data.rules,

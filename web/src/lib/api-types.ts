@@ -4,6 +4,7 @@ export type {
   AuthStatus,
   CategoryList,
   CategoryRanking,
+  CompaniesDbStatus,
   CompanyDetail,
   CompanyList,
   CompanyPolicy,

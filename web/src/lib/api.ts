@@ -4,6 +4,7 @@ import { request, setCsrfToken, withQuery } from './http.js';
 import type {
   AuthStatus,
   CategoryList,
+  CompaniesDbStatus,
   CompanyDetail,
   CompanyList,
   CompanyPolicy,
@@ -94,6 +95,9 @@ export const api = {
     /** One company's devices and names (asked when its card is opened, not with the ranking). */
     company: (key: string, period: Period) =>
       request<CompanyDetail>('GET', withQuery(`/api/companies/${encodeURIComponent(key)}`, { period })),
+    /** The optional AdGuard companies database: what is imported, and importing it again now. */
+    companiesDb: () => request<CompaniesDbStatus>('GET', '/api/companies-db'),
+    importCompaniesDb: () => request<CompaniesDbStatus>('POST', '/api/companies-db/import', {}),
     setPolicy: (key: string, policy: CompanyPolicy) =>
       request<unknown>('PUT', `/api/companies/${encodeURIComponent(key)}/policy`, { policy }),
   },

@@ -1,0 +1,65 @@
+/**
+ * Importing the AdGuard companies database while tracksink runs (the dashboard's "Import" button): the
+ * files are downloaded and validated (companiesdb.ts keeps the previous copy when they are not good),
+ * then the catalog is rebuilt with them and handed to `onCatalog`, which puts it in use (new attribution
+ * for the next query, the dashboard's names). One import at a time.
+ */
+import { CatalogRepo } from '../store/repos/catalog-repo.js';
+import type { Db } from '../store/sqlite.js';
+import { type Catalog, loadCatalog } from './catalog.js';
+import type { CompaniesDbInfo } from './catalog-types.js';
+import {
+  COMPANIESDB_ATTRIBUTION,
+  COMPANIESDB_LICENCE,
+  DEFAULT_COMPANIESDB_URLS,
+  importCompaniesDb,
+} from './companiesdb.js';
+
+export class CompaniesDbBusyError extends Error {
+  constructor() {
+    super('an import of the companies database is already running');
+    this.name = 'CompaniesDbBusyError';
+  }
+}
+
+export interface CompaniesDbUpdaterOptions {
+  dataDir: string;
+  configDb: Db;
+  /** The catalog in use now (its companiesDbInfo says what is imported). */
+  current: () => Pick<Catalog, 'companiesDbInfo'>;
+  /** Puts a rebuilt catalog in use. */
+  onCatalog: (catalog: Catalog) => Promise<void> | void;
+  timeoutMs?: number;
+}
+
+export class CompaniesDbUpdater {
+  private running = false;
+
+  constructor(private readonly options: CompaniesDbUpdaterOptions) {}
+
+  readonly attribution = COMPANIESDB_ATTRIBUTION;
+  readonly licence = COMPANIESDB_LICENCE;
+  readonly defaults = DEFAULT_COMPANIESDB_URLS;
+
+  imported(): CompaniesDbInfo | null {
+    return this.options.current().companiesDbInfo;
+  }
+
+  /** Downloads both files (default: AdGuard's), validates, saves, and serves the widened catalog. */
+  async import(sources: { trackers?: string; companies?: string } = {}): Promise<CompaniesDbInfo> {
+    if (this.running) throw new CompaniesDbBusyError();
+    this.running = true;
+    try {
+      const companiesDb = await importCompaniesDb({
+        ...sources,
+        dataDir: this.options.dataDir,
+        ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+      });
+      const catalog = loadCatalog(undefined, { ids: new CatalogRepo(this.options.configDb), companiesDb });
+      await this.options.onCatalog(catalog);
+      return catalog.companiesDbInfo as CompaniesDbInfo;
+    } finally {
+      this.running = false;
+    }
+  }
+}
