@@ -347,6 +347,24 @@ describe.sequential('dashboard in Chromium', () => {
     );
   });
 
+  it('changes the blocked answer from Settings; the next DNS query gets it, no restart', async () => {
+    const { page } = web();
+    await go(page, 'settings');
+    // The page says which settings wait for a restart, next to them.
+    await page.getByText('applies after a restart').first().waitFor();
+    await page.getByLabel('Answer for blocked names').selectOption('nxdomain');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved and in use now.').waitFor();
+    const nxdomain = await resolveFrom(tv, ts().dnsPort, 'ads.tracker-e2e.test');
+    expect(nxdomain?.rcode).toBe(3);
+    expect(nxdomain?.answers).toEqual([]);
+    await web().screenshot('15-settings-saved');
+    await page.getByLabel('Answer for blocked names').selectOption('null');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved and in use now.').waitFor();
+    expect(await dig(tv, ts().dnsPort, 'ads.tracker-e2e.test')).toEqual(['0.0.0.0']);
+  });
+
   it('logs out and is asked for the password again', async () => {
     const { page } = web();
     await go(page, 'overview');
