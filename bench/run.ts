@@ -303,9 +303,11 @@ function runAnalytics(quick: boolean): Promise<AnalyticsResult> {
   return new Promise((resolvePromise) => {
     const tsx = join(repoRoot, 'node_modules/.bin/tsx');
     // bench/analytics/run.ts takes sizes, not --quick: a smaller log for the smoke run, reused across runs.
+    // The full run measures issue 5's target (every dashboard page < 300 ms) on its 10 M-row log, in the
+    // directory the standalone run uses, so a log built once (~8 min) serves both.
     const args = quick
       ? ['--rows', '300000', '--days', '7', '--dir', 'bench/work/analytics-quick', '--reuse']
-      : ['--rows', '3000000', '--dir', 'bench/work/analytics-bench', '--reuse'];
+      : ['--rows', '10000000', '--dir', 'bench/work/analytics', '--reuse'];
     const child = spawn(tsx, ['bench/analytics/run.ts', ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -316,7 +318,8 @@ function runAnalytics(quick: boolean): Promise<AnalyticsResult> {
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const timer = setTimeout(() => child.kill('SIGKILL'), (quick ? 90 : 300) * 1000);
+    // Building the 10 M-row log when there is none takes ~8-10 min on 2 busy cores.
+    const timer = setTimeout(() => child.kill('SIGKILL'), (quick ? 120 : 1500) * 1000);
     const done = (ok: boolean, extra = ''): void => {
       clearTimeout(timer);
       // Progress lines rewritten with \r: keep only what each line finally showed.
