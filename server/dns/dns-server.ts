@@ -11,7 +11,7 @@ import type { Protocol, QueryLogSink } from '../events/query-event.js';
 import type { Policy } from '../filter/verdict.js';
 import type { Logger } from '../logger.js';
 import { DnsCache } from './cache.js';
-import { type HandleResult, PENDING, Pipeline, type PipelineDeps, type Responder } from './pipeline.js';
+import { PENDING, Pipeline, type Responder } from './pipeline.js';
 import { DnsStats } from './stats.js';
 import { type TcpServer, startTcpServer } from './tcp-server.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
@@ -36,39 +36,10 @@ export interface DnsServer {
   clearCache(): void;
   /**
    * Rebuilds the stages that precompute from config.dns (sinkhole answers, access lists, canary names,
-   * rate limits); queries already waiting on an upstream finish with the stages they started with.
+   * rate limits) in place: see Pipeline.reconfigure().
    */
   reconfigure(config: Config['dns']): void;
   close(): Promise<void>;
-}
-
-/**
- * The pipeline the transports call. Its stages precompute from the config at construction, so new
- * settings mean a new Pipeline (same cache, counters and modules); until the first reconfigure() this
- * one serves itself, after it hands each query to the newest. A branch and a call per query.
- */
-class LivePipeline extends Pipeline {
-  private current: Pipeline = this;
-
-  constructor(private readonly base: PipelineDeps) {
-    super(base);
-  }
-
-  override handle<C>(
-    query: Buffer,
-    clientAddress: string,
-    protocol: Protocol,
-    responder: Responder<C>,
-    ctx: C,
-  ): HandleResult {
-    return this.current === this
-      ? super.handle(query, clientAddress, protocol, responder, ctx)
-      : this.current.handle(query, clientAddress, protocol, responder, ctx);
-  }
-
-  reconfigure(config: Config['dns']): void {
-    this.current = new Pipeline({ ...this.base, config });
-  }
 }
 
 /** With port 0 UDP picks a free port and TCP must get the same one; retry if TCP finds it taken. */
@@ -85,7 +56,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const { config, logger } = opts;
   const stats = new DnsStats();
   const cache = new DnsCache(config.cache);
-  const pipeline = new LivePipeline({ ...opts, stats, cache });
+  const pipeline = new Pipeline({ ...opts, stats, cache });
 
   let udpServer: UdpServer;
   let tcpServer: TcpServer;

@@ -105,29 +105,24 @@ export class Pipeline {
   private readonly verdict = emptyVerdict();
   private readonly cnameVerdict = emptyVerdict();
   private readonly localOut = { reason: Reason.none as Reason };
-  private readonly udpLimits: AnswerLimits;
-  private readonly streamLimits: AnswerLimits;
-  private readonly sinkhole: Sinkhole;
-  private readonly access: AccessControl;
-  private readonly rateLimiter: RateLimiter;
-  private readonly local: LocalRecords;
+  // Stages precomputed from config.dns: replaced together by reconfigure().
+  private udpLimits!: AnswerLimits;
+  private streamLimits!: AnswerLimits;
+  private sinkhole!: Sinkhole;
+  private access!: AccessControl;
+  private rateLimiter!: RateLimiter;
+  private local!: LocalRecords;
+  private config!: Config['dns'];
   private readonly anyAnswer: PrebuiltAnswer;
-  private readonly config: Config['dns'];
   private readonly stats: DnsStats;
   private readonly cache: DnsCache;
   private readonly now: () => number;
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
-    this.config = deps.config;
     this.stats = deps.stats;
     this.cache = deps.cache;
-    this.sinkhole = new Sinkhole(deps.config.blocking);
-    this.access = new AccessControl(deps.config.access);
-    this.rateLimiter = new RateLimiter(deps.config.rateLimit);
-    this.local = new LocalRecords(deps.config);
-    this.udpLimits = { udpPayloadSize: deps.config.udpPayloadSize, maxSize: CLASSIC_UDP_LIMIT };
-    this.streamLimits = { udpPayloadSize: deps.config.udpPayloadSize, maxSize: STREAM_MAX_SIZE };
+    this.reconfigure(deps.config);
     const hinfo = Buffer.concat([characterString('RFC8482'), characterString('')]);
     this.anyAnswer = {
       rcode: Rcode.NOERROR,
@@ -136,6 +131,26 @@ export class Pipeline {
       authority: null,
       nscount: 0,
     };
+  }
+
+  /**
+   * Applies new DNS settings (blocking answers, access control, canaries, local records, rate limits)
+   * without a restart: every stage built from config.dns is rebuilt, built fully before any is swapped
+   * in, so a bad value throws here and leaves the running ones as they were. The cache, counters and
+   * modules stay; queries waiting on an upstream finish with the new stages.
+   */
+  reconfigure(config: Config['dns']): void {
+    const sinkhole = new Sinkhole(config.blocking);
+    const access = new AccessControl(config.access);
+    const rateLimiter = new RateLimiter(config.rateLimit);
+    const local = new LocalRecords(config);
+    this.config = config;
+    this.sinkhole = sinkhole;
+    this.access = access;
+    this.rateLimiter = rateLimiter;
+    this.local = local;
+    this.udpLimits = { udpPayloadSize: config.udpPayloadSize, maxSize: CLASSIC_UDP_LIMIT };
+    this.streamLimits = { udpPayloadSize: config.udpPayloadSize, maxSize: STREAM_MAX_SIZE };
   }
 
   /** Handles one query message. Never throws (a bug is logged and the query answered SERVFAIL or dropped). */
