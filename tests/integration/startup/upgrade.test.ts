@@ -37,6 +37,29 @@ function writeFirstSchemaDataDir(): void {
     "INSERT INTO rules (id, action, match, pattern, created_at) VALUES (1, 'deny', 'subdomain', 'denied.upgrade.test', ?)",
   ).run(now);
   db.close();
+  writeFirstSchemaQueryLog();
+}
+
+/** querylog.db as its schema version 1 had it: names unique by name, rollups written with each row. */
+function writeFirstSchemaQueryLog(): void {
+  const first = readMigrations(migrationsDir('querylog')).find((migration) => migration.version === 1);
+  if (!first) throw new Error('query log migration 0001 is missing');
+  const db = new Database(join(dataDir, 'querylog.db'));
+  db.exec(first.sql);
+  db.pragma('user_version = 1');
+  const time = Date.now() - 60_000;
+  db.prepare("INSERT INTO names (id, name) VALUES (1, 'tracker.upgrade.test')").run();
+  db.prepare(
+    `INSERT INTO queries (time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id,
+       company_id, category_id, app_id, rcode, duration_us, upstream_id, cname_id)
+     VALUES (?, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 100, 0, 0)`,
+  ).run(time);
+  for (const device of [1, -1]) {
+    db.prepare(
+      'INSERT INTO names_total (device_id, name_id, status, company_id, count) VALUES (?, 1, 1, 0, 1)',
+    ).run(device);
+  }
+  db.close();
 }
 
 describe('upgrade from the first released schema', () => {
@@ -69,6 +92,25 @@ describe('upgrade from the first released schema', () => {
       });
     } finally {
       db.close();
+    }
+    const log = new Database(join(dataDir, 'querylog.db'), { readonly: true });
+    try {
+      const latest = Math.max(
+        ...readMigrations(migrationsDir('querylog')).map((migration) => migration.version),
+      );
+      expect(log.pragma('user_version', { simple: true })).toBe(latest);
+      // The name asked again after the upgrade keeps its old id: stored once, counted once more.
+      expect(log.prepare("SELECT id FROM names WHERE name = 'tracker.upgrade.test'").pluck().all()).toEqual([
+        1,
+      ]);
+      const total = log
+        .prepare('SELECT sum(count) FROM names_total WHERE device_id = -1 AND name_id = 1')
+        .pluck()
+        .get();
+      expect(total).toBe(2);
+      expect(log.prepare('SELECT count(*) FROM queries WHERE name_id = 1').pluck().get()).toBe(2);
+    } finally {
+      log.close();
     }
   });
 });
