@@ -3,7 +3,15 @@
  * same stub upstream and the same cache size. See bench/README.md for what is measured and how.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +45,9 @@ import { readLogCounts } from './lib/tracksink-stats.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = join(repoRoot, 'bench/work');
 const resultsDir = join(repoRoot, 'bench/results');
+const gapFile = join(repoRoot, 'bench/GAP.md');
+/** Where --profile puts one run's CPU profiles (git-ignored, emptied before the run). */
+const profileDir = (tag: string): string => join(resultsDir, 'profiles', tag);
 const fixtureList = join(resolve(repoRoot, '../shared/fixtures'), 'lists/stevenblack.domains.txt');
 const began = performance.now();
 
@@ -116,6 +127,7 @@ function startCandidate(
     const dataDir = mkdtempSync(join(tmpdir(), 'tracksink-bench-'));
     ctx.tempDirs.push(dataDir);
     const profile = ctx.options.profile && tag !== 'bare';
+    if (profile) rmSync(profileDir(tag), { recursive: true, force: true });
     return startTracksink({
       label: ctx.candidateLabel,
       repoRoot,
@@ -127,9 +139,9 @@ function startCandidate(
       blocklist: list,
       readyName,
       expect,
-      nodeFlags: profile
-        ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=tracksink-${tag}.cpuprofile`]
-        : [],
+      // One file per thread (Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>): thread 0 is the
+      // DNS thread, thread 1 the log writer. A fixed --cpu-prof-name would let one overwrite the other.
+      nodeFlags: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(tag)}`] : [],
     });
   });
 }
@@ -290,11 +302,21 @@ async function runGroup(
   } finally {
     await a.stop();
   }
-  const profile = join(resultsDir, `tracksink-${group.id}.cpuprofile`);
-  if (ctx.options.profile && a.kind === 'tracksink' && existsSync(profile)) {
-    const top = hotFunctions(JSON.parse(readFileSync(profile, 'utf8')) as CpuProfile, repoRoot);
-    results.profiles.push({ file: relative(repoRoot, profile), top });
-    progress(`${group.id}: CPU profile written to ${relative(repoRoot, profile)}`);
+  if (ctx.options.profile && a.kind === 'tracksink') {
+    for (const [thread, what] of [
+      ['0', 'DNS thread'],
+      ['1', 'log writer thread'],
+    ] as const) {
+      const dir = profileDir(group.id);
+      const file = existsSync(dir)
+        ? readdirSync(dir).find((name) => name.split('.').at(-3) === thread && name.endsWith('.cpuprofile'))
+        : undefined;
+      if (file === undefined) continue;
+      const path = join(dir, file);
+      const top = hotFunctions(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, repoRoot);
+      results.profiles.push({ file: `${relative(repoRoot, path)} (${what})`, top });
+      progress(`${group.id}: ${what} CPU profile written to ${relative(repoRoot, path)}`);
+    }
   }
 }
 
@@ -386,6 +408,7 @@ async function main(): Promise<void> {
     analytics: null,
     profiles: [],
     notes: [],
+    explanation: existsSync(gapFile) ? readFileSync(gapFile, 'utf8') : null,
     elapsedSeconds: 0,
   };
   if (options.candidate !== 'tracksink')

@@ -302,6 +302,7 @@ export function markdownReport(results: BenchResults): string {
     ),
   ];
   lines.push(...floorLines(results));
+  if (results.explanation) lines.push('', results.explanation.trim());
   if (results.notes.length) lines.push('', '## Notes', '', ...results.notes.map((n) => `- ${n}`));
   if (results.analytics) {
     lines.push(

@@ -70,6 +70,8 @@ export interface BenchResults {
   /** tracksink CPU profiles (--profile), one per list. */
   profiles: ProfileSummary[];
   notes: string[];
+  /** bench/GAP.md: where tracksink misses a target, why, and what was tried (written by hand). */
+  explanation: string | null;
   elapsedSeconds: number;
 }
 
