@@ -15,7 +15,9 @@ export function toWireAnswer(
   ttlFor: (ttl: number) => number = (t) => t,
 ): WireAnswer {
   const optLen = info.optStart >= 0 ? info.optEnd - info.optStart : 0;
-  const wire = Buffer.allocUnsafe(message.length - optLen);
+  // Not allocUnsafe: small ones are slices of a shared 8 KB pool, and a cache entry living for minutes
+  // would pin its whole slab (the soak test saw ~5 KB of memory held per cached answer of ~100 bytes).
+  const wire = Buffer.allocUnsafeSlow(message.length - optLen);
   if (optLen > 0) {
     message.copy(wire, 0, 0, info.optStart);
     message.copy(wire, info.optStart, info.optEnd);
