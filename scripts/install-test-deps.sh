@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite and the benchmark drive: dnsmasq (stub upstream and peer),
 # dig/kdig (independent DNS clients), dnsperf (load), Chromium (browser tests), iproute2 (network
-# namespaces for multi-device tests) and openssl (test CA for DoH/DoT). Idempotent; needs root or sudo.
+# namespaces for multi-device tests), openssl (test CA for DoH/DoT) and e2fsprogs/losetup (storage faults).
+# Idempotent; needs root or sudo.
 set -euo pipefail
 need=()
 command -v dnsmasq >/dev/null || need+=(dnsmasq)
@@ -11,6 +12,9 @@ command -v dnsperf >/dev/null || need+=(dnsperf)
 command -v chromium >/dev/null || need+=(chromium)
 command -v ip >/dev/null || need+=(iproute2)
 command -v openssl >/dev/null || need+=(openssl)
+# Storage-fault tests: an ext4 file system on a loop device that turns read-only under tracksink.
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v losetup >/dev/null || need+=(mount)
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"
   exit 0

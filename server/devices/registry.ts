@@ -22,6 +22,9 @@ import { isRandomizedMac, normalizeMac, preloadOui, vendorForMac } from './mac-a
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
 import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
 
+/** How often a new device is tried again while tracksink.db cannot be written. */
+const NEW_DEVICE_RETRY_MS = 5_000;
+
 export const DEVICE_TYPES = [
   'unknown',
   'phone',
@@ -129,6 +132,13 @@ export class DeviceRegistry implements DeviceResolver {
   private refreshAgain = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /**
+   * While tracksink.db cannot be written (read-only or full disk), new addresses are answered as the
+   * unknown device without trying again on every query: one attempt per NEW_DEVICE_RETRY_MS and one
+   * log line per distinct error, not one per query (a storage fault logged 1,333 lines in 10 s).
+   */
+  private newDeviceRetryAt = 0;
+  private newDeviceError: string | null = null;
 
   constructor(options: DeviceRegistryOptions) {
     this.devices = new DevicesRepo(options.db);
@@ -165,13 +175,26 @@ export class DeviceRegistry implements DeviceResolver {
       this.markSeen(existing, normalized);
       return existing;
     }
+    if (this.newDeviceError !== null && this.now() < this.newDeviceRetryAt) return 0;
     try {
       const id = this.identify(normalized);
       if (address !== normalized) this.byAddress.set(address, id);
+      if (this.newDeviceError !== null) {
+        this.newDeviceError = null;
+        this.logger.info('new devices are recorded again');
+      }
       return id;
     } catch (error) {
       // tracksink.db unwritable: DNS must still answer; the device stays unknown for now.
-      this.logger.error({ err: error, address: normalized }, 'could not record a new device');
+      const message = (error as Error).message;
+      if (message !== this.newDeviceError) {
+        this.logger.error(
+          { err: error, address: normalized },
+          `could not record a new device; it is answered as an unknown device, retrying every ${NEW_DEVICE_RETRY_MS / 1000} s`,
+        );
+      }
+      this.newDeviceError = message;
+      this.newDeviceRetryAt = this.now() + NEW_DEVICE_RETRY_MS;
       return 0;
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Opens a SQLite database with the pragmas the design asks for (WAL, synchronous=NORMAL, foreign keys,
+ * Opens a SQLite database with the pragmas the design asks for (WAL, synchronous=NORMAL or FULL, foreign keys,
  * busy timeout) and applies numbered migrations from a folder, each in its own transaction, tracked by
  * PRAGMA user_version. Migration files are named NNNN-what.sql; their number is their version.
  */
@@ -70,6 +70,11 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Apply migrations from this folder (not for read-only handles). */
   migrations?: string;
+  /**
+   * NORMAL (default) syncs the WAL only at checkpoints: fast, and a power cut or disk failure can take
+   * the last commits. FULL syncs every commit: for rarely written data that must not be lost.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
@@ -80,7 +85,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   }
   db.pragma('foreign_keys = ON');
   if (options.migrations && !options.readonly) migrate(db, readMigrations(options.migrations));
@@ -89,5 +94,17 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 
 /** tracksink.db: the user's configuration data. */
 export function openConfigDb(path: string): Db {
-  return openDatabase(path, { migrations: migrationsDir('config') });
+  try {
+    // FULL: a rule or device saved just before a power cut or a disk failure must still be there after
+    // it (with NORMAL it was lost: tests/resilience/store/process-faults.test.ts). Writes here are rare.
+    return openDatabase(path, { migrations: migrationsDir('config'), synchronous: 'FULL' });
+  } catch (error) {
+    // SQLite says only "unable to open database file" or "attempt to write a readonly database": say
+    // which file, and what the operator can check, since this stops tracksink from starting.
+    const code = (error as { code?: string }).code ?? '';
+    const hint = /CANTOPEN|READONLY|FULL|IOERR|PERM/.test(code)
+      ? ' (is the data directory there, writable, and not full?)'
+      : '';
+    throw new Error(`could not open ${path}: ${(error as Error).message}${hint}`, { cause: error });
+  }
 }

@@ -19,6 +19,8 @@ export interface TracksinkOptions {
   dataDir?: string;
   /** How long to wait for the start-up lines. */
   timeoutMs?: number;
+  /** Where to write the config file (default: in the data directory; elsewhere when that is read-only). */
+  configFile?: string;
 }
 
 export interface TracksinkProcess {
@@ -43,7 +45,7 @@ function portAfter(output: string, label: RegExp): number | null {
 export async function startTracksink(options: TracksinkOptions = {}): Promise<TracksinkProcess> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tracksink-data-'));
-  const configFile = join(dataDir, 'test-config.yaml');
+  const configFile = options.configFile ?? join(dataDir, 'test-config.yaml');
   const yaml = options.configYaml ?? '';
   writeFileSync(configFile, /(^|\n)lists:/.test(yaml) ? yaml : `${yaml}\nlists:\n  defaults: false\n`);
   const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'main.js')], {
