@@ -10,7 +10,8 @@
  *   errors=remount-ro, after an injected file-system error: what a failing SD card does; a tmpfs cannot
  *   be remounted read-only while files are open for writing): DNS keeps answering and blocking, the
  *   error is visible, tracksink still stops cleanly, and after fsck everything stored is there;
- * - a data directory already read-only at start-up: tracksink exits at once saying which file and why.
+ * - a data directory already read-only at start-up: tracksink exits at once saying which file and why;
+ * - a corrupt querylog.db at start-up: DNS and rules work, the log is moved aside and recreated.
  * Mounting needs root with CAP_SYS_ADMIN, the read-only case a loop device and e2fsprogs; without them
  * those tests are skipped, saying why.
  */
@@ -300,6 +301,24 @@ describe('storage faults of the whole process', () => {
     expect(killedAt - newestLogged, 'log stops well before the kill').toBeLessThan(1000);
   }, 90_000);
 
+  it('a corrupt querylog.db: DNS and rules work, the log is moved aside and recreated, the user is told', async () => {
+    const dataDir = mkdtempSync(join(work, 'corrupt-'));
+    const first = await start(dataDir);
+    const before = await snapshot(await createUserData(first));
+    expect(await first.stop()).toBe(0);
+    for (const file of ['querylog.db-wal', 'querylog.db-shm']) rmSync(join(dataDir, file), { force: true });
+    writeFileSync(join(dataDir, 'querylog.db'), Buffer.alloc(256 * 1024, 'not a database; '));
+
+    const second = await start(dataDir);
+    expect(await snapshot(await login(second.baseUrl, PASSWORD))).toEqual(before);
+    await logPhase(second, dataDir, 'fresh', 40);
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('querylog.db.corrupt-'))).toHaveLength(1);
+    expect(
+      logLines(second.output(), 40, /querylog\.db was corrupt .* moved it to .* started a new log/),
+    ).toHaveLength(1);
+    expect((await health(second.baseUrl)).status).toBe('ok');
+  }, 60_000);
+
   it.skipIf(!mountable)(
     `data directory full: DNS answers and blocks, the error is visible, nothing stored is lost, writing resumes${skipped(mountable, noMount)}`,
     async () => {
@@ -414,12 +433,13 @@ describe('storage faults of the whole process', () => {
   );
 });
 
-/** Sends `count` queries of a phase and waits until all are in querylog.db. */
+/** Sends `count` queries of a phase (each answered right: blocked or forwarded) and waits until all are in querylog.db. */
 async function logPhase(ts: TracksinkProcess, dataDir: string, phase: string, count: number): Promise<void> {
   const load = await loadClient(ts, loopbackSources(40, 2));
   for (let i = 0; i < count; i++) load.send(phaseName(phase, i));
   await load.settle();
   expect(load.stats.answered).toBe(count);
+  expect(load.stats.wrong).toEqual([]);
   await waitFor(`the ${phase} queries to be written`, () => loggedNames(dataDir, phase).size === count);
 }
 
