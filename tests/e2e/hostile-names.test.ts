@@ -150,7 +150,6 @@ describe.sequential('hostile names in Chromium', () => {
       return body.items.length >= 2 * (PAYLOADS.length + 1) ? body.items : null;
     });
     apiNames = [...new Set(items.map((item) => item.name))];
-    console.log('DEBUG', JSON.stringify(apiNames));
     expect(apiNames).toHaveLength(PAYLOADS.length + 1);
     expect(items.every((item) => item.status === 'blocked')).toBe(true);
     // Markup survives as text; the control bytes come as presentation-format escapes, not raw bytes.
