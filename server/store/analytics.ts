@@ -567,7 +567,7 @@ export class Analytics {
     if (hours === null) {
       rows.push(...(statement.all(lo, hi, ...params, limit + 1) as QueryRow[]));
     } else {
-      // Rows newer than the last name-rollup pass (a few seconds' worth) are not in names_hour yet.
+      // Rows newer than the last name-rollup pass (up to a second's worth) are not in names_hour yet.
       const rolledTo = (this.connection()
         .prepare("SELECT last_id FROM rollup_state WHERE name = 'names'")
         .pluck()

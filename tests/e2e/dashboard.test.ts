@@ -176,6 +176,14 @@ describe.sequential('dashboard in Chromium', () => {
       true,
     );
     expect(await page.getByTestId('stat-Queries').textContent()).not.toBe('0');
+    // The top names come from the name rollups: they must agree with the blocked count beside them.
+    const topBlocked = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Top blocked names' }),
+    });
+    await topBlocked
+      .getByRole('link', { name: /tracker-e2e\.test$/ })
+      .first()
+      .waitFor({ timeout: 5000 });
     await screenshot('02-overview');
   });
 

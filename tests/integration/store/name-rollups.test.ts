@@ -45,7 +45,7 @@ describe('name rollups summed from the raw rows', () => {
     const dbPath = join(dir.path, 'querylog.db');
     const writer = newWriter(dbPath);
     writer.write([eventFor('old.example.com', NOW - 60_000)], NOW - 60_000); // first write: rolled
-    writer.write([eventFor('fresh.example.com', NOW - 58_000)], NOW - 58_000); // 2 s later: not rolled yet
+    writer.write([eventFor('fresh.example.com', NOW - 59_500)], NOW - 59_500); // 0.5 s later: not rolled yet
     const db = new Database(dbPath, { readonly: true });
     const inHours = db
       .prepare('SELECT count(*) FROM names_hour h JOIN names n ON n.id = h.name_id WHERE n.name = ?')
@@ -73,7 +73,7 @@ describe('name rollups summed from the raw rows', () => {
     const names = Array.from({ length: 50 }, (_, i) => `n${i}.example.org`);
     let sent = 0;
     for (let batch = 0; batch < 30; batch++) {
-      const time = NOW - 30_000 + batch * 1000; // one batch a second: a pass every 5 batches
+      const time = NOW - 30_000 + batch * 400; // a batch every 0.4 s: a pass every third batch
       const events = names.map((name, i) => eventFor(name, time, batch * 50 + i));
       writer.write(events, time);
       sent += events.length;
