@@ -84,6 +84,26 @@ function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv, 
   };
 }
 
+function serverProcess(
+  spawned: Spawned,
+  label: string,
+  kind: ServerKind,
+  port: number,
+  httpPort: number | null,
+  readyMs: number,
+): ServerProcess {
+  return {
+    label,
+    kind,
+    pid: spawned.pid,
+    port,
+    httpPort,
+    readyMs,
+    output: spawned.output,
+    stop: spawned.stop,
+  };
+}
+
 /** Polls until check() is true, failing early when the process exits, or after timeoutMs. */
 async function waitReady(
   what: string,
@@ -161,16 +181,7 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<ServerProce
     options.timeoutMs ?? 60_000,
     10,
   );
-  return {
-    label: options.label,
-    kind: 'dnsmasq',
-    pid: spawned.pid,
-    port: options.port,
-    httpPort: null,
-    readyMs: performance.now() - started,
-    output: spawned.output,
-    stop: spawned.stop,
-  };
+  return serverProcess(spawned, options.label, 'dnsmasq', options.port, null, performance.now() - started);
 }
 
 export interface TracksinkOptions {
@@ -239,16 +250,7 @@ export async function startTracksink(options: TracksinkOptions): Promise<ServerP
         `${answer ? `rcode ${answer.rcode}, address ${answer.address}` : 'nothing'} (expected ${options.expect}):\n${spawned.output()}`,
     );
   }
-  return {
-    label: options.label,
-    kind: 'tracksink',
-    pid: spawned.pid,
-    port: options.port,
-    httpPort: options.httpPort,
-    readyMs,
-    output: spawned.output,
-    stop: spawned.stop,
-  };
+  return serverProcess(spawned, options.label, 'tracksink', options.port, options.httpPort, readyMs);
 }
 
 /** Starts the Node.js UDP echo (bench/lib/udp-echo.mjs): the floor of a DNS server on Node's dgram. */
@@ -264,14 +266,5 @@ export async function startUdpEcho(options: { repoRoot: string; port: number }):
     async () => (await probe(options.port, 'ready.example', 300).catch(() => null)) !== null,
     10_000,
   );
-  return {
-    label: 'node echo',
-    kind: 'echo',
-    pid: spawned.pid,
-    port: options.port,
-    httpPort: null,
-    readyMs: performance.now() - started,
-    output: spawned.output,
-    stop: spawned.stop,
-  };
+  return serverProcess(spawned, 'node echo', 'echo', options.port, null, performance.now() - started);
 }

@@ -37,6 +37,7 @@ import { parseResponse } from '../../helpers/upstream/dns-message.js';
 import { login, type HttpSession } from '../helpers/http-session.js';
 import { ERROR, type Health, health, logLines, waitFor } from '../helpers/tracksink-output.js';
 import { UdpLoadClient, loopbackSources } from '../helpers/udp-load.js';
+import { canMountTmpfs, NO_MOUNT_REASON } from '../helpers/mount.js';
 
 const PASSWORD = 'storage-faults-1';
 const FORWARDED = '198.18.0.10';
@@ -83,19 +84,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Mounting a tmpfs needs root with CAP_SYS_ADMIN (CI and this machine have it). */
-function canMount(): boolean {
-  const probe = mkdtempSync(join(work, 'probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const mountable = canMount();
-const noMount = 'mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)';
+const mountable = canMountTmpfs();
+const noMount = NO_MOUNT_REASON;
 
 /** An ext4 file system in an image file on a loop device, remounted read-only on any error. */
 function mountExt4(): { dir: string; image: string; loop: string; name: string } {

@@ -9,6 +9,7 @@ import type { Logger } from '../../../server/logger.js';
 import { silentLogger } from '../../../server/logger.js';
 import { QueryLog } from '../../../server/store/query-log.js';
 import { makeEvent, tempDir } from '../../integration/store/log-fixtures.js';
+import { canMountTmpfs } from '../helpers/mount.js';
 
 const dirs: Array<{ remove(): void }> = [];
 const mounts: string[] = [];
@@ -60,18 +61,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
   return { logger, lines };
 }
 
-/** Mounting a tmpfs needs root with CAP_SYS_ADMIN (CI and this machine have it); otherwise skip. */
-function canMount(): boolean {
-  const probe = newDir('mount-probe');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const mountable = canMount();
+const mountable = canMountTmpfs();
 
 function mountTmpfs(options: string): string {
   const path = newDir('tmpfs');
