@@ -21,25 +21,10 @@ import { parseLeases, type Lease } from './leases.js';
 import { isRandomizedMac, normalizeMac, preloadOui, vendorForMac } from './mac-address.js';
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
 import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
+import { DEVICE_TYPES } from './device-types.js';
 
 /** How often a new device is tried again while tracksink.db cannot be written. */
 const NEW_DEVICE_RETRY_MS = 5_000;
-
-export const DEVICE_TYPES = [
-  'unknown',
-  'phone',
-  'tablet',
-  'laptop',
-  'desktop',
-  'tv',
-  'speaker',
-  'console',
-  'camera',
-  'iot',
-  'router',
-  'other',
-] as const;
-export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export interface Device {
   id: number;

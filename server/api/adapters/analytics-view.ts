@@ -40,26 +40,8 @@ export interface CompanyDetailCounts extends CountRow {
   names: Array<CountRow & { name: string }>;
 }
 
-export interface LogRow {
-  id: number;
-  time: number;
-  deviceId: number;
-  client: string | null;
-  name: string;
-  qtype: number;
-  protocol: number;
-  status: number;
-  reason: number;
-  listId: number;
-  ruleId: number;
-  companyId: number;
-  categoryId: number;
-  appId: number;
-  rcode: number;
-  durationUs: number;
-  upstreamId: number;
-  cnameTarget: string | null;
-}
+/** A query log row as the API serves it: the store's row, with a hidden name as ''. */
+export type LogRow = Omit<AnalyticsRow, 'name'> & { name: string };
 
 export interface LogFilter {
   limit: number;

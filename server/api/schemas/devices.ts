@@ -1,22 +1,10 @@
 import { Type, type Static } from 'typebox';
+import { DEVICE_TYPES, type DeviceType as DeviceTypeName } from '../../devices/device-types.js';
 import { Duration, Nullable } from './common.js';
 
-export const DEVICE_TYPES = [
-  'unknown',
-  'phone',
-  'tablet',
-  'laptop',
-  'desktop',
-  'tv',
-  'speaker',
-  'console',
-  'camera',
-  'iot',
-  'router',
-  'other',
-] as const;
+export { DEVICE_TYPES };
 export const DeviceType = Type.Enum(DEVICE_TYPES, { description: 'What kind of device it is' });
-export type DeviceType = (typeof DEVICE_TYPES)[number];
+export type DeviceType = DeviceTypeName;
 
 /** Per-device query-log privacy, as the global `log.queries` setting; null = follow the global one. */
 export const DevicePrivacy = Nullable(Type.Enum(['all', 'hide-names', 'none'] as const));
