@@ -6,6 +6,20 @@
  * implementation fills it in place.
  */
 
+/**
+ * What a name is, for the insight: only tracker endpoints count as "tracking attempts"; a service is a
+ * company's app, site, API or CDN that the household uses. Stored as an integer in the query log and
+ * its rollups: never renumber, only append.
+ */
+export const NameKind = {
+  unknown: 0,
+  /** Advertising, measurement, social pixel/SDK, telemetry, attribution, session replay, location … */
+  tracker: 1,
+  /** A company's app, site, API or CDN. */
+  service: 2,
+} as const;
+export type NameKind = (typeof NameKind)[keyof typeof NameKind];
+
 export interface AttributionResult {
   /** Stable catalog id of the company (0 = unknown). */
   companyId: number;
@@ -13,7 +27,9 @@ export interface AttributionResult {
   categoryId: number;
   /** Stable catalog id of the app / service (0 = none). */
   appId: number;
-  /** The matched name is one of the catalog's tracking endpoints (safe to block unless `dualUse`). */
+  /** Tracker endpoint, service, or unknown: what the insight counts. */
+  kind: NameKind;
+  /** The matched name is one of the catalog's curated tracking endpoints (blocked by the catalog unless `dualUse`). */
   tracking: boolean;
   /** That endpoint is dual-use: the company's app needs it too (blocking breaks the app). */
   dualUse: boolean;
@@ -28,7 +44,7 @@ export interface Attribution {
 }
 
 export function emptyAttributionResult(): AttributionResult {
-  return { companyId: 0, categoryId: 0, appId: 0, tracking: false, dualUse: false };
+  return { companyId: 0, categoryId: 0, appId: 0, kind: NameKind.unknown, tracking: false, dualUse: false };
 }
 
 /** Reset `out` in place (no allocation). */
@@ -36,6 +52,7 @@ export function clearAttributionResult(out: AttributionResult): void {
   out.companyId = 0;
   out.categoryId = 0;
   out.appId = 0;
+  out.kind = NameKind.unknown;
   out.tracking = false;
   out.dualUse = false;
 }

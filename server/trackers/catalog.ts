@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { blocklistsDir } from '../paths.js';
-import { type Attribution, type AttributionResult, clearAttributionResult } from './attribution.js';
+import { type Attribution, type AttributionResult, NameKind, clearAttributionResult } from './attribution.js';
 import { CatalogError } from './catalog-error.js';
 import {
   type RawCategory,
@@ -59,10 +59,14 @@ interface AttributionRecord {
   appId: number;
   tracking: boolean;
   dualUse: boolean;
+  kind: NameKind;
 }
 
 const FLAG_TRACKING = 1;
 const FLAG_DUAL_USE = 2;
+/** Bits 2–3 of the flag column hold the NameKind. */
+const KIND_SHIFT = 2;
+const KIND_MASK = 3;
 
 /** AdGuard companiesdb category names → this catalog's category keys. */
 const COMPANIESDB_CATEGORY: Record<string, string> = {
@@ -80,6 +84,9 @@ const COMPANIESDB_CATEGORY: Record<string, string> = {
   hosting: 'platform',
   essential: 'platform',
 };
+
+/** Categories whose imported names are tracker endpoints (the rest are services: CDN, hosting, players …). */
+const TRACKER_CATEGORY_KEYS = new Set(['advertising', 'analytics', 'telemetry']);
 
 export class Catalog {
   readonly categories: readonly CatalogCategory[];
@@ -148,7 +155,8 @@ export class Catalog {
       this.companyCol[i] = r.companyId;
       this.categoryCol[i] = r.categoryId;
       this.appCol[i] = r.appId;
-      this.flagCol[i] = (r.tracking ? FLAG_TRACKING : 0) | (r.dualUse ? FLAG_DUAL_USE : 0);
+      this.flagCol[i] =
+        (r.tracking ? FLAG_TRACKING : 0) | (r.dualUse ? FLAG_DUAL_USE : 0) | (r.kind << KIND_SHIFT);
     });
     this.index = new SuffixIndex(parts.records.map((r, i) => [r.domain, i] as const));
   }
@@ -191,6 +199,7 @@ export class Catalog {
         const flags = flagCol[i] as number;
         out.tracking = (flags & FLAG_TRACKING) !== 0;
         out.dualUse = (flags & FLAG_DUAL_USE) !== 0;
+        out.kind = ((flags >> KIND_SHIFT) & KIND_MASK) as NameKind;
         return true;
       },
     };
@@ -428,6 +437,8 @@ function assemble(
       // Both kinds are tracking endpoints; only `tracking` ones are safe to block.
       tracking: use === 'tracking' || use === 'dual-use',
       dualUse: use === 'dual-use',
+      // Endpoints are trackers; a company's or app's own domains are services it offers.
+      kind: use === null ? NameKind.service : NameKind.tracker,
     });
   };
   for (const c of companiesRaw) {
@@ -446,6 +457,7 @@ function assemble(
       appId: 0,
       tracking: false,
       dualUse: false,
+      kind: TRACKER_CATEGORY_KEYS.has(d.categoryKey) ? NameKind.tracker : NameKind.service,
     });
   }
 
