@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const fixturesDir = resolve(repoRoot, '..', 'shared', 'fixtures');
 
 export interface TracksinkOptions {
   /** YAML text for the config file (lists.defaults is turned off unless the text sets it). */
