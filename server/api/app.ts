@@ -11,6 +11,8 @@ import { RulesRepo } from '../store/repos/rules-repo.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
 import { AuthService } from './auth/auth-service.js';
 import { registerGuard } from './auth/guard.js';
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './http/body-limits.js';
+import { HostPolicy, registerHostCheck } from './http/host-check.js';
 import type { App, RouteContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { HttpError, formatValidationErrors, kindFor } from './http/errors.js';
@@ -44,7 +46,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger,
     // A reverse proxy on the same machine may tell us the client address and https.
     trustProxy: ['127.0.0.1', '::1'],
-    bodyLimit: 16 * 1024 * 1024,
+    // Routes with a session read up to 1 MiB; open routes far less, the backup import more
+    // (http/body-limits.ts).
+    bodyLimit: DEFAULT_BODY_LIMIT,
     schemaErrorFormatter: formatValidationErrors,
     // No log line per request (the dashboard polls); errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -88,7 +92,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerSecurityHeaders(app);
-  const auth = await AuthService.create(new AuthRepo(deps.configDb), deps.config.http.password, now);
+  registerBodyLimits(app);
+  // Before the guard: a request for a foreign host name (DNS rebinding) learns nothing, not even 401.
+  registerHostCheck(
+    app,
+    new HostPolicy({
+      allowedHosts: deps.config.http.allowedHosts,
+      localNames: Object.keys(deps.config.dns.local),
+    }),
+    deps.logger,
+  );
+  const auth = await AuthService.create(new AuthRepo(deps.configDb), {
+    configPassword: deps.config.http.password,
+    dataDir: deps.config.dataDir,
+    sessions: {
+      idleMs: deps.config.http.sessionIdleHours * 3_600_000,
+      maxAgeMs: deps.config.http.sessionDays * 86_400_000,
+    },
+    logger: deps.logger,
+    now,
+  });
   registerGuard(app, auth);
 
   const context: RouteContext = {

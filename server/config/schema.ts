@@ -55,6 +55,9 @@ export interface Config {
     bind: string;
     port: number;
     password: string;
+    allowedHosts: string[];
+    sessionIdleHours: number;
+    sessionDays: number;
   };
   dataDir: string;
   lists: {
@@ -281,7 +284,12 @@ export const schema: SchemaNode = {
     },
   },
   http: {
-    bind: { kind: 'string', default: '0.0.0.0', why: 'Address the dashboard listens on.' },
+    bind: {
+      kind: 'string',
+      default: '0.0.0.0',
+      env: 'TRACKSINK_HTTP_BIND',
+      why: 'Address the dashboard listens on; 127.0.0.1 keeps it to this machine (or a local reverse proxy).',
+    },
     port: {
       kind: 'integer',
       default: 8080,
@@ -294,7 +302,27 @@ export const schema: SchemaNode = {
       kind: 'string',
       default: '',
       env: 'TRACKSINK_PASSWORD',
-      why: 'Dashboard password; empty = set it on the first-run setup page.',
+      why: 'Dashboard password; empty = set it on the first-run setup page (with the printed setup code).',
+    },
+    allowedHosts: {
+      kind: 'string[]',
+      default: [],
+      env: 'TRACKSINK_HTTP_ALLOWED_HOSTS',
+      why: 'More names for the dashboard ("tracksink.home"; ".home" = any name under home; "*" = any); its host name and IP addresses always work, other names are refused (DNS rebinding).',
+    },
+    sessionIdleHours: {
+      kind: 'integer',
+      default: 24,
+      min: 1,
+      max: 8760,
+      why: 'A login ends after this many hours without using the dashboard.',
+    },
+    sessionDays: {
+      kind: 'integer',
+      default: 7,
+      min: 1,
+      max: 365,
+      why: 'A login ends this many days after it began, used or not.',
     },
   },
   dataDir: {

@@ -11,6 +11,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { QUERY_STATUS_NAMES, type QueryStatus } from '../events/query-event.js';
 import { LATENCY_BUCKETS_US, type DnsStats } from '../dns/stats.js';
 import { LATENCY_BUCKETS_MS, type UpstreamStats } from '../dns/upstream/upstream-stats.js';
+import { upstreamLabelValues } from './redact.js';
 import { qtypeName } from './qtype-names.js';
 import { histogramSamples, registerSnapshotMetric, type SampleValue } from './snapshot-metric.js';
 
@@ -125,8 +126,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
-  const upstreams = () => sources.upstreamStats?.() ?? [];
-  const upstreamLabels = (u: UpstreamStats) => ({ upstream: u.url });
+  // Labels never show a URL's path, query or credentials (redact.ts): /metrics is open.
+  const upstreams = () => {
+    const stats = sources.upstreamStats?.() ?? [];
+    const labels = upstreamLabelValues(stats.map((u) => u.url));
+    return stats.map((u, i) => ({ ...u, label: labels[i] as string }));
+  };
+  const upstreamLabels = (u: { label: string }) => ({ upstream: u.label });
   registerSnapshotMetric(registry, {
     name: 'tracksink_upstream_answers_total',
     help: 'Answers received from each upstream (any rcode)',

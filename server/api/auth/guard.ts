@@ -4,10 +4,9 @@
  * keeps other sites' requests from carrying the cookie; the token makes that independent of the browser.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SessionRow } from '../../store/repos/auth-repo.js';
 import { HttpError } from '../http/errors.js';
 import type { AuthService } from './auth-service.js';
-import { SESSION_COOKIE, sameToken } from './session-store.js';
+import { SESSION_COOKIE, sameToken, type Session } from './session-store.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -15,13 +14,13 @@ declare module 'fastify' {
     public?: boolean;
   }
   interface FastifyRequest {
-    session: SessionRow | null;
+    session: Session | null;
   }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function sessionOf(request: FastifyRequest, auth: AuthService): SessionRow | null {
+export function sessionOf(request: FastifyRequest, auth: AuthService): Session | null {
   return auth.sessions.find(request.cookies[SESSION_COOKIE]);
 }
 

@@ -1,69 +1,145 @@
 /**
- * Login rate limiting: after 5 failed attempts from one client address, that address is locked out for
- * 60 s, and each further failure while counting doubles the lock (up to one hour). A success clears it.
- * A global counter adds the same protection against guesses spread over many addresses. In memory: a
- * restart forgets it, which is fine (the scrypt cost still limits guessing speed).
+ * Login rate limiting, per source (one IPv4 address or one IPv6 /64: client-source.ts).
+ *
+ * - An attempt is admitted *before* the password hash is computed and counted as in flight until it
+ *   ends, so parallel guesses cannot all pass the check while the first ones are still hashing: a
+ *   source has at most `maxInFlight` attempts at once, and never more in flight than it has failures
+ *   left before its lock.
+ * - After `maxFailures` failures the source is locked for `baseLockMs`; each failure after a lock has
+ *   expired doubles the next lock, up to `maxLockMs`. A success clears the source.
+ * - Only sources that have failed are ever locked: guesses from elsewhere never lock the owner out.
+ *   When many failures arrive from many sources (`attackFailures` within `attackWindowMs`), sources
+ *   that have already failed get a lock after `attackMaxFailures` failures instead, which slows a
+ *   spread-out guess without touching sources that have not failed.
+ *
+ * In memory: a restart forgets it, which is fine (the scrypt cost still limits guessing speed).
  */
+import { sourceOf } from './client-source.js';
+
 export interface LockoutOptions {
   maxFailures?: number;
   baseLockMs?: number;
   maxLockMs?: number;
-  /** Failures from all addresses together before everyone is locked for baseLockMs. */
-  globalMaxFailures?: number;
+  maxInFlight?: number;
+  attackFailures?: number;
+  attackWindowMs?: number;
+  attackMaxFailures?: number;
   now?: () => number;
 }
 
+/** One admitted attempt: end it exactly once with `succeed()` or `fail()`. */
+export interface Attempt {
+  succeed(): void;
+  fail(): void;
+}
+
+export type Admission =
+  | { ok: true; attempt: Attempt }
+  /** `locked`: too many failures; `busy`: this source's earlier attempts are still being checked. */
+  | { ok: false; reason: 'locked' | 'busy'; retryAfterMs: number };
+
 interface Entry {
   failures: number;
+  inFlight: number;
   lockedUntil: number;
   locks: number;
   lastFailure: number;
 }
 
-const GLOBAL = '*';
+const FORGET_AFTER_MS = 86_400_000;
+const BUSY_RETRY_MS = 1000;
+const MAX_ENTRIES = 20_000;
 
 export class LoginLockout {
   private readonly entries = new Map<string, Entry>();
+  /** Times of the most recent failures from all sources (at most `attackFailures` of them). */
+  private readonly recentFailures: number[] = [];
   private readonly maxFailures: number;
   private readonly baseLockMs: number;
   private readonly maxLockMs: number;
-  private readonly globalMaxFailures: number;
+  private readonly maxInFlight: number;
+  private readonly attackFailures: number;
+  private readonly attackWindowMs: number;
+  private readonly attackMaxFailures: number;
   private readonly now: () => number;
 
   constructor(options: LockoutOptions = {}) {
     this.maxFailures = options.maxFailures ?? 5;
     this.baseLockMs = options.baseLockMs ?? 60_000;
-    this.maxLockMs = options.maxLockMs ?? 3_600_000;
-    this.globalMaxFailures = options.globalMaxFailures ?? 50;
+    this.maxLockMs = options.maxLockMs ?? 15 * 60_000;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.attackFailures = options.attackFailures ?? 50;
+    this.attackWindowMs = options.attackWindowMs ?? 10 * 60_000;
+    this.attackMaxFailures = Math.min(options.attackMaxFailures ?? 2, this.maxFailures);
     this.now = options.now ?? Date.now;
   }
 
-  /** ms until `client` may try again; 0 when it may try now. */
-  retryAfterMs(client: string): number {
+  /** Admits an attempt from `address` (and reserves it) or says how long to wait. Synchronous. */
+  begin(address: string): Admission {
+    const key = sourceOf(address);
     const now = this.now();
-    const own = this.entries.get(client)?.lockedUntil ?? 0;
-    const all = this.entries.get(GLOBAL)?.lockedUntil ?? 0;
-    return Math.max(0, own - now, all - now);
+    const entry = this.entry(key, now);
+    if (entry.lockedUntil > now)
+      return { ok: false, reason: 'locked', retryAfterMs: entry.lockedUntil - now };
+    const limit = this.limit(now);
+    if (entry.inFlight >= this.maxInFlight || entry.failures + entry.inFlight >= limit) {
+      return { ok: false, reason: 'busy', retryAfterMs: BUSY_RETRY_MS };
+    }
+    entry.inFlight++;
+    this.entries.set(key, entry);
+    let ended = false;
+    const end = (failed: boolean): void => {
+      if (ended) return;
+      ended = true;
+      const current = this.entries.get(key) ?? entry;
+      current.inFlight = Math.max(0, current.inFlight - 1);
+      if (failed) this.recordFailure(key, current);
+      else Object.assign(current, { failures: 0, lockedUntil: 0, locks: 0 });
+      if (!failed && current.inFlight === 0) this.entries.delete(key);
+    };
+    return { ok: true, attempt: { succeed: () => end(false), fail: () => end(true) } };
   }
 
-  fail(client: string): void {
-    this.count(client, this.maxFailures);
-    this.count(GLOBAL, this.globalMaxFailures);
-    if (this.entries.size > 10_000) this.prune();
+  /** ms until `address` may try again because of failures (0 when it is not locked). */
+  lockedForMs(address: string): number {
+    const entry = this.entries.get(sourceOf(address));
+    return Math.max(0, (entry?.lockedUntil ?? 0) - this.now());
   }
 
-  succeed(client: string): void {
-    this.entries.delete(client);
-  }
-
-  private count(key: string, limit: number): void {
-    const now = this.now();
-    const entry = this.entries.get(key) ?? { failures: 0, lockedUntil: 0, locks: 0, lastFailure: 0 };
+  private entry(key: string, now: number): Entry {
+    const entry = this.entries.get(key) ?? {
+      failures: 0,
+      inFlight: 0,
+      lockedUntil: 0,
+      locks: 0,
+      lastFailure: 0,
+    };
     // A quiet day forgets old failures and old locks.
-    if (now - entry.lastFailure > 86_400_000) {
+    if (entry.lastFailure > 0 && now - entry.lastFailure > FORGET_AFTER_MS && entry.lockedUntil <= now) {
       entry.failures = 0;
       entry.locks = 0;
     }
+    return entry;
+  }
+
+  private underAttack(now: number): boolean {
+    const oldest = this.recentFailures[0];
+    return (
+      this.recentFailures.length >= this.attackFailures &&
+      oldest !== undefined &&
+      now - oldest <= this.attackWindowMs
+    );
+  }
+
+  private limit(now: number): number {
+    return this.underAttack(now) ? this.attackMaxFailures : this.maxFailures;
+  }
+
+  private recordFailure(key: string, entry: Entry): void {
+    const now = this.now();
+    this.recentFailures.push(now);
+    if (this.recentFailures.length > this.attackFailures) this.recentFailures.shift();
+    const limit = this.limit(now);
     entry.failures++;
     entry.lastFailure = now;
     if (entry.failures >= limit) {
@@ -73,12 +149,19 @@ export class LoginLockout {
       entry.failures = limit - 1;
     }
     this.entries.set(key, entry);
+    if (this.entries.size > MAX_ENTRIES) this.prune(now);
   }
 
-  private prune(): void {
-    const now = this.now();
+  /** Bounded memory: forget quiet sources first, then the oldest ones that are not locked. */
+  private prune(now: number): void {
     for (const [key, entry] of this.entries) {
-      if (entry.lockedUntil < now && now - entry.lastFailure > 3_600_000) this.entries.delete(key);
+      if (entry.inFlight === 0 && entry.lockedUntil < now && now - entry.lastFailure > 3_600_000) {
+        this.entries.delete(key);
+      }
+    }
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= MAX_ENTRIES * 0.9) break;
+      if (entry.inFlight === 0 && entry.lockedUntil < now) this.entries.delete(key);
     }
   }
 }

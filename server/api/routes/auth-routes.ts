@@ -1,14 +1,18 @@
 /** Setup, login, logout, status and password change. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionRow } from '../../store/repos/auth-repo.js';
+import type { AuthService } from '../auth/auth-service.js';
 import { sessionOf } from '../auth/guard.js';
-import { SESSION_COOKIE } from '../auth/session-store.js';
+import { weakPasswordReason } from '../auth/password-policy.js';
+import { SESSION_COOKIE, type Session } from '../auth/session-store.js';
 import type { App, RouteContext } from '../context.js';
-import { HttpError, conflict } from '../http/errors.js';
+import { HttpError, badRequest, conflict } from '../http/errors.js';
 import { AuthStatus, ChangePasswordBody, LoginBody, SessionResponse, SetupBody } from '../schemas/auth.js';
 import { ErrorResponse, Ok } from '../schemas/common.js';
 
-function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: SessionRow): void {
+/** Bodies of these routes are a password or two: nothing bigger is read (open routes, issue 14). */
+export const AUTH_BODY_LIMIT = 4096;
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: Session): void {
   reply.setCookie(SESSION_COOKIE, session.id, {
     path: '/',
     httpOnly: true,
@@ -17,6 +21,41 @@ function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session:
     secure: request.protocol === 'https',
     expires: new Date(session.expiresAt),
   });
+}
+
+/**
+ * Runs `check` as one rate-limited attempt from the request's source: admitted (and counted as in flight)
+ * before any hashing starts, ended as a success or a failure. Throws 429 when the source must wait, and
+ * `onFailure()` when the check says no.
+ */
+async function limitedAttempt(
+  auth: AuthService,
+  request: FastifyRequest,
+  check: () => Promise<boolean> | boolean,
+  onFailure: () => HttpError,
+): Promise<void> {
+  const admission = auth.lockout.begin(request.ip);
+  if (!admission.ok) {
+    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+    const message =
+      admission.reason === 'locked'
+        ? `too many failed attempts from your address: try again in ${seconds} s`
+        : `an earlier attempt from your address is still being checked: try again in ${seconds} s`;
+    throw new HttpError(429, 'too-many-requests', message, { 'retry-after': String(seconds) });
+  }
+  let passed = false;
+  try {
+    passed = await check();
+  } finally {
+    if (passed) admission.attempt.succeed();
+    else admission.attempt.fail();
+  }
+  if (!passed) throw onFailure();
+}
+
+function refuseWeak(field: string, password: string): void {
+  const reason = weakPasswordReason(password);
+  if (reason) throw badRequest(`${field}: ${reason}`);
 }
 
 export function authRoutes(app: App, { auth }: RouteContext): void {
@@ -38,12 +77,36 @@ export function authRoutes(app: App, { auth }: RouteContext): void {
     '/api/auth/setup',
     {
       config: { public: true },
-      schema: { tags: ['auth'], body: SetupBody, response: { 200: SessionResponse, 409: ErrorResponse } },
+      bodyLimit: AUTH_BODY_LIMIT,
+      schema: {
+        tags: ['auth'],
+        body: SetupBody,
+        response: {
+          200: SessionResponse,
+          400: ErrorResponse,
+          403: ErrorResponse,
+          409: ErrorResponse,
+          429: ErrorResponse,
+        },
+      },
     },
     async (request, reply) => {
-      if (!(await auth.setInitial(request.body.password))) {
-        throw conflict('a password is already set: log in instead (setup works only on first run)');
-      }
+      const alreadySet = () =>
+        conflict('a password is already set: log in instead (setup works only on first run)');
+      if (!auth.setupNeeded) throw alreadySet();
+      await limitedAttempt(
+        auth,
+        request,
+        () => auth.checkSetupCode(request.body.setupCode),
+        () =>
+          new HttpError(
+            403,
+            'forbidden',
+            'setupCode: wrong setup code: use the code tracksink printed when it started (in its output or log, and in the file setup-code.txt in its data folder)',
+          ),
+      );
+      refuseWeak('password', request.body.password);
+      if (!(await auth.setInitial(request.body.password))) throw alreadySet();
       const session = auth.sessions.create();
       setSessionCookie(request, reply, session);
       return { csrfToken: session.csrf, expiresAt: session.expiresAt };
@@ -54,6 +117,7 @@ export function authRoutes(app: App, { auth }: RouteContext): void {
     '/api/auth/login',
     {
       config: { public: true },
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         body: LoginBody,
@@ -62,19 +126,12 @@ export function authRoutes(app: App, { auth }: RouteContext): void {
     },
     async (request, reply) => {
       if (auth.setupNeeded) throw conflict('no password is set yet: choose one with POST /api/auth/setup');
-      const client = request.ip;
-      const wait = auth.lockout.retryAfterMs(client);
-      if (wait > 0) {
-        const seconds = Math.ceil(wait / 1000);
-        throw new HttpError(429, 'too-many-requests', `too many failed logins: try again in ${seconds} s`, {
-          'retry-after': String(seconds),
-        });
-      }
-      if (!(await auth.check(request.body.password))) {
-        auth.lockout.fail(client);
-        throw new HttpError(401, 'unauthorized', 'wrong password');
-      }
-      auth.lockout.succeed(client);
+      await limitedAttempt(
+        auth,
+        request,
+        () => auth.check(request.body.password),
+        () => new HttpError(401, 'unauthorized', 'wrong password'),
+      );
       const session = auth.sessions.create();
       setSessionCookie(request, reply, session);
       return { csrfToken: session.csrf, expiresAt: session.expiresAt };
@@ -94,10 +151,17 @@ export function authRoutes(app: App, { auth }: RouteContext): void {
   app.post(
     '/api/auth/password',
     {
+      bodyLimit: AUTH_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         body: ChangePasswordBody,
-        response: { 200: SessionResponse, 401: ErrorResponse, 403: ErrorResponse },
+        response: {
+          200: SessionResponse,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+          429: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {
@@ -108,17 +172,13 @@ export function authRoutes(app: App, { auth }: RouteContext): void {
           'the password is set by http.password / TRACKSINK_PASSWORD: change it there',
         );
       }
-      const wait = auth.lockout.retryAfterMs(request.ip);
-      if (wait > 0)
-        throw new HttpError(
-          429,
-          'too-many-requests',
-          `too many failed attempts: try again in ${Math.ceil(wait / 1000)} s`,
-        );
-      if (!(await auth.check(request.body.current))) {
-        auth.lockout.fail(request.ip);
-        throw new HttpError(401, 'unauthorized', 'current: wrong password');
-      }
+      refuseWeak('password', request.body.password);
+      await limitedAttempt(
+        auth,
+        request,
+        () => auth.check(request.body.current),
+        () => new HttpError(401, 'unauthorized', 'current: wrong password'),
+      );
       await auth.change(request.body.password);
       // Everyone else is logged out; this browser gets a fresh session.
       auth.sessions.endOthers(null);

@@ -2,7 +2,17 @@ import { Type, type Static } from 'typebox';
 
 export const Password = Type.String({ minLength: 8, maxLength: 1024, description: 'At least 8 characters' });
 
-export const SetupBody = Type.Object({ password: Password }, { additionalProperties: false });
+export const SetupBody = Type.Object(
+  {
+    password: Password,
+    setupCode: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The one-time code tracksink printed at start-up (also in <dataDir>/setup-code.txt)',
+    }),
+  },
+  { additionalProperties: false },
+);
 export type SetupBody = Static<typeof SetupBody>;
 
 export const LoginBody = Type.Object(

@@ -1,11 +1,13 @@
 /** Dashboard password hash and login sessions in tracksink.db. */
 import type { Db } from '../sqlite.js';
 
-export interface SessionRow {
-  id: string;
+/** A session as stored: never the id itself, only its SHA-256 (session-store.ts). */
+export interface StoredSession {
+  idHash: string;
   csrf: string;
   createdAt: number;
   expiresAt: number;
+  lastSeenAt: number;
 }
 
 export class AuthRepo {
@@ -33,31 +35,41 @@ export class AuthRepo {
     return result.changes === 1;
   }
 
-  createSession(session: SessionRow): void {
+  createSession(session: StoredSession): void {
     this.db
-      .prepare('INSERT INTO sessions (id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(session.id, session.csrf, session.createdAt, session.expiresAt);
+      .prepare(
+        'INSERT INTO sessions (id_hash, csrf, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(session.idHash, session.csrf, session.createdAt, session.expiresAt, session.lastSeenAt);
   }
 
-  session(id: string, now: number): SessionRow | null {
+  /** The session unless its absolute end has passed (the idle end is the caller's rule). */
+  session(idHash: string, now: number): StoredSession | null {
     const row = this.db
       .prepare(
-        'SELECT id, csrf, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id = ? AND expires_at > ?',
+        'SELECT id_hash AS idHash, csrf, created_at AS createdAt, expires_at AS expiresAt, last_seen_at AS lastSeenAt FROM sessions WHERE id_hash = ? AND expires_at > ?',
       )
-      .get(id, now) as SessionRow | undefined;
+      .get(idHash, now) as StoredSession | undefined;
     return row ?? null;
   }
 
-  deleteSession(id: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  touchSession(idHash: string, now: number): void {
+    this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, idHash);
+  }
+
+  deleteSession(idHash: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
   }
 
   /** Ends every session except `keep` (after a password change). */
-  deleteOtherSessions(keep: string | null): void {
-    this.db.prepare('DELETE FROM sessions WHERE id IS NOT ?').run(keep);
+  deleteOtherSessions(keepHash: string | null): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash IS NOT ?').run(keepHash);
   }
 
-  deleteExpired(now: number): number {
-    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+  /** Removes sessions past their absolute end or idle since before `idleSince`. */
+  deleteExpired(now: number, idleSince: number): number {
+    return this.db
+      .prepare('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?')
+      .run(now, idleSince).changes;
   }
 }

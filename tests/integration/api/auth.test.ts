@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { PASSWORD, startHarness, type Harness } from './harness.js';
 
 describe('auth: setup, login, lockout, logout, password change', () => {
@@ -26,7 +27,7 @@ describe('auth: setup, login, lockout, logout, password change', () => {
     const response = await h.app.inject({
       method: 'POST',
       url: '/api/auth/setup',
-      payload: { password: 'short' },
+      payload: { password: 'short', setupCode: readSetupCode(h.dir) },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({
@@ -39,7 +40,7 @@ describe('auth: setup, login, lockout, logout, password change', () => {
     const response = await h.app.inject({
       method: 'POST',
       url: '/api/auth/setup',
-      payload: { password: PASSWORD },
+      payload: { password: PASSWORD, setupCode: readSetupCode(h.dir) },
     });
     expect(response.statusCode).toBe(200);
     const cookie = response.cookies.find((c) => c.name === 'tracksink_session');
@@ -53,7 +54,7 @@ describe('auth: setup, login, lockout, logout, password change', () => {
     const again = await h.app.inject({
       method: 'POST',
       url: '/api/auth/setup',
-      payload: { password: 'another password' },
+      payload: { password: 'another password', setupCode: 'ABCD-EFGH' },
     });
     expect(again.statusCode).toBe(409);
   });
@@ -179,8 +180,13 @@ describe('auth: password from config', () => {
     const status = (await h.app.inject({ method: 'GET', url: '/api/auth/status' })).json();
     expect(status).toMatchObject({ setupNeeded: false, passwordFromConfig: true });
     expect(
-      (await h.app.inject({ method: 'POST', url: '/api/auth/setup', payload: { password: 'x'.repeat(10) } }))
-        .statusCode,
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/auth/setup',
+          payload: { password: 'x'.repeat(10), setupCode: 'ABCD-EFGH' },
+        })
+      ).statusCode,
     ).toBe(409);
     const login = await h.app.inject({
       method: 'POST',

@@ -18,6 +18,7 @@ import { projectRoot } from '../../../server/paths.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 
 const fixtures = resolve(projectRoot, '../shared/fixtures/trackers');
 
@@ -56,7 +57,7 @@ describe('companies database import through the API', () => {
     const setup = await services.app.inject({
       method: 'POST',
       url: '/api/auth/setup',
-      payload: { password: 'companies db test' },
+      payload: { password: 'companies db test', setupCode: readSetupCode(dir) ?? '' },
     });
     const cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
     const csrf = (setup.json() as { csrfToken: string }).csrfToken;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../../../server/api/app.js';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { defaultConfig } from '../../../server/config/load.js';
 import type { Config } from '../../../server/config/schema.js';
 import { silentLogger } from '../../../server/logger.js';
@@ -65,7 +66,10 @@ export async function startHarness(
       const response = await app.inject({
         method: 'POST',
         url: status.setupNeeded ? '/api/auth/setup' : '/api/auth/login',
-        payload: { password: PASSWORD },
+        // First run needs the setup code tracksink wrote into its data directory.
+        payload: status.setupNeeded
+          ? { password: PASSWORD, setupCode: readSetupCode(dir) ?? '' }
+          : { password: PASSWORD },
       });
       if (response.statusCode !== 200)
         throw new Error(`login failed: ${response.statusCode} ${response.body}`);

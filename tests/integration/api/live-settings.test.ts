@@ -13,6 +13,7 @@ import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 
 const PASSWORD = 'live settings test';
 
@@ -45,7 +46,7 @@ describe('settings and imports apply to the running server', () => {
     const setup = await services.app.inject({
       method: 'POST',
       url: '/api/auth/setup',
-      payload: { password: PASSWORD },
+      payload: { password: PASSWORD, setupCode: readSetupCode(dir) ?? '' },
     });
     expect(setup.statusCode).toBe(200);
     const cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
