@@ -14,6 +14,7 @@ export default tseslint.config(
       'test-results/',
       'bench/work/',
       'bench/results/',
+      '.cache/',
     ],
   },
   js.configs.recommended,

@@ -1,20 +1,34 @@
-// Prints the test counts from Vitest's JSON report as one line CI can read: "N passed, N failed[, N skipped]".
+// Prints the test counts from Vitest's JSON reports (one per Node version CI runs), one line per report
+// and then the sum alone on the last line, which CI reads: "N passed, N failed[, N skipped]".
 import { existsSync, readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? 'test-results/report.json';
-if (!existsSync(file)) {
-  console.log('tests: no report was written (the run failed before any test finished)');
-  console.log('0 passed, 1 failed');
-  process.exit(0);
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['test-results/report.json'];
+
+function countsOf(file) {
+  if (!existsSync(file)) {
+    console.log(`${file}: no report was written (the run failed before any test finished)`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  // A test file that fails to load counts as a failed suite with no failed test: count it so it is never hidden.
+  const brokenFiles = (report.testResults ?? []).filter(
+    (suite) =>
+      suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
+  ).length;
+  return {
+    passed: report.numPassedTests ?? 0,
+    failed: (report.numFailedTests ?? 0) + brokenFiles,
+    skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+  };
 }
-const report = JSON.parse(readFileSync(file, 'utf8'));
-const passed = report.numPassedTests ?? 0;
-const failed = report.numFailedTests ?? 0;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-// A test file that fails to load counts as a failed suite with no failed test: count it so it is never hidden.
-const brokenFiles = (report.testResults ?? []).filter(
-  (suite) =>
-    suite.status === 'failed' && (suite.assertionResults ?? []).every((test) => test.status !== 'failed'),
-).length;
-const line = `${passed} passed, ${failed + brokenFiles} failed${skipped ? `, ${skipped} skipped` : ''}`;
-console.log(line);
+
+const line = ({ passed, failed, skipped }) =>
+  `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+for (const file of files) {
+  const counts = countsOf(file);
+  if (files.length > 1) console.log(`${file}: ${line(counts)}`);
+  for (const key of Object.keys(total)) total[key] += counts[key];
+}
+console.log(line(total));

