@@ -33,6 +33,8 @@ export interface RawCompany {
   key: string;
   name: string;
   website: string;
+  /** Display name of the current owner when it is not the company itself (acquisitions), else null. */
+  owner: string | null;
   source: string;
   category: string;
   adguardCompanyIds: string[];
@@ -47,9 +49,9 @@ export interface RawResolver {
   source: string;
 }
 
-const KEY = /^[a-z0-9][a-z0-9-]*$/;
+export const KEY = /^[a-z0-9][a-z0-9-]*$/;
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
-const SOURCE = /^https?:\/\/[^\s/]+\.[^\s]+$/;
+export const SOURCE = /^https?:\/\/[^\s/]+\.[^\s]+$/;
 
 /** A domain as the catalog accepts it: lower case, at least two labels, no wildcard, no trailing dot. */
 export function isCatalogDomain(value: string): boolean {
@@ -60,7 +62,7 @@ export function isCatalogDomain(value: string): boolean {
 type Obj = Record<string, unknown>;
 
 /** Field readers that record a problem and return a safe placeholder, so checking goes on. */
-class Checker {
+export class Checker {
   constructor(
     private readonly problems: string[],
     private readonly where: string,
@@ -169,8 +171,8 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-const KEY_HINT = 'must be lower-case letters, digits and dashes';
-const SOURCE_HINT = 'must be a public http(s) URL where the fact can be checked';
+export const KEY_HINT = 'must be lower-case letters, digits and dashes';
+export const SOURCE_HINT = 'must be a public http(s) URL where the fact can be checked';
 
 export function checkCategories(doc: unknown, file: string, problems: string[]): RawCategory[] {
   const top = new Checker(problems, file).object(doc, 'the file');
@@ -201,6 +203,7 @@ export function checkCompany(doc: unknown, file: string, problems: string[]): Ra
     'key',
     'name',
     'website',
+    'owner',
     'source',
     'category',
     'adguardCompanyIds',
@@ -213,6 +216,7 @@ export function checkCompany(doc: unknown, file: string, problems: string[]): Ra
     key: check.string(obj, 'key', { pattern: KEY, hint: KEY_HINT }),
     name: check.string(obj, 'name'),
     website: check.string(obj, 'website', { pattern: SOURCE, hint: 'must be an http(s) URL' }),
+    owner: check.string(obj, 'owner', { optional: true }) || null,
     source: check.string(obj, 'source', { pattern: SOURCE, hint: SOURCE_HINT }),
     category: check.string(obj, 'category', { pattern: KEY, hint: KEY_HINT }),
     adguardCompanyIds: check.keys(obj, 'adguardCompanyIds'),

@@ -18,14 +18,17 @@ export interface CatalogCategory {
 export interface CatalogCompany {
   id: number;
   key: string;
+  /** The name people know (a brand such as "AppLovin (MoPub)" or "LiveRamp"). */
   name: string;
+  /** Display name of the current owner when it differs from `name` (shown as secondary text), else null. */
+  owner: string | null;
   website: string;
   source: string;
   /** Category of the company's own domains (those not covered by a more specific app or endpoint). */
   categoryKey: string;
   /** Company-level domains (corporate sites, shared infrastructure). */
   domains: readonly string[];
-  /** `catalog` for the project's own files, `companiesdb` for the optional AdGuard import. */
+  /** `catalog` for the project's curated files (incl. brands in trackerdb/overrides.yaml), `companiesdb` for the AdGuard database. */
   origin: 'catalog' | 'companiesdb';
 }
 
@@ -56,11 +59,15 @@ export interface PublicResolver {
   source: string;
 }
 
-/** What the UI must show when the AdGuard companies database is in use (CC BY-SA 4.0). */
+/** What the UI must show while the AdGuard companies database is in use (CC BY-SA 4.0): always, since it ships. */
 export interface CompaniesDbInfo {
   attribution: string;
   licence: string;
   timeUpdated: string;
+  /** `shipped`: the copy in blocklists/trackerdb; `refreshed`: a validated download. */
+  origin: 'shipped' | 'refreshed';
+  /** Why a refreshed copy is not in use (damaged), or null. */
+  problem: string | null;
   trackers: number;
   domains: number;
   companies: number;

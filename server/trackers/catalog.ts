@@ -4,11 +4,11 @@
  * name?" (attribution, by longest-suffix match over every known domain, on the DNS hot path) and "which
  * names are safe to block?" (the catalog's `tracking` endpoints, rendered as a list the filter parses).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
 import { blocklistsDir } from '../paths.js';
 import { type Attribution, type AttributionResult, NameKind, clearAttributionResult } from './attribution.js';
+import { type AttributionRecord, assembleCatalog } from './catalog-assemble.js';
 import { CatalogError } from './catalog-error.js';
 import {
   type RawCategory,
@@ -28,8 +28,16 @@ import type {
   CompaniesDbInfo,
   PublicResolver,
 } from './catalog-types.js';
-import { COMPANIESDB_ATTRIBUTION, COMPANIESDB_LICENCE, type CompaniesDb } from './companiesdb.js';
-import { SuffixIndex } from './suffix-index.js';
+import {
+  COMPANIESDB_ATTRIBUTION,
+  COMPANIESDB_LICENCE,
+  type CompaniesDb,
+  CompaniesDbError,
+  loadShippedCompaniesDb,
+} from './companiesdb.js';
+import { NO_VALUE, SUFFIX_EXACT, SUFFIX_SHARED, SuffixIndex } from './suffix-index.js';
+import { checkBrands, checkHosts, checkShared, checkTrackerDbReferences } from './trackerdb-schema.js';
+import { type YamlFile, readYamlFile } from './yaml-file.js';
 
 export { CatalogError } from './catalog-error.js';
 export type * from './catalog-types.js';
@@ -37,7 +45,10 @@ export type * from './catalog-types.js';
 export interface LoadCatalogOptions {
   /** Stable ids from tracksink.db; without it ids follow file order (stable while the files are). */
   ids?: CatalogIdStore;
-  /** The imported AdGuard companies database, to widen attribution. */
+  /**
+   * The AdGuard companies database that widens attribution. Not given: the shipped copy
+   * (blocklists/trackerdb/companiesdb.json). Null: none (the curated catalog alone).
+   */
   companiesDb?: CompaniesDb | null;
 }
 
@@ -47,18 +58,13 @@ export interface NameDescription {
   category: CatalogCategory | null;
   app: CatalogApp | null;
   endpoint: CatalogEndpoint | null;
-  /** The known domain that matched (the longest suffix of the name). */
+  /** The known domain that matched (the longest suffix of the name, or exactly the name). */
   matchedDomain: string | null;
-}
-
-/** Where the matched domain came from; kept per attribution record so explain can say it. */
-interface AttributionRecord {
-  domain: string;
-  companyId: number;
-  categoryId: number;
-  appId: number;
-  tracking: boolean;
-  dualUse: boolean;
+  /** Where the fact comes from: `file:line` of the curated catalog, or the database entry. */
+  source: string | null;
+  /** The company's current owner when it differs from its name (e.g. "AppLovin"), else null. */
+  owner: string | null;
+  /** Tracker endpoint, service or unknown. */
   kind: NameKind;
 }
 
@@ -67,26 +73,6 @@ const FLAG_DUAL_USE = 2;
 /** Bits 2–3 of the flag column hold the NameKind. */
 const KIND_SHIFT = 2;
 const KIND_MASK = 3;
-
-/** AdGuard companiesdb category names → this catalog's category keys. */
-const COMPANIESDB_CATEGORY: Record<string, string> = {
-  advertising: 'advertising',
-  pornvertising: 'advertising',
-  site_analytics: 'analytics',
-  mobile_analytics: 'analytics',
-  social_media: 'social',
-  comments: 'social',
-  telemetry: 'telemetry',
-  audio_video_player: 'video',
-  customer_interaction: 'push-notifications',
-  email: 'productivity',
-  cdn: 'platform',
-  hosting: 'platform',
-  essential: 'platform',
-};
-
-/** Categories whose imported names are tracker endpoints (the rest are services: CDN, hosting, players …). */
-const TRACKER_CATEGORY_KEYS = new Set(['advertising', 'analytics', 'telemetry']);
 
 export class Catalog {
   readonly categories: readonly CatalogCategory[];
@@ -124,6 +110,8 @@ export class Catalog {
     endpoints: CatalogEndpoint[];
     publicResolvers: PublicResolver[];
     records: AttributionRecord[];
+    /** Shared-infrastructure domains: no suffix match through them (see suffix-index.ts). */
+    shared: readonly string[];
     companiesDbInfo: CompaniesDbInfo | null;
   }) {
     this.categories = parts.categories;
@@ -158,7 +146,10 @@ export class Catalog {
       this.flagCol[i] =
         (r.tracking ? FLAG_TRACKING : 0) | (r.dualUse ? FLAG_DUAL_USE : 0) | (r.kind << KIND_SHIFT);
     });
-    this.index = new SuffixIndex(parts.records.map((r, i) => [r.domain, i] as const));
+    this.index = new SuffixIndex([
+      ...parts.records.map((r, i) => [r.domain, i, r.exact ? SUFFIX_EXACT : 0] as const),
+      ...parts.shared.map((domain) => [domain, NO_VALUE, SUFFIX_SHARED] as const),
+    ]);
   }
 
   company(idOrKey: number | string): CatalogCompany | undefined {
@@ -209,13 +200,28 @@ export class Catalog {
   describe(name: string): NameDescription {
     const i = this.index.lookup(name.toLowerCase());
     const record = i >= 0 ? this.records[i] : undefined;
-    if (!record) return { company: null, category: null, app: null, endpoint: null, matchedDomain: null };
+    if (!record) {
+      return {
+        company: null,
+        category: null,
+        app: null,
+        endpoint: null,
+        matchedDomain: null,
+        source: null,
+        owner: null,
+        kind: NameKind.unknown,
+      };
+    }
+    const company = this.byId.company.get(record.companyId) ?? null;
     return {
-      company: this.byId.company.get(record.companyId) ?? null,
+      company,
       category: this.byId.category.get(record.categoryId) ?? null,
       app: this.byId.app.get(record.appId) ?? null,
       endpoint: this.endpointByDomain.get(record.domain) ?? null,
       matchedDomain: record.domain,
+      source: record.source,
+      owner: company?.owner ?? null,
+      kind: record.kind,
     };
   }
 
@@ -256,47 +262,26 @@ export class Catalog {
   }
 }
 
-function readYaml(path: string, root: string, problems: string[]): unknown {
-  const file = relative(root, path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    problems.push(
-      `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-    return undefined;
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const line = error.linePos?.[0]?.line;
-      problems.push(
-        `${file}${line ? `:${line}` : ''}: YAML error: ${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
-      );
-    }
-    return undefined;
-  }
-  return doc.toJS();
-}
-
 function sequentialIds(keys: readonly string[]): Map<string, number> {
   return new Map(keys.map((key, i) => [key, i + 1]));
 }
 
 /**
- * Reads and validates `dir` (default: the shipped `blocklists/`). Throws CatalogError listing every
- * problem (file, entry, field) when the catalog is malformed.
+ * Reads and validates `dir` (default: the shipped `blocklists/`): categories, companies, public
+ * resolvers, shared infrastructure, the tracker database's brand overrides and curated hosts, and
+ * (unless given) the shipped tracker database. Throws CatalogError listing every problem (file, line,
+ * entry, field) when anything is malformed.
  */
 export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOptions = {}): Catalog {
   const problems: string[] = [];
   const root = join(dir, '..');
-  const categoriesRaw: RawCategory[] = checkCategories(
-    readYaml(join(dir, 'categories.yaml'), root, problems),
-    relative(root, join(dir, 'categories.yaml')),
-    problems,
-  );
+  const read = (path: string): YamlFile | undefined => readYamlFile(path, root, problems);
+  const categoriesYaml = read(join(dir, 'categories.yaml'));
+  const categoriesRaw: RawCategory[] = categoriesYaml
+    ? checkCategories(categoriesYaml.doc, categoriesYaml.file, problems)
+    : [];
   const companiesRaw: RawCompany[] = [];
+  const companyFiles = new Map<string, YamlFile>();
   let files: string[] = [];
   try {
     files = readdirSync(join(dir, 'companies'))
@@ -308,171 +293,61 @@ export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOpt
     );
   }
   for (const name of files) {
-    const path = join(dir, 'companies', name);
-    const doc = readYaml(path, root, problems);
-    if (doc === undefined) continue;
-    const company = checkCompany(doc, relative(root, path), problems);
+    const yaml = read(join(dir, 'companies', name));
+    if (!yaml) continue;
+    companyFiles.set(yaml.file, yaml);
+    const company = checkCompany(yaml.doc, yaml.file, problems);
     if (company) companiesRaw.push(company);
   }
-  const resolversRaw: RawResolver[] = checkResolvers(
-    readYaml(join(dir, 'public-resolvers.yaml'), root, problems),
-    relative(root, join(dir, 'public-resolvers.yaml')),
+  const resolversYaml = read(join(dir, 'public-resolvers.yaml'));
+  const resolversRaw: RawResolver[] = resolversYaml
+    ? checkResolvers(resolversYaml.doc, resolversYaml.file, problems)
+    : [];
+  const sharedYaml = read(join(dir, 'shared-infrastructure.yaml'));
+  const shared = sharedYaml ? checkShared(sharedYaml, problems) : [];
+  const brandsYaml = read(join(dir, 'trackerdb', 'overrides.yaml'));
+  const brands = brandsYaml ? checkBrands(brandsYaml, problems) : [];
+  const hostsYaml = read(join(dir, 'trackerdb', 'hosts.yaml'));
+  const hosts = hostsYaml ? checkHosts(hostsYaml, problems) : [];
+  checkCrossReferences(categoriesRaw, companiesRaw, problems);
+  checkTrackerDbReferences(
+    brands,
+    hosts,
+    new Set(companiesRaw.map((c) => c.key)),
+    new Set(categoriesRaw.map((c) => c.key)),
     problems,
   );
-  checkCrossReferences(categoriesRaw, companiesRaw, problems);
-  if (problems.length > 0) throw new CatalogError(problems);
-  return assemble(categoriesRaw, companiesRaw, resolversRaw, options);
-}
-
-function assemble(
-  categoriesRaw: RawCategory[],
-  companiesRaw: RawCompany[],
-  resolversRaw: RawResolver[],
-  options: LoadCatalogOptions,
-): Catalog {
-  const companiesDb = options.companiesDb ?? null;
-  const assign = (kind: 'company' | 'category' | 'app', keys: string[]): Map<string, number> =>
-    options.ids ? options.ids.assign(kind, keys) : sequentialIds(keys);
-
-  // Companies that only the companiesdb import knows get keys 'adguard:<id>'.
-  const adguardToCompany = new Map<string, string>();
-  for (const company of companiesRaw)
-    for (const id of company.adguardCompanyIds) adguardToCompany.set(id, company.key);
-  const importedCompanies = new Map<string, { name: string; website: string }>();
-  const importedDomains: { domain: string; companyKey: string; categoryKey: string }[] = [];
-  if (companiesDb) {
-    for (const [domain, trackerId] of companiesDb.trackerDomains) {
-      const tracker = companiesDb.trackers.get(trackerId);
-      if (!tracker) continue;
-      const sourceCompany = tracker.companyId ?? `tracker-${trackerId}`;
-      let companyKey = tracker.companyId ? adguardToCompany.get(tracker.companyId) : undefined;
-      if (!companyKey) {
-        companyKey = `adguard:${sourceCompany}`;
-        if (!importedCompanies.has(companyKey)) {
-          const info = tracker.companyId ? companiesDb.companies.get(tracker.companyId) : undefined;
-          importedCompanies.set(companyKey, {
-            name: info?.name ?? tracker.name,
-            website: info?.websiteUrl ?? tracker.url ?? '',
-          });
-        }
-      }
-      const categoryName = companiesDb.categories.get(tracker.categoryId) ?? 'misc';
-      importedDomains.push({ domain, companyKey, categoryKey: COMPANIESDB_CATEGORY[categoryName] ?? 'misc' });
+  let companiesDb: CompaniesDb | null = options.companiesDb ?? null;
+  if (options.companiesDb === undefined) {
+    try {
+      companiesDb = loadShippedCompaniesDb(join(dir, 'trackerdb', 'companiesdb.json'));
+    } catch (error) {
+      if (!(error instanceof CompaniesDbError)) throw error;
+      problems.push(error.message);
     }
   }
+  if (problems.length > 0) throw new CatalogError(problems);
 
-  const categoryIds = assign(
-    'category',
-    categoriesRaw.map((c) => c.key),
-  );
-  const companyKeys = [...companiesRaw.map((c) => c.key), ...[...importedCompanies.keys()].sort()];
-  const companyIds = assign('company', companyKeys);
-  const appIds = assign(
-    'app',
-    companiesRaw.flatMap((c) => c.apps.map((a) => a.key)),
-  );
-  const id = (ids: Map<string, number>, key: string): number => ids.get(key) ?? 0;
-
-  const categories: CatalogCategory[] = categoriesRaw.map((c) => ({ ...c, id: id(categoryIds, c.key) }));
-  const companies: CatalogCompany[] = companiesRaw.map((c) => ({
-    id: id(companyIds, c.key),
-    key: c.key,
-    name: c.name,
-    website: c.website,
-    source: c.source,
-    categoryKey: c.category,
-    domains: c.domains,
-    origin: 'catalog',
-  }));
-  for (const [key, info] of importedCompanies) {
-    companies.push({
-      id: id(companyIds, key),
-      key,
-      name: info.name,
-      website: info.website,
-      source: 'https://github.com/AdguardTeam/companiesdb',
-      categoryKey: 'misc',
-      domains: [],
-      origin: 'companiesdb',
-    });
-  }
-  const apps: CatalogApp[] = companiesRaw.flatMap((c) =>
-    c.apps.map((a) => ({
-      id: id(appIds, a.key),
-      key: a.key,
-      name: a.name,
-      companyKey: c.key,
-      categoryKey: a.category,
-      domains: a.domains,
-      source: a.source,
-    })),
-  );
-  const endpoints: CatalogEndpoint[] = companiesRaw.flatMap((c) =>
-    c.endpoints.map((e) => ({
-      domain: e.domain,
-      use: e.use,
-      companyKey: c.key,
-      categoryKey: e.category,
-      appKey: e.app,
-      what: e.what,
-      source: e.source,
-    })),
-  );
-
-  const records: AttributionRecord[] = [];
-  const curated = new Set<string>();
-  const add = (
-    domain: string,
-    companyKey: string,
-    categoryKey: string,
-    appKey: string | null,
-    use: string | null,
-  ): void => {
-    curated.add(domain);
-    records.push({
-      domain,
-      companyId: id(companyIds, companyKey),
-      categoryId: id(categoryIds, categoryKey),
-      appId: appKey ? id(appIds, appKey) : 0,
-      // Both kinds are tracking endpoints; only `tracking` ones are safe to block.
-      tracking: use === 'tracking' || use === 'dual-use',
-      dualUse: use === 'dual-use',
-      // Endpoints are trackers; a company's or app's own domains are services it offers.
-      kind: use === null ? NameKind.service : NameKind.tracker,
-    });
-  };
-  for (const c of companiesRaw) {
-    for (const domain of c.domains) add(domain, c.key, c.category, null, null);
-    for (const a of c.apps) for (const domain of a.domains) add(domain, c.key, a.category, a.key, null);
-    for (const e of c.endpoints) add(e.domain, c.key, e.category, e.app, e.use);
-  }
-  // The import widens coverage but never overrides what the catalog says about the same domain, and
-  // never marks anything as blockable: it only attributes.
-  for (const d of importedDomains) {
-    if (curated.has(d.domain)) continue;
-    records.push({
-      domain: d.domain,
-      companyId: id(companyIds, d.companyKey),
-      categoryId: id(categoryIds, d.categoryKey),
-      appId: 0,
-      tracking: false,
-      dualUse: false,
-      kind: TRACKER_CATEGORY_KEYS.has(d.categoryKey) ? NameKind.tracker : NameKind.service,
-    });
-  }
-
+  const assembled = assembleCatalog({
+    categories: categoriesRaw,
+    companies: companiesRaw,
+    brands,
+    hosts,
+    shared,
+    companiesDb,
+    lineOf: (file, value) => companyFiles.get(file)?.valueLine(value) ?? null,
+    assign: (kind, keys) => (options.ids ? options.ids.assign(kind, keys) : sequentialIds(keys)),
+  });
   return new Catalog({
-    categories,
-    companies,
-    apps,
-    endpoints,
+    ...assembled,
     publicResolvers: resolversRaw.map((r) => ({ ...r })),
-    records,
     companiesDbInfo: companiesDb
       ? {
           attribution: COMPANIESDB_ATTRIBUTION,
           licence: COMPANIESDB_LICENCE,
           timeUpdated: companiesDb.timeUpdated,
+          origin: companiesDb.origin,
+          problem: companiesDb.problem,
           trackers: companiesDb.trackers.size,
           domains: companiesDb.trackerDomains.size,
           companies: companiesDb.companies.size,

@@ -54,6 +54,8 @@ export class CompaniesDbUpdater {
         ...sources,
         dataDir: this.options.dataDir,
         ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+      }).catch((error: unknown) => {
+        throw withoutForeignText(error);
       });
       const catalog = loadCatalog(undefined, { ids: new CatalogRepo(this.options.configDb), companiesDb });
       await this.options.onCatalog(catalog);
@@ -62,4 +64,14 @@ export class CompaniesDbUpdater {
       this.running = false;
     }
   }
+}
+
+/**
+ * A JSON parser's message quotes what it read ("Unexpected token 'S', "SSH-2.0-Op"... is not valid
+ * JSON"): the downloaded bytes are someone else's, so the error keeps only that it was not JSON.
+ */
+function withoutForeignText(error: unknown): unknown {
+  if (error instanceof Error)
+    error.message = error.message.replace(/: not valid JSON \([\s\S]*\)$/, ': not valid JSON');
+  return error;
 }

@@ -1,12 +1,15 @@
 /**
- * Optional import of the AdGuard companies database (github.com/AdguardTeam/companiesdb, `dist/trackers.json`
- * and `dist/companies.json`, CC BY-SA 4.0) to widen attribution beyond the project's own catalog. It only
- * attributes (company, category); it never blocks. The downloaded files are validated and then saved in
- * the data directory, so later start-ups use the saved copy without a download.
+ * The AdGuard companies database (github.com/AdguardTeam/companiesdb, `dist/trackers.json` and
+ * `dist/companies.json`, CC BY-SA 4.0) widens attribution beyond the project's own catalog. It only
+ * attributes (company, category); it never blocks. A derived copy ships in `blocklists/trackerdb/`
+ * (offline on the first run); an optional refresh downloads the upstream files, validates them and saves
+ * them in the data directory, and later start-ups prefer that saved copy. A damaged saved copy falls back
+ * to the shipped one and says why.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { downloadList } from '../lists/download.js';
+import { blocklistsDir } from '../paths.js';
 
 export const COMPANIESDB_LICENCE = 'CC BY-SA 4.0';
 export const COMPANIESDB_ATTRIBUTION =
@@ -37,6 +40,10 @@ export interface CompaniesDb {
   /** Domain → tracker id. */
   trackerDomains: Map<string, string>;
   companies: Map<string, CompaniesDbCompany>;
+  /** `shipped`: the copy in blocklists/trackerdb; `refreshed`: a validated download in the data directory. */
+  origin: 'shipped' | 'refreshed';
+  /** Why a refreshed copy in the data directory is not in use (it was damaged), or null. */
+  problem: string | null;
 }
 
 export class CompaniesDbError extends Error {
@@ -69,34 +76,65 @@ function field(obj: Obj, key: string, where: string): Obj {
   return value;
 }
 
-/** Validates both files; a malformed entry names the file, the entry and the field. */
+/** Line (1-based) of the entry `key` inside the object `section` of a JSON text, for error messages. */
+function lineOfEntry(text: string | undefined, section: string, key: string): number | null {
+  if (!text) return null;
+  const sectionAt = text.search(new RegExp(`"${section}"\\s*:`));
+  if (sectionAt < 0) return null;
+  const quoted = JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`${quoted}\\s*:`).exec(text.slice(sectionAt));
+  if (!match) return null;
+  const offset = sectionAt + match.index;
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Validates both files; a malformed entry names the file, its line, the entry and the field. */
 export function parseCompaniesDb(
   trackersText: string,
   companiesText: string,
   where = { trackers: 'trackers.json', companies: 'companies.json' },
 ): CompaniesDb {
-  const trackersDoc = parseJson(trackersText, where.trackers);
-  const companiesDoc = parseJson(companiesText, where.companies);
+  return parseCompaniesDbDocs(
+    parseJson(trackersText, where.trackers),
+    parseJson(companiesText, where.companies),
+    where,
+    { trackers: trackersText, companies: companiesText },
+  );
+}
 
+/** The same checks on already parsed documents (the shipped file holds both in one). */
+export function parseCompaniesDbDocs(
+  trackersDoc: Obj,
+  companiesDoc: Obj,
+  where: { trackers: string; companies: string },
+  texts: { trackers?: string; companies?: string } = {},
+): CompaniesDb {
+  const at = (file: 'trackers' | 'companies', section: string, key: string): string => {
+    const line = lineOfEntry(texts[file], section, key);
+    return `${where[file]}${line ? `:${line}` : ''}: ${section}.${key}`;
+  };
   const categories = new Map<number, string>();
   for (const [id, name] of Object.entries(field(trackersDoc, 'categories', where.trackers))) {
     if (!/^\d+$/.test(id) || typeof name !== 'string') {
-      throw new CompaniesDbError(`${where.trackers}: categories.${id} must map a number to a name`);
+      throw new CompaniesDbError(`${at('trackers', 'categories', id)} must map a number to a name`);
     }
     categories.set(Number(id), name);
   }
 
   const trackers = new Map<string, CompaniesDbTracker>();
   for (const [id, entry] of Object.entries(field(trackersDoc, 'trackers', where.trackers))) {
-    const at = `${where.trackers}: trackers.${id}`;
-    if (!isObject(entry)) throw new CompaniesDbError(`${at} must be an object`);
-    if (typeof entry['name'] !== 'string') throw new CompaniesDbError(`${at}: field 'name' must be a string`);
+    const here = at('trackers', 'trackers', id);
+    if (!isObject(entry)) throw new CompaniesDbError(`${here} must be an object`);
+    if (typeof entry['name'] !== 'string' || entry['name'].trim() === '')
+      throw new CompaniesDbError(`${here}: field 'name' must be a non-empty string`);
     if (typeof entry['categoryId'] !== 'number' || !categories.has(entry['categoryId'])) {
-      throw new CompaniesDbError(`${at}: field 'categoryId' must be one of the file's categories`);
+      throw new CompaniesDbError(`${here}: field 'categoryId' must be one of the file's categories`);
     }
     const companyId = entry['companyId'];
     if (companyId !== undefined && companyId !== null && typeof companyId !== 'string') {
-      throw new CompaniesDbError(`${at}: field 'companyId' must be a string or null`);
+      throw new CompaniesDbError(`${here}: field 'companyId' must be a string or null`);
     }
     trackers.set(id, {
       name: entry['name'],
@@ -110,7 +148,7 @@ export function parseCompaniesDb(
   for (const [domain, trackerId] of Object.entries(field(trackersDoc, 'trackerDomains', where.trackers))) {
     if (typeof trackerId !== 'string' || !trackers.has(trackerId)) {
       throw new CompaniesDbError(
-        `${where.trackers}: trackerDomains.${domain} names unknown tracker ${JSON.stringify(trackerId)}`,
+        `${at('trackers', 'trackerDomains', domain)} names unknown tracker ${JSON.stringify(trackerId)}`,
       );
     }
     const name = domain.toLowerCase().replace(/\.$/, '');
@@ -121,7 +159,7 @@ export function parseCompaniesDb(
   const companies = new Map<string, CompaniesDbCompany>();
   for (const [id, entry] of Object.entries(field(companiesDoc, 'companies', where.companies))) {
     if (!isObject(entry) || typeof entry['name'] !== 'string') {
-      throw new CompaniesDbError(`${where.companies}: companies.${id}: field 'name' must be a string`);
+      throw new CompaniesDbError(`${at('companies', 'companies', id)}: field 'name' must be a string`);
     }
     companies.set(id, {
       name: entry['name'],
@@ -136,17 +174,44 @@ export function parseCompaniesDb(
     trackers,
     trackerDomains,
     companies,
+    origin: 'refreshed',
+    problem: null,
   };
 }
 
 const SAVED_DIR = 'companiesdb';
+const ETAGS_FILE = 'validators.json';
+
+/** The shipped, derived copy (see scripts/build-trackerdb.mjs). */
+export const shippedCompaniesDbFile = join(blocklistsDir, 'trackerdb', 'companiesdb.json');
 
 export function savedCompaniesDbDir(dataDir: string): string {
   return join(dataDir, SAVED_DIR);
 }
 
-/** The saved import, or null when none was made. A damaged saved copy is an error (not silently dropped). */
-export function loadSavedCompaniesDb(dataDir: string): CompaniesDb | null {
+/** Reads the shipped copy (one JSON file holding both upstream documents). Malformed → CompaniesDbError. */
+export function loadShippedCompaniesDb(file: string = shippedCompaniesDbFile): CompaniesDb {
+  const where = relative(join(blocklistsDir, '..'), file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CompaniesDbError(
+      `${where}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  const doc = parseJson(text, where);
+  const db = parseCompaniesDbDocs(
+    doc,
+    doc,
+    { trackers: where, companies: where },
+    { trackers: text, companies: text },
+  );
+  return { ...db, origin: 'shipped' };
+}
+
+/** The saved refreshed copy, or null when none was made. A damaged saved copy throws CompaniesDbError. */
+export function loadRefreshedCompaniesDb(dataDir: string): CompaniesDb | null {
   const dir = savedCompaniesDbDir(dataDir);
   const trackers = join(dir, 'trackers.json');
   const companies = join(dir, 'companies.json');
@@ -155,6 +220,24 @@ export function loadSavedCompaniesDb(dataDir: string): CompaniesDb | null {
     trackers,
     companies,
   });
+}
+
+/**
+ * The database to use at start-up: the refreshed copy in the data directory when there is a good one,
+ * else the shipped copy (no network needed). A damaged refreshed copy is not used: the shipped copy
+ * is, with `problem` saying why, so attribution keeps working and the dashboard can tell.
+ */
+export function loadSavedCompaniesDb(dataDir: string, shippedFile?: string): CompaniesDb {
+  try {
+    const refreshed = loadRefreshedCompaniesDb(dataDir);
+    if (refreshed) return refreshed;
+  } catch (error) {
+    return {
+      ...loadShippedCompaniesDb(shippedFile),
+      problem: `the refreshed companies database is damaged, using the shipped copy: ${(error as Error).message}`,
+    };
+  }
+  return loadShippedCompaniesDb(shippedFile);
 }
 
 export interface ImportOptions {
@@ -166,39 +249,88 @@ export interface ImportOptions {
   maxBytes?: number;
 }
 
-async function fetchSource(source: string, timeoutMs: number, maxBytes: number): Promise<string> {
-  if (!/^https?:\/\//i.test(source)) return readFileSync(source, 'utf8');
-  const result = await downloadList(source, { timeoutMs, maxBytes });
-  if (result.status !== 'ok') throw new CompaniesDbError(`${source}: unexpected 304`);
-  return result.text;
+interface Validators {
+  etag: string | null;
+  lastModified: string | null;
+}
+
+type Fetched = { text: string; validators: Validators } | 'not-modified';
+
+async function fetchSource(
+  source: string,
+  previous: Validators | undefined,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<Fetched> {
+  if (!/^https?:\/\//i.test(source))
+    return { text: readFileSync(source, 'utf8'), validators: { etag: null, lastModified: null } };
+  const result = await downloadList(source, {
+    timeoutMs,
+    maxBytes,
+    etag: previous?.etag ?? null,
+    lastModified: previous?.lastModified ?? null,
+  });
+  if (result.status === 'not-modified') return 'not-modified';
+  return { text: result.text, validators: { etag: result.etag, lastModified: result.lastModified } };
+}
+
+function readValidators(dir: string): Record<string, Validators> {
+  try {
+    return JSON.parse(readFileSync(join(dir, ETAGS_FILE), 'utf8')) as Record<string, Validators>;
+  } catch {
+    return {};
+  }
 }
 
 /**
  * Downloads (or reads) both files, validates them, and only then replaces the saved copy (write to a
- * temporary file, then rename), so a failed import never loses the previous one.
+ * temporary file, then rename), so a refused update never loses the previous one. Conditional requests
+ * (ETag / Last-Modified) make an unchanged upstream cost nothing: the saved copy is returned as is.
  */
 export async function importCompaniesDb(options: ImportOptions): Promise<CompaniesDb> {
   const trackersSource = options.trackers ?? DEFAULT_COMPANIESDB_URLS.trackers;
   const companiesSource = options.companies ?? DEFAULT_COMPANIESDB_URLS.companies;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-  const [trackersText, companiesText] = await Promise.all([
-    fetchSource(trackersSource, timeoutMs, maxBytes),
-    fetchSource(companiesSource, timeoutMs, maxBytes),
+  const dir = savedCompaniesDbDir(options.dataDir);
+  const saved = loadRefreshedCompaniesDbQuietly(options.dataDir);
+  const validators = saved ? readValidators(dir) : {};
+  const [trackersFetched, companiesFetched] = await Promise.all([
+    fetchSource(trackersSource, validators[trackersSource], timeoutMs, maxBytes),
+    fetchSource(companiesSource, validators[companiesSource], timeoutMs, maxBytes),
   ]);
+  if (trackersFetched === 'not-modified' && companiesFetched === 'not-modified' && saved) return saved;
+  // One side unchanged: use the saved text of that side.
+  const text = (fetched: Fetched, name: string): string =>
+    fetched === 'not-modified' ? readFileSync(join(dir, name), 'utf8') : fetched.text;
+  const trackersText = text(trackersFetched, 'trackers.json');
+  const companiesText = text(companiesFetched, 'companies.json');
   const db = parseCompaniesDb(trackersText, companiesText, {
     trackers: trackersSource,
     companies: companiesSource,
   });
-  const dir = savedCompaniesDbDir(options.dataDir);
   mkdirSync(dir, { recursive: true });
-  for (const [name, text] of [
+  const next: Record<string, Validators> = {};
+  if (trackersFetched !== 'not-modified') next[trackersSource] = trackersFetched.validators;
+  else if (validators[trackersSource]) next[trackersSource] = validators[trackersSource];
+  if (companiesFetched !== 'not-modified') next[companiesSource] = companiesFetched.validators;
+  else if (validators[companiesSource]) next[companiesSource] = validators[companiesSource];
+  for (const [name, content] of [
     ['trackers.json', trackersText],
     ['companies.json', companiesText],
+    [ETAGS_FILE, JSON.stringify(next)],
   ] as const) {
     const path = join(dir, name);
-    writeFileSync(`${path}.tmp`, text);
+    writeFileSync(`${path}.tmp`, content);
     renameSync(`${path}.tmp`, path);
   }
   return db;
+}
+
+function loadRefreshedCompaniesDbQuietly(dataDir: string): CompaniesDb | null {
+  try {
+    return loadRefreshedCompaniesDb(dataDir);
+  } catch {
+    return null; // a damaged saved copy is replaced by this import, if it validates
+  }
 }

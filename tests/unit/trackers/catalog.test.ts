@@ -131,7 +131,7 @@ describe('attribution (longest suffix)', () => {
     const out = emptyAttributionResult();
     attribution.attribute('connect.facebook.net', out);
     expect(out.companyId).toBeGreaterThan(0);
-    expect(attribution.attribute('www.wikipedia.org', out)).toBe(false);
+    expect(attribution.attribute('www.no-such-company.example', out)).toBe(false);
     expect(out).toEqual(emptyAttributionResult());
     expect(attribute('example.com').matched).toBe(false);
     expect(attribute('com').matched).toBe(false);

@@ -33,7 +33,7 @@ describe('companiesdb import', () => {
 
   it('widens attribution without overriding the catalog or marking anything blockable', () => {
     const companiesDb = loadSavedCompaniesDb(dataDir);
-    const plain = loadCatalog();
+    const plain = loadCatalog(undefined, { companiesDb: null });
     const wide = loadCatalog(undefined, { companiesDb });
     expect(wide.attributedDomains).toBeGreaterThan(plain.attributedDomains + 4000);
     expect(wide.companiesDbInfo?.attribution).toMatch(/CC BY-SA 4\.0/);
@@ -67,7 +67,7 @@ describe('companiesdb import', () => {
     doc.trackers['1000mercis'].categoryId = 999;
     writeFileSync(bad, JSON.stringify(doc));
     await expect(importCompaniesDb({ trackers: bad, companies: companiesFile, dataDir })).rejects.toThrow(
-      /bad-trackers\.json: trackers\.1000mercis: field 'categoryId'/,
+      /bad-trackers\.json:1: trackers\.1000mercis: field 'categoryId'/,
     );
     expect(() => parseCompaniesDb('{', '{}')).toThrow(CompaniesDbError);
     expect(() => parseCompaniesDb('{', '{}')).toThrow(/trackers\.json: not valid JSON/);
