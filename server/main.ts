@@ -2,11 +2,12 @@
  * The composition root: config → stores → filtering → DNS + HTTP, and a clean shutdown on SIGTERM/SIGINT.
  * Every module receives its dependencies here; nothing else wires modules together.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readSetupCode } from './api/auth/setup-code.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { ensurePrivateDir } from './paths.js';
 import { startServices, type Services } from './services.js';
 
 function printStartup(services: Services, config: Config, configFile: string | null): void {
@@ -20,6 +21,9 @@ function printStartup(services: Services, config: Config, configFile: string | n
     `  upstreams: ${services.upstreams.describe().join(', ')}`,
     `  lists:     ${lists.lists} lists, ${lists.entries.toLocaleString('en-US')} entries`,
   ];
+  // First run: the dashboard asks for this code before a password can be set (issue 14).
+  const setupCode = readSetupCode(config.dataDir);
+  if (setupCode) lines.push(`  setup code: ${setupCode} (the dashboard asks for it on first run)`);
   console.log(lines.join('\n'));
 }
 
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
   }
   const { config, file } = loaded;
   const logger: Logger = createLogger(config.log.level);
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
 
   let services: Services;
   try {

@@ -2,7 +2,7 @@
  * Where the project's own files are, whether running from TypeScript sources (server/…) or from the build
  * (dist/server/…): the root is the nearest folder above this module that holds package.json.
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,3 +19,16 @@ function findRoot(): string {
 export const projectRoot = findRoot();
 export const webRoot = join(projectRoot, 'web', 'dist');
 export const blocklistsDir = join(projectRoot, 'blocklists');
+
+/**
+ * Creates the data directory readable by tracksink's user only (0700), and tightens an existing one
+ * that is open to others (an older install, a Docker volume made from the image's 0755 folder): it holds
+ * the query log, the password hash, sessions and the setup code. A folder owned by someone else is left
+ * as it is (the operator chose it).
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = statSync(dir);
+  const ownedByUs = typeof process.getuid !== 'function' || stat.uid === process.getuid();
+  if (ownedByUs && (stat.mode & 0o077) !== 0) chmodSync(dir, stat.mode & 0o700);
+}

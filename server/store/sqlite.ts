@@ -4,7 +4,7 @@
  * PRAGMA user_version. Migration files are named NNNN-what.sql; their number is their version.
  */
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,7 +77,33 @@ export interface OpenOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
+/**
+ * Database files are for tracksink's user only (0600): they hold the query log, the password hash and
+ * sessions. A new file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * main file's mode); an existing one we own loses its group and other bits, with its -wal and -shm (the
+ * owner's bits stay: a read-only file stays read-only). Failures are left to SQLite, whose open error
+ * says more (openConfigDb adds what to check).
+ */
+function makePrivate(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  try {
+    if (!existsSync(path)) {
+      closeSync(openSync(path, 'a', 0o600));
+      return;
+    }
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      if (!existsSync(file)) continue;
+      const stat = statSync(file);
+      const ownedByUs = typeof process.getuid !== 'function' || stat.uid === process.getuid();
+      if (ownedByUs && (stat.mode & 0o077) !== 0) chmodSync(file, stat.mode & 0o700);
+    }
+  } catch {
+    // Not creatable or not ours to change: SQLite's own open below reports the real problem.
+  }
+}
+
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  if (!options.readonly) makePrivate(path);
   const db = new Database(path, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
