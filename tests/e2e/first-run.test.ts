@@ -1,6 +1,7 @@
 /**
- * First run: a fresh tracksink with no password shows the setup page; the password chosen there logs the
- * browser in, and the empty dashboard explains what to do next instead of showing empty charts.
+ * First run: a fresh tracksink with no password shows the setup page, which asks for the setup code
+ * printed in the start-up banner (proof of access, issue 14); the password chosen there logs the browser
+ * in, and the empty dashboard explains what to do next instead of showing empty charts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
@@ -28,11 +29,20 @@ afterAll(async () => {
 });
 
 describe.sequential('first run in Chromium', () => {
-  it('asks for a new password, checks it, and logs in with it', async () => {
+  it('asks for the setup code and a new password, checks them, and logs in with it', async () => {
     const { page, screenshot } = browser!;
+    const code = /setup code:\s+([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(tracksink!.output())?.[1];
+    expect(code, 'the start-up banner prints the setup code').toBeDefined();
     await page.goto(`${tracksink!.baseUrl}/`);
     await page.getByLabel('New password').waitFor();
     await screenshot('00-first-run');
+    // A wrong code is refused with a message that says where the right one is.
+    await page.getByLabel('Setup code').fill('ABCD-EFGH');
+    await page.getByLabel('New password').fill('first-run-password');
+    await page.getByLabel('Repeat it').fill('first-run-password');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/wrong setup code/);
+    await page.getByLabel('Setup code').fill(code!);
     await page.getByLabel('New password').fill('short');
     await page.getByLabel('Repeat it').fill('short');
     await page.getByRole('button', { name: 'Set password' }).click();
