@@ -21,6 +21,7 @@ import { PolicyEngine } from '../../server/filter/policy-engine.js';
 import { ListManager } from '../../server/lists/list-manager.js';
 import { silentLogger } from '../../server/logger.js';
 import { Analytics } from '../../server/store/analytics.js';
+import { readSetupCode } from '../../server/api/auth/setup-code.js';
 import { CatalogRepo } from '../../server/store/repos/catalog-repo.js';
 import { openConfigDb, type Db } from '../../server/store/sqlite.js';
 import { loadCatalog, type Catalog } from '../../server/trackers/catalog.js';
@@ -187,7 +188,10 @@ async function startServer(f: Fixture, input: PagesInput): Promise<Server> {
   const login = await fetch(`${base}/api/auth/${status.setupNeeded ? 'setup' : 'login'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ password: PASSWORD }),
+    // First run needs the setup code tracksink wrote into its data directory.
+    body: JSON.stringify(
+      status.setupNeeded ? { password: PASSWORD, setupCode: readSetupCode(f.dir) } : { password: PASSWORD },
+    ),
   });
   if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
