@@ -18,6 +18,7 @@ import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
+import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
 import {
@@ -109,8 +110,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       leasesFile: config.devices.leasesFile,
       reverseDnsServer: config.devices.reverseDnsServer,
       onPrivacyChange: (overrides) => queryLog.setDevicePrivacy(overrides),
+      onIdentityChange: () => identities.sync(),
     });
     stack.push(() => devices.close());
+    // `$client=` list rules see device addresses and names while the server runs; DNS resolves through it.
+    const identities = new DeviceIdentityFeed(devices, policy);
     queryLog.setDevicePrivacy(devices.devicePrivacy());
     policy.setDeviceGroups(devices.deviceGroups());
     loadPolicyState({ configDb, policy, devices });
@@ -143,7 +147,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const dns = await startDnsServer({
       config: config.dns,
       policy,
-      devices,
+      devices: identities,
       log: queryLog,
       upstreams,
       logger,

@@ -46,7 +46,7 @@ import { toWireAnswer } from './codec/wire-answer.js';
 import { type PrebuiltAnswer, Sinkhole } from './sinkhole.js';
 import { AccessControl } from './stages/access.js';
 import { blockedCnameTarget, isRebinding } from './stages/answer-inspection.js';
-import { LocalRecords } from './stages/local-records.js';
+import { LocalRecords, RewriteAnswers } from './stages/local-records.js';
 import { RateLimiter } from './stages/rate-limit.js';
 import type { DnsStats } from './stats.js';
 import type { UpstreamAnswer, UpstreamPool } from './upstream/types.js';
@@ -105,6 +105,7 @@ export class Pipeline {
   private readonly verdict = emptyVerdict();
   private readonly cnameVerdict = emptyVerdict();
   private readonly localOut = { reason: Reason.none as Reason };
+  private readonly rewrites = new RewriteAnswers();
   // Stages precomputed from config.dns: replaced together by reconfigure().
   private udpLimits!: AnswerLimits;
   private streamLimits!: AnswerLimits;
@@ -251,6 +252,12 @@ export class Pipeline {
     ev.companyId = verdict.companyId;
     ev.categoryId = verdict.categoryId;
     ev.appId = verdict.appId;
+    if (verdict.action === VerdictAction.rewrite && verdict.rewrite !== null) {
+      // A list rule answers ($dnsrewrite, a hosts line with an address): a local record with the rule.
+      const r = this.rewrites.answerFor(verdict.rewrite, q.qtype);
+      const answer = buildAnswer(query, q, r.rcode, r.answer, r.ancount, r.authority, r.nscount, EdeCode.none, limits, true);
+      return this.finish(answer, QueryStatus.local, Reason.rewritten, r.rcode, startMs);
+    }
     if (verdict.action === VerdictAction.block) {
       return this.finish(
         this.blockAnswer(query, q, verdict.reason, limits),

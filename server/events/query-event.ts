@@ -53,6 +53,7 @@ export const Reason = {
   malformed: 14,
   upstreamFailed: 15,
   catalog: 16, // the built-in tracker catalog (listId of the catalog list)
+  rewritten: 17, // answered from a list rule: $dnsrewrite or a hosts line with an address (listId, ruleId = line)
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 export const REASON_NAMES: Record<Reason, string> = {
@@ -73,6 +74,7 @@ export const REASON_NAMES: Record<Reason, string> = {
   14: 'malformed',
   15: 'upstream-failed',
   16: 'catalog',
+  17: 'rewritten',
 };
 
 export const Protocol = { udp: 1, tcp: 2, doh: 3 } as const;
@@ -100,6 +102,11 @@ export interface QueryEvent {
   companyId: number;
   categoryId: number;
   appId: number;
+  /**
+   * NameKind of the name (0 unknown, 1 tracker endpoint, 2 service): only tracker endpoints count as
+   * tracking attempts. A name a blocklist blocks that attribution does not know counts as a tracker.
+   */
+  kind: number;
   /** The response code sent (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED …); -1 when nothing was sent. */
   rcode: number;
   /** Time from arrival to answer, microseconds. */
@@ -125,6 +132,7 @@ export function emptyQueryEvent(): QueryEvent {
     companyId: 0,
     categoryId: 0,
     appId: 0,
+    kind: 0,
     rcode: 0,
     durationUs: 0,
     upstreamId: 0,

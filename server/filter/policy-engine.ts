@@ -4,7 +4,8 @@
  *   2. user deny rule             → block (local-deny)
  *   3. company policy 'allow'     → nothing from lists/catalog blocks the company's names
  *      company 'block-everything' → every name attributed to the company is blocked
- *   4. lists: important exception > important block > exception > block
+ *   4. lists: `$dnsrewrite` answer > important exception > important block > exception > block >
+ *      hosts line with a real address (a local record), as AdGuard Home ranks them
  *   5. catalog: attributed tracking endpoints (not dual-use) are blocked ('block-tracking', the default)
  * then a pause (global or for the device) turns a block into a forward with reason `paused`.
  * Attribution fields are filled for every name, blocked or not.
@@ -44,6 +45,7 @@ export interface PolicyEngineOptions {
 const ACTION_NONE = VerdictAction.none;
 const ACTION_BLOCK = VerdictAction.block;
 const ACTION_ALLOW = VerdictAction.allow;
+const ACTION_REWRITE = VerdictAction.rewrite;
 
 /** A blocking candidate found while deciding (reused object, never allocated per query). */
 interface Candidate {
@@ -62,6 +64,8 @@ export class PolicyEngine implements Policy {
   private pauseGlobalUntil: number | null = null;
   private pauseDeviceUntil: ReadonlyMap<number, number> = new Map();
   private clients = new ClientMatcher(new Map());
+  /** Answer of the lookup in progress when a rewrite wins (set with the candidate). */
+  private rewriteAnswer: Verdict['rewrite'] = null;
   private catalogBlocking: boolean;
   private catalogListId: number;
   readonly now: () => number;
@@ -78,7 +82,13 @@ export class PolicyEngine implements Policy {
     this.now = options.now ?? Date.now;
     this.catalogBlocking = options.catalogBlocking ?? true;
     this.catalogListId = options.catalogListId ?? 0;
-    this.ctx = { deviceId: 0, qtype: 0, groups: undefined, clientAllows: this.clients.allows };
+    this.ctx = {
+      deviceId: 0,
+      qtype: 0,
+      groups: undefined,
+      clientAllows: this.clients.allows,
+      clientWhyNot: (rule, deviceId) => this.clients.whyNot(rule, deviceId),
+    };
   }
 
   /** Atomic swap of the list matcher (build it with buildMatcher beside the old one first). */
@@ -113,6 +123,11 @@ export class PolicyEngine implements Policy {
     const clients = new ClientMatcher(new Map(identities));
     this.clients = clients;
     this.ctx.clientAllows = clients.allows;
+  }
+
+  /** A device was seen at an address its identity did not hold yet (called from the DNS hot path, rarely). */
+  addDeviceAddress(deviceId: number, address: string): void {
+    this.clients.addAddress(deviceId, address);
   }
 
   /** Pauses end by themselves: `globalUntil` / the map's values are ms since the epoch. */
@@ -154,6 +169,7 @@ export class PolicyEngine implements Policy {
     block.reason = Reason.none;
     block.listId = 0;
     block.ruleId = 0;
+    this.rewriteAnswer = null;
     const policy = attr.companyId !== 0 ? this.companyPolicies.get(attr.companyId) : undefined;
     if (um.deny >= 0) {
       setCandidate(block, ACTION_BLOCK, Reason.localDeny, 0, userRules.rules[um.deny]!.rule.id);
@@ -168,7 +184,12 @@ export class PolicyEngine implements Policy {
       matcher.match(name, ctx, lm);
       const catalogBlocks = this.catalogBlocking && attr.tracking && !attr.dualUse;
       const listBlocks = lm.block >= 0 || lm.importantBlock >= 0 || catalogBlocks;
-      if (!listBlocks) {
+      const listRules = lm.block >= 0 || lm.importantBlock >= 0 || lm.exception >= 0 || lm.importantException >= 0;
+      if (lm.rewrite !== null) {
+        this.setRewrite(block, matcher, lm.rewriteList, lm.rewriteLine, lm.rewrite);
+      } else if (lm.hostsRecord !== null && !listRules) {
+        this.setRewrite(block, matcher, lm.hostsRecordList, lm.hostsRecordLine, lm.hostsRecord);
+      } else if (!listBlocks) {
         // nothing blocks: exceptions alone change nothing
       } else if (policy === 'allow') {
         setCandidate(block, ACTION_ALLOW, Reason.companyPolicy, 0, attr.companyId);
@@ -197,6 +218,7 @@ export class PolicyEngine implements Policy {
       }
     }
 
+    out.rewrite = block.action === ACTION_REWRITE ? this.rewriteAnswer : null;
     if (um.allow >= 0 && block.action === ACTION_BLOCK) {
       setVerdict(out, ACTION_ALLOW, Reason.localAllow, 0, userRules.rules[um.allow]!.rule.id);
       return;
@@ -207,6 +229,17 @@ export class PolicyEngine implements Policy {
       return;
     }
     setVerdict(out, block.action, block.reason, block.listId, block.ruleId);
+  }
+
+  private setRewrite(
+    c: Candidate,
+    matcher: ListMatcher,
+    listIndex: number,
+    line: number,
+    answer: NonNullable<Verdict['rewrite']>,
+  ): void {
+    setCandidate(c, ACTION_REWRITE, Reason.rewritten, matcher.lists[listIndex]!.id, line);
+    this.rewriteAnswer = answer;
   }
 
   /** Is blocking paused for this device right now (globally or for the device)? */

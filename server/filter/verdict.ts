@@ -4,6 +4,7 @@
  * of allocation the caller owns one Verdict and the policy overwrites every field of it on each call.
  */
 import type { Reason } from '../events/query-event.js';
+import type { RewriteSet } from './rewrite.js';
 
 export const VerdictAction = {
   /** No rule matched: forward (or answer from cache). */
@@ -12,6 +13,8 @@ export const VerdictAction = {
   block: 1,
   /** An allow rule or exception matched: forward, and log as allowed. */
   allow: 2,
+  /** Answer locally with `rewrite` (`$dnsrewrite`, a hosts line with a real address). */
+  rewrite: 3,
 } as const;
 export type VerdictAction = (typeof VerdictAction)[keyof typeof VerdictAction];
 
@@ -26,10 +29,12 @@ export interface Verdict {
   companyId: number;
   categoryId: number;
   appId: number;
+  /** The answer for action `rewrite` (null otherwise). */
+  rewrite: RewriteSet | null;
 }
 
 export function emptyVerdict(): Verdict {
-  return { action: 0, reason: 0, listId: 0, ruleId: 0, companyId: 0, categoryId: 0, appId: 0 };
+  return { action: 0, reason: 0, listId: 0, ruleId: 0, companyId: 0, categoryId: 0, appId: 0, rewrite: null };
 }
 
 /** Everything the pipeline needs from filtering. Implementations swap their internals atomically. */

@@ -15,6 +15,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUERY_STATUS_NAMES, QueryStatus } from '../events/query-event.js';
+import { NameKind } from '../trackers/attribution.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS } from './log-writer.js';
 import { QUERY_LOG_FILE } from './query-log.js';
 import { openDatabase, type Db } from './sqlite.js';
@@ -32,12 +33,13 @@ export interface Summary {
   /** blocked / total, 0 when there were no queries. */
   blockedShare: number;
   /**
-   * Tracking attempts: queries whose name attribution (at query time) put it in a tracking category —
-   * every attributed category unless setTrackingCategories() narrowed them to the catalog's tracking
-   * ones — whether they were blocked or not. It measures how often devices try to track, independent of
-   * how well blocking works.
+   * Tracking attempts: queries for tracker endpoints (NameKind.tracker at query time), blocked or not.
+   * It measures how often devices try to track, independent of how well blocking works. Use of a
+   * company's own services (its app, site, CDN) is not tracking: that is `serviceUses`.
    */
   trackingAttempts: number;
+  /** Queries for the services of known companies (NameKind.service). */
+  serviceUses: number;
   /** Devices with at least one query in the period (hour-rounded). */
   devicesActive: number;
 }
@@ -59,12 +61,26 @@ export interface TopEntry {
   id: number;
   count: number;
   blocked: number;
+  /** Of `count`: queries for tracker endpoints. */
+  tracking: number;
+  /** Of `count`: queries for services. */
+  uses: number;
+}
+
+/** Within one tracker category, the companies whose tracker endpoints were asked for. */
+export interface CategoryCompany {
+  categoryId: number;
+  companyId: number;
+  count: number;
+  blocked: number;
 }
 
 export interface TopName {
   nameId: number;
   name: string;
   companyId: number;
+  /** NameKind of the name as attribution said at query time. */
+  kind: number;
   count: number;
   blocked: number;
 }
@@ -80,7 +96,10 @@ export interface CompanyDetail {
   companyId: number;
   total: number;
   blocked: number;
-  devices: Array<{ deviceId: number; count: number; blocked: number }>;
+  /** Of `total`: queries for the company's tracker endpoints, and for its services. */
+  tracking: number;
+  uses: number;
+  devices: Array<{ deviceId: number; count: number; blocked: number; tracking: number; uses: number }>;
   names: TopName[];
 }
 
@@ -114,6 +133,7 @@ export interface QueryRow {
   companyId: number;
   categoryId: number;
   appId: number;
+  kind: number;
   rcode: number;
   durationUs: number;
   upstreamId: number;
@@ -129,14 +149,23 @@ export interface QueryPage {
 interface TopOptions {
   deviceId?: number;
   limit?: number;
+  /** Only rows of this NameKind (e.g. tracker endpoints for the trackers page). */
+  kind?: number;
+  /** Rank by tracker queries first (who tracks most), then by all queries. Default: all queries. */
+  byTracking?: boolean;
 }
 
 interface NameCount {
   nameId: number;
   companyId: number;
+  kind: number;
   count: number;
   blocked: number;
 }
+
+/** Sums of a rollup's rows by what the names were (trackers/attribution.ts NameKind). */
+const TRACKING_SUM = `coalesce(sum(CASE WHEN kind = ${NameKind.tracker} THEN count END), 0)`;
+const USES_SUM = `coalesce(sum(CASE WHEN kind = ${NameKind.service} THEN count END), 0)`;
 
 /** Events reach the writer in arrival order, but their timestamps may lag by an upstream timeout. */
 const TIME_SLACK_MS = 60_000;
@@ -146,7 +175,7 @@ const MAX_BOUNDED_NAMES = 3000;
 
 const ROW_COLUMNS = `q.id, q.time, q.device_id AS deviceId, c.address AS client, n.name AS name, q.qtype, q.protocol,
   q.status, q.reason, q.list_id AS listId, q.rule_id AS ruleId, q.company_id AS companyId,
-  q.category_id AS categoryId, q.app_id AS appId, q.rcode, q.duration_us AS durationUs,
+  q.category_id AS categoryId, q.app_id AS appId, q.kind, q.rcode, q.duration_us AS durationUs,
   q.upstream_id AS upstreamId, cn.name AS cnameTarget`;
 const ROW_JOINS = `LEFT JOIN names n ON n.id = q.name_id AND q.name_id <> 0
   LEFT JOIN clients c ON c.id = q.client_id AND q.client_id <> 0
@@ -157,14 +186,11 @@ const INDEXED_STATUSES = new Set<number>([2, 5, 6, 7, 8, 9, 10]);
 export interface AnalyticsOptions {
   /** Clock for "now" (tests). */
   now?: () => number;
-  /** Category ids that count as tracking; default: every attributed category. */
-  trackingCategoryIds?: Iterable<number>;
 }
 
 export class Analytics {
   private db: Db | null = null;
   private openedIno = -1;
-  private trackingSql = 'category_id <> 0';
   private readonly now: () => number;
 
   constructor(
@@ -172,7 +198,6 @@ export class Analytics {
     options: AnalyticsOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    if (options.trackingCategoryIds) this.setTrackingCategories(options.trackingCategoryIds);
   }
 
   /** Read-only view of `<dataDir>/querylog.db` (open it after QueryLog.open created the file). */
@@ -180,11 +205,6 @@ export class Analytics {
     const analytics = new Analytics(join(options.dataDir, QUERY_LOG_FILE), options);
     analytics.connection();
     return analytics;
-  }
-
-  setTrackingCategories(ids: Iterable<number>): void {
-    const list = [...ids].filter((id) => Number.isInteger(id) && id > 0);
-    this.trackingSql = list.length === 0 ? 'category_id <> 0' : `category_id IN (${list.join(',')})`;
   }
 
   close(): void {
@@ -198,10 +218,10 @@ export class Analytics {
       .prepare(
         `SELECT coalesce(sum(count), 0) AS total,
                 coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked,
-                coalesce(sum(CASE WHEN ${this.trackingSql} THEN count END), 0) AS tracking
+                ${TRACKING_SUM} AS tracking, ${USES_SUM} AS uses
          FROM ${source.sql}`,
       )
-      .get(...source.params) as { total: number; blocked: number; tracking: number };
+      .get(...source.params) as { total: number; blocked: number; tracking: number; uses: number };
     let devicesActive: number;
     if (deviceId !== undefined) {
       devicesActive = row.total > 0 ? 1 : 0;
@@ -217,6 +237,7 @@ export class Analytics {
       blocked: row.blocked,
       blockedShare: row.total === 0 ? 0 : row.blocked / row.total,
       trackingAttempts: row.tracking,
+      serviceUses: row.uses,
       devicesActive,
     };
   }
@@ -257,6 +278,35 @@ export class Analytics {
 
   topCategories(period: Period, options: TopOptions = {}): TopEntry[] {
     return this.topBy('category_id', period, options);
+  }
+
+  /**
+   * For each category, the companies whose tracker endpoints in that category were asked for, most
+   * first (Trackers → Categories): what made the category's queries, not who merely has such names.
+   */
+  companiesByCategory(
+    period: Period,
+    options: { deviceId?: number; perCategory?: number } = {},
+  ): CategoryCompany[] {
+    const source = this.byDevice(
+      this.segments('counts', period, false),
+      options.deviceId ?? ALL_DEVICES,
+      `+category_id <> 0 AND +company_id <> 0 AND kind = ${NameKind.tracker}`,
+    );
+    const rows = this.connection()
+      .prepare(
+        `SELECT category_id AS categoryId, company_id AS companyId, sum(count) AS count,
+                coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
+         FROM ${source.sql} GROUP BY category_id, company_id ORDER BY category_id, count DESC, company_id`,
+      )
+      .all(...source.params) as CategoryCompany[];
+    const limit = clampLimit(options.perCategory, 10);
+    const seen = new Map<number, number>();
+    return rows.filter((row) => {
+      const n = (seen.get(row.categoryId) ?? 0) + 1;
+      seen.set(row.categoryId, n);
+      return n <= limit;
+    });
   }
 
   topApps(period: Period, options: TopOptions = {}): TopEntry[] {
@@ -303,7 +353,7 @@ export class Analytics {
             this.withNames(
               this.connection()
                 .prepare(
-                  `SELECT name_id AS nameId, max(company_id) AS companyId, sum(count) AS count,
+                  `SELECT name_id AS nameId, max(company_id) AS companyId, max(kind) AS kind, sum(count) AS count,
                           coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
                    FROM names_total WHERE device_id = ? AND name_id <> 0 ${blockedOnly ? `AND status = ${QueryStatus.blocked}` : ''}
                    GROUP BY name_id ORDER BY count DESC, name_id LIMIT ?`,
@@ -328,7 +378,7 @@ export class Analytics {
     const [lo, hi] = this.idRange(period.from, period.to);
     return this.connection()
       .prepare(
-        `SELECT name_id AS nameId, max(company_id) AS companyId, count(*) AS count,
+        `SELECT name_id AS nameId, max(company_id) AS companyId, max(kind) AS kind, count(*) AS count,
                 sum(status = ${QueryStatus.blocked}) AS blocked
          FROM queries INDEXED BY queries_by_device
          WHERE device_id = ? AND id BETWEEN ? AND ? AND time >= ? AND time < ? AND name_id <> 0
@@ -362,13 +412,13 @@ export class Analytics {
         : [{ table: 'names_day', from: floorTo(period.from, DAY_MS), to: period.to }];
     // names_hour holds the all-devices rows only; its (name_id, bucket) index finds one name's hours.
     const arm = (s: Segment) =>
-      `SELECT status, company_id, count FROM ${s.table} WHERE ${
+      `SELECT status, company_id, kind, count FROM ${s.table} WHERE ${
         s.table === 'names_hour' ? '' : 'device_id = ? AND '
       }name_id = ? AND bucket >= ? AND bucket < ? ${statusFilter}`;
     const armParams = (s: Segment, nameId: number) =>
       s.table === 'names_hour' ? [nameId, s.from, s.to] : [deviceId, nameId, s.from, s.to];
     const exact = db.prepare(
-      `SELECT coalesce(sum(count), 0) AS count, max(company_id) AS companyId,
+      `SELECT coalesce(sum(count), 0) AS count, max(company_id) AS companyId, max(kind) AS kind,
               coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
        FROM (${segments.map(arm).join(' UNION ALL ')})`,
     );
@@ -386,12 +436,19 @@ export class Analytics {
       const row = exact.get(...segments.flatMap((s) => armParams(s, nameId))) as {
         count: number;
         companyId: number | null;
+        kind: number | null;
         blocked: number;
       };
       if (row.count === 0) continue;
       insertRanked(
         best,
-        { nameId, companyId: row.companyId ?? 0, count: row.count, blocked: row.blocked },
+        {
+          nameId,
+          companyId: row.companyId ?? 0,
+          kind: row.kind ?? 0,
+          count: row.count,
+          blocked: row.blocked,
+        },
         limit,
       );
     }
@@ -407,12 +464,12 @@ export class Analytics {
   ): NameCount[] {
     const arms = segments.map(
       (s) =>
-        `SELECT name_id, status, company_id, count FROM ${s.table}
+        `SELECT name_id, status, company_id, kind, count FROM ${s.table}
          WHERE device_id = ? AND bucket >= ? AND bucket < ? AND name_id <> 0 ${statusFilter}`,
     );
     return this.connection()
       .prepare(
-        `SELECT name_id AS nameId, max(company_id) AS companyId, sum(count) AS count,
+        `SELECT name_id AS nameId, max(company_id) AS companyId, max(kind) AS kind, sum(count) AS count,
                 coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
          FROM (${arms.join(' UNION ALL ')}) GROUP BY name_id ORDER BY count DESC, name_id LIMIT ?`,
       )
@@ -425,7 +482,7 @@ export class Analytics {
     const statement = this.connection().prepare(
       `SELECT coalesce(sum(count), 0) AS total,
               coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked,
-              coalesce(sum(CASE WHEN ${this.trackingSql} THEN count END), 0) AS tracking
+              ${TRACKING_SUM} AS tracking
        FROM ${this.byDevice(segments, 0).sql}`,
     );
     const ranks: DeviceRank[] = [];
@@ -445,15 +502,16 @@ export class Analytics {
   }
 
   /**
-   * Per device, its queries per category over the period (the trackers page lists each category's
-   * devices): one grouped read of the small totals rollups per device.
+   * Per device, its tracker queries per category over the period (the trackers page lists each
+   * category's devices): one grouped read of the small totals rollups per device.
    */
   categoriesByDevice(period: Period): Map<number, TopEntry[]> {
     const segments = this.segments('totals', period, false);
     const statement = this.connection().prepare(
       `SELECT category_id AS id, sum(count) AS count,
-              coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
-       FROM ${this.byDevice(segments, 0, 'category_id <> 0').sql} GROUP BY category_id`,
+              coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked,
+              sum(count) AS tracking, 0 AS uses
+       FROM ${this.byDevice(segments, 0, `category_id <> 0 AND kind = ${NameKind.tracker}`).sql} GROUP BY category_id`,
     );
     const out = new Map<number, TopEntry[]>();
     for (const deviceId of this.deviceIds()) {
@@ -471,7 +529,8 @@ export class Analytics {
     const rows = this.connection()
       .prepare(
         `SELECT device_id AS deviceId, sum(count) AS count,
-                coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
+                coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked,
+                ${TRACKING_SUM} AS tracking, ${USES_SUM} AS uses
          FROM (${segments
            .map(
              (s) =>
@@ -484,27 +543,31 @@ export class Analytics {
       deviceId: number;
       count: number;
       blocked: number;
+      tracking: number;
+      uses: number;
     }>;
-    const overall = rows.find((row) => row.deviceId === ALL_DEVICES) ?? { count: 0, blocked: 0 };
+    const overall = rows.find((row) => row.deviceId === ALL_DEVICES) ?? {
+      count: 0,
+      blocked: 0,
+      tracking: 0,
+      uses: 0,
+    };
     const devices = rows.filter((row) => row.deviceId !== ALL_DEVICES && row.count > 0);
     devices.sort((a, b) => b.count - a.count || a.deviceId - b.deviceId);
     const names = this.connection()
       .prepare(
-        `SELECT name_id AS nameId, company_id AS companyId, sum(count) AS count,
+        `SELECT name_id AS nameId, company_id AS companyId, max(kind) AS kind, sum(count) AS count,
                 coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
          FROM names_day WHERE company_id = ? AND company_id <> 0 AND bucket >= ? AND bucket < ? AND device_id = ${ALL_DEVICES}
          GROUP BY name_id ORDER BY count DESC, name_id LIMIT ?`,
       )
-      .all(companyId, floorTo(period.from, DAY_MS), period.to, clampLimit(limit, 50)) as Array<{
-      nameId: number;
-      companyId: number;
-      count: number;
-      blocked: number;
-    }>;
+      .all(companyId, floorTo(period.from, DAY_MS), period.to, clampLimit(limit, 50)) as NameCount[];
     return {
       companyId,
       total: overall.count,
       blocked: overall.blocked,
+      tracking: overall.tracking,
+      uses: overall.uses,
       devices: devices.slice(0, clampLimit(limit, 50)),
       names: this.withNames(names),
     };
@@ -707,16 +770,19 @@ export class Analytics {
   ): TopEntry[] {
     // `+column`: a bare `company_id <> 0` matches the partial index counts_*_by_company, and SQLite then
     // walked every device's rows of every company through it (~170 ms over 24 h of 10 M rows instead of 4).
+    const kind = options.kind === undefined ? '' : ` AND kind = ${Math.trunc(options.kind)}`;
     const source = this.byDevice(
       this.segments('counts', period, false),
       options.deviceId ?? ALL_DEVICES,
-      `+${column} <> 0`,
+      `+${column} <> 0${kind}`,
     );
     return this.connection()
       .prepare(
         `SELECT ${column} AS id, sum(count) AS count,
-                coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked
-         FROM ${source.sql} GROUP BY ${column} ORDER BY count DESC, ${column} LIMIT ?`,
+                coalesce(sum(CASE WHEN status = ${QueryStatus.blocked} THEN count END), 0) AS blocked,
+                ${TRACKING_SUM} AS tracking, ${USES_SUM} AS uses
+         FROM ${source.sql} GROUP BY ${column}
+         ORDER BY ${options.byTracking ? 'tracking DESC, ' : ''}count DESC, ${column} LIMIT ?`,
       )
       .all(...source.params, clampLimit(options.limit, 10)) as TopEntry[];
   }

@@ -16,19 +16,16 @@ import type { QueryLogMode } from '../config/schema.js';
 import { anonymizeAddress } from './client-anonymizer.js';
 import { NameIndex } from './name-index.js';
 import type { DecodedEvent } from './query-queue.js';
+import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums } from './rollup-sums.js';
 import { migrationsDir, openDatabase, type Db } from './sqlite.js';
 import type Database from 'better-sqlite3';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 /** Minute rollups and hourly name counters serve the short charts only. */
 export const SHORT_ROLLUP_KEEP_MS = 48 * HOUR_MS;
-/** device_id used in rollups for the total over every device. */
-export const ALL_DEVICES = -1;
+export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS };
 
 const ROWS_PER_INSERT = 100;
-const COLUMNS = 17;
+const COLUMNS = 18;
 const PRUNE_CHUNK = 5000;
 const INTERN_CACHE_MAX = 200_000;
 const ROLLUP_PRUNE_EVERY_MS = 5 * MINUTE_MS;
@@ -79,13 +76,10 @@ interface Statements {
   setRolledTo: Database.Statement;
   oldestRow: Database.Statement;
   pruneRows: Database.Statement;
-  upsertNameTotal: Database.Statement;
   prunedNames: Database.Statement;
   subtractNameTotal: Database.Statement;
   dropEmptyNameTotal: Database.Statement;
 }
-
-const COUNT_TABLES = ['counts_minute', 'counts_hour', 'counts_day'] as const;
 
 export class LogWriter {
   written = 0;
@@ -300,10 +294,10 @@ export class LogWriter {
       // Index and rollup pages stay in memory between batches (the default cache is 2 MB).
       db.pragma('cache_size = -32768');
       const placeholders = `(${Array<string>(COLUMNS).fill('?').join(',')})`;
-      const insertSql = `INSERT INTO queries (time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, rcode, duration_us, upstream_id, cname_id) VALUES `;
+      const insertSql = `INSERT INTO queries (time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, kind, rcode, duration_us, upstream_id, cname_id) VALUES `;
       const upsertCounts = (table: string): Database.Statement =>
         db.prepare(
-          `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, status, count) VALUES (?,?,?,?,?,?,?)
+          `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, kind, status, count) VALUES (?,?,?,?,?,?,?,?)
            ON CONFLICT DO UPDATE SET count = count + excluded.count`,
         );
       // A name pass reads the new raw rows once, in id order, and sums them per (device, hour, name,
@@ -311,7 +305,8 @@ export class LogWriter {
       // name rollup is then summed from that and upserted in key order. No JavaScript map, no call per key.
       db.pragma('temp_store = MEMORY');
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS name_pass (device_id INTEGER NOT NULL, hour INTEGER NOT NULL,
-        name_id INTEGER NOT NULL, status INTEGER NOT NULL, company_id INTEGER NOT NULL, count INTEGER NOT NULL)`);
+        name_id INTEGER NOT NULL, status INTEGER NOT NULL, company_id INTEGER NOT NULL, kind INTEGER NOT NULL,
+        count INTEGER NOT NULL)`);
       const rollNames = (
         table: string,
         device: string,
@@ -319,16 +314,16 @@ export class LogWriter {
         groupBy: string,
       ): Database.Statement =>
         db.prepare(
-          `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, count)
-           SELECT ${device}, ${bucket}name_id, status, max(company_id), sum(count) FROM temp.name_pass
+          `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, kind, count)
+           SELECT ${device}, ${bucket}name_id, status, max(company_id), max(kind), sum(count) FROM temp.name_pass
            WHERE true GROUP BY ${groupBy}
-           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
+           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id, kind = excluded.kind`,
         );
       const hour = 'hour, ';
       const day = `hour - hour % ${DAY_MS}, `;
       const upsertTotals = (table: string): Database.Statement =>
         db.prepare(
-          `INSERT INTO ${table} (device_id, bucket, category_id, status, count) VALUES (?,?,?,?,?)
+          `INSERT INTO ${table} (device_id, bucket, category_id, kind, status, count) VALUES (?,?,?,?,?,?)
            ON CONFLICT DO UPDATE SET count = count + excluded.count`,
         );
       this.st = {
@@ -349,7 +344,7 @@ export class LogWriter {
         },
         fillNamePass: db.prepare(
           `INSERT INTO temp.name_pass SELECT device_id, time - time % ${HOUR_MS}, name_id, status, max(company_id),
-           count(*) FROM queries WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY 1, 2, 3, 4`,
+           max(kind), count(*) FROM queries WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY 1, 2, 3, 4`,
         ),
         clearNamePass: db.prepare('DELETE FROM temp.name_pass'),
         rollNames: [
@@ -366,10 +361,6 @@ export class LogWriter {
         ),
         oldestRow: db.prepare('SELECT id, time FROM queries WHERE id = (SELECT min(id) FROM queries)'),
         pruneRows: db.prepare('DELETE FROM queries WHERE id < ? AND time < ?'),
-        upsertNameTotal: db.prepare(
-          `INSERT INTO names_total (device_id, name_id, status, company_id, count) VALUES (?,?,?,?,?)
-           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id`,
-        ),
         prunedNames: db.prepare(
           `SELECT device_id AS deviceId, name_id AS nameId, status, count(*) AS n FROM queries
            WHERE id < ? AND time < ? AND name_id <> 0 GROUP BY 1, 2, 3`,
@@ -512,6 +503,7 @@ export class LogWriter {
         ev.companyId,
         ev.categoryId,
         ev.appId,
+        ev.kind,
         ev.rcode,
         ev.durationUs,
         ev.upstreamId,
@@ -533,68 +525,13 @@ export class LogWriter {
   private upsertRollups(sums: RollupSums): void {
     if (sums.size() === 0) return;
     const st = this.st as Statements;
-    const levels = {
-      counts_minute: new Map<string, number>(),
-      counts_hour: new Map<string, number>(),
-      counts_day: new Map<string, number>(),
-    };
-    const add = (map: Map<string, number>, key: string, n: number): void => {
-      map.set(key, (map.get(key) ?? 0) + n);
-    };
-    for (const [key, n] of sums.counts) {
-      const firstComma = key.indexOf(',');
-      const secondComma = key.indexOf(',', firstComma + 1);
-      const device = key.slice(0, firstComma);
-      const minute = Number(key.slice(firstComma + 1, secondComma));
-      const rest = key.slice(secondComma + 1);
-      const hour = minute - (minute % HOUR_MS);
-      const day = minute - (minute % DAY_MS);
-      for (const dev of [device, String(ALL_DEVICES)]) {
-        add(levels.counts_minute, `${dev},${minute},${rest}`, n);
-        add(levels.counts_hour, `${dev},${hour},${rest}`, n);
-        add(levels.counts_day, `${dev},${day},${rest}`, n);
-      }
+    for (const { level, counts, totals } of sums.levels()) {
+      const upsertCount = st.upsertCounts[`counts_${level}`];
+      for (const c of counts)
+        upsertCount.run(c.device, c.bucket, c.company, c.category, c.app, c.kind, c.status, c.count);
+      const upsertTotal = st.upsertTotals[`totals_${level}`];
+      for (const t of totals) upsertTotal.run(t.device, t.bucket, t.category, t.kind, t.status, t.count);
     }
-    const totals = {
-      totals_minute: new Map<string, number>(),
-      totals_hour: new Map<string, number>(),
-      totals_day: new Map<string, number>(),
-    };
-    for (const table of COUNT_TABLES) {
-      const statement = st.upsertCounts[table];
-      const slim = totals[table.replace('counts_', 'totals_') as keyof typeof totals];
-      for (const [key, n] of levels[table]) {
-        const [device, bucket, company, category, app, status] = key.split(',').map(Number) as number[];
-        statement.run(device, bucket, company, category, app, status, n);
-        add(slim, `${device},${bucket},${category},${status}`, n);
-      }
-    }
-    for (const [table, map] of Object.entries(totals) as Array<[keyof typeof totals, Map<string, number>]>) {
-      const statement = st.upsertTotals[table];
-      for (const [key, n] of map) {
-        const [device, bucket, category, status] = key.split(',').map(Number) as number[];
-        statement.run(device, bucket, category, status, n);
-      }
-    }
-  }
-}
-
-/** Count rollup sums at the finest grain (per minute), keyed by text. */
-class RollupSums {
-  readonly counts = new Map<string, number>();
-
-  size(): number {
-    return this.counts.size;
-  }
-
-  add(ev: DecodedEvent, time: number): void {
-    const minute = time - (time % MINUTE_MS);
-    const key = `${ev.deviceId},${minute},${ev.companyId},${ev.categoryId},${ev.appId},${ev.status}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  merge(other: RollupSums): void {
-    for (const [key, n] of other.counts) this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
 }
 

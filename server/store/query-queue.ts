@@ -30,6 +30,7 @@ const OFF_UPSTREAM = 38; // u16
 const OFF_PROTOCOL = 40; // u8
 const OFF_STATUS = 41; // u8
 const OFF_REASON = 42; // u8
+const OFF_KIND = 43; // u8
 const OFF_RCODE = 44; // i16
 const OFF_CLIENT_LEN = 46; // u8
 const OFF_CLIENT = 47; // CLIENT_MAX bytes, up to 94
@@ -136,6 +137,7 @@ export class QueryQueue implements QueryLogSink {
       bytes[base + OFF_PROTOCOL] = ev.protocol;
       bytes[base + OFF_STATUS] = ev.status;
       bytes[base + OFF_REASON] = ev.reason;
+      bytes[base + OFF_KIND] = ev.kind;
       bytes[base + OFF_CLIENT_LEN] = bytes.write(ev.clientAddress, base + OFF_CLIENT, CLIENT_MAX, 'latin1');
       v.u16[h + (OFF_NAME_LEN >> 1)] = bytes.write(ev.name, base + OFF_NAME, NAME_MAX, 'latin1');
       v.u16[h + (OFF_CNAME_LEN >> 1)] =
@@ -164,6 +166,7 @@ export interface DecodedEvent {
   companyId: number;
   categoryId: number;
   appId: number;
+  kind: number;
   rcode: number;
   durationUs: number;
   upstreamId: number;
@@ -216,6 +219,7 @@ export class QueueReader {
       protocol: bytes[base + OFF_PROTOCOL] as number,
       status: bytes[base + OFF_STATUS] as number,
       reason: bytes[base + OFF_REASON] as number,
+      kind: bytes[base + OFF_KIND] as number,
       clientAddress: bytes.toString(
         'latin1',
         base + OFF_CLIENT,

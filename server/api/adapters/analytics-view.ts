@@ -4,6 +4,7 @@
  */
 import type { QueryStatus } from '../../events/query-event.js';
 import type { Analytics, QueryRow as AnalyticsRow } from '../../store/analytics.js';
+import { NameKind } from '../../trackers/attribution.js';
 import type { StatusName } from '../schemas/common.js';
 
 export type PeriodName = '24h' | '7d' | '30d';
@@ -12,6 +13,7 @@ export interface SummaryCounts {
   total: number;
   blocked: number;
   trackingAttempts: number;
+  serviceUses: number;
   devicesActive: number;
 }
 
@@ -26,18 +28,24 @@ export interface CountRow {
   blocked: number;
 }
 
+/** Of a company's queries: those to its tracker endpoints, and those to its services. */
+export interface KindCounts {
+  trackingAttempts: number;
+  serviceUses: number;
+}
+
 export interface TopsCounts {
-  companies: Array<CountRow & { companyId: number; trackingAttempts?: number }>;
+  companies: Array<CountRow & KindCounts & { companyId: number }>;
   categories: Array<CountRow & { categoryId: number }>;
   apps: Array<CountRow & { appId: number; companyId: number }>;
-  names: Array<CountRow & { name: string; companyId: number }>;
-  blockedNames: Array<CountRow & { name: string; companyId: number }>;
+  names: Array<CountRow & { name: string; companyId: number; kind: number }>;
+  blockedNames: Array<CountRow & { name: string; companyId: number; kind: number }>;
   devices: Array<CountRow & { deviceId: number; trackingAttempts: number }>;
 }
 
-export interface CompanyDetailCounts extends CountRow {
-  devices: Array<CountRow & { deviceId: number }>;
-  names: Array<CountRow & { name: string }>;
+export interface CompanyDetailCounts extends CountRow, KindCounts {
+  devices: Array<CountRow & KindCounts & { deviceId: number }>;
+  names: Array<CountRow & { name: string; kind: number }>;
 }
 
 /** A query log row as the API serves it: the store's row, with a hidden name as ''. */
@@ -63,6 +71,11 @@ export interface AnalyticsView {
   topCompanies(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['companies'];
   /** Only the categories of tops(). */
   topCategories(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['categories'];
+  /** Per tracker category, the companies whose tracker endpoints made its queries, most first. */
+  categoryCompanies(
+    period: PeriodName,
+    deviceId: number | undefined,
+  ): Map<number, Array<CountRow & { companyId: number }>>;
   company(companyId: number, period: PeriodName, limit: number): CompanyDetailCounts;
   /** Devices' counts for the period (for the device list); `onlyId` counts that one device only. */
   devices(
@@ -70,7 +83,7 @@ export interface AnalyticsView {
     onlyId?: number,
   ): Map<
     number,
-    CountRow & { trackingAttempts: number; topCompanies: Array<{ companyId: number; queries: number }> }
+    CountRow & KindCounts & { topCompanies: Array<KindCounts & { companyId: number; queries: number }> }
   >;
   /** Per category: the devices that used it (for the trackers page). */
   categoryDevices(period: PeriodName): Map<number, Array<CountRow & { deviceId: number }>>;
@@ -105,15 +118,17 @@ export function analyticsView(
     return { from: to - PERIOD_MS[period], to };
   };
   const companiesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
-    a.topCompanies(range, { deviceId, limit }).map((row) => ({
+    a.topCompanies(range, { deviceId, limit, byTracking: true }).map((row) => ({
       companyId: row.id,
       queries: row.count,
       blocked: row.blocked,
-      trackingAttempts: row.count,
+      trackingAttempts: row.tracking,
+      serviceUses: row.uses,
     }));
+  // The trackers page and the overview rank categories of tracking: what tracker endpoints were for.
   const categoriesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
     a
-      .topCategories(range, { deviceId, limit })
+      .topCategories(range, { deviceId, limit, kind: NameKind.tracker })
       .map((row) => ({ categoryId: row.id, queries: row.count, blocked: row.blocked }));
   return {
     summary: (period, deviceId) => a.summary(periodOf(period), deviceId),
@@ -140,6 +155,7 @@ export function analyticsView(
         (rows ?? []).map((row) => ({
           name: row.name,
           companyId: row.companyId,
+          kind: row.kind,
           queries: row.count,
           blocked: row.blocked,
         }));
@@ -165,34 +181,60 @@ export function analyticsView(
     },
     topCompanies: (period, deviceId, limit) => companiesOf(periodOf(period), deviceId, limit),
     topCategories: (period, deviceId, limit) => categoriesOf(periodOf(period), deviceId, limit),
+    categoryCompanies(period, deviceId) {
+      const out = new Map<number, Array<CountRow & { companyId: number }>>();
+      for (const row of a.companiesByCategory(periodOf(period), { deviceId })) {
+        const list = out.get(row.categoryId) ?? [];
+        list.push({ companyId: row.companyId, queries: row.count, blocked: row.blocked });
+        out.set(row.categoryId, list);
+      }
+      return out;
+    },
     company(companyId, period, limit) {
       const detail = a.companyDetail(companyId, periodOf(period), limit);
       return {
         queries: detail.total,
         blocked: detail.blocked,
+        trackingAttempts: detail.tracking,
+        serviceUses: detail.uses,
         devices: detail.devices.map((row) => ({
           deviceId: row.deviceId,
           queries: row.count,
           blocked: row.blocked,
+          trackingAttempts: row.tracking,
+          serviceUses: row.uses,
         })),
-        names: detail.names.map((row) => ({ name: row.name, queries: row.count, blocked: row.blocked })),
+        names: detail.names.map((row) => ({
+          name: row.name,
+          kind: row.kind,
+          queries: row.count,
+          blocked: row.blocked,
+        })),
       };
     },
     devices(period, onlyId) {
       const range = periodOf(period);
       const out = new Map<
         number,
-        CountRow & { trackingAttempts: number; topCompanies: Array<{ companyId: number; queries: number }> }
+        CountRow & KindCounts & { topCompanies: Array<KindCounts & { companyId: number; queries: number }> }
       >();
       for (const row of a.devicesByTracking(range, 10_000)) {
         if (onlyId !== undefined && row.deviceId !== onlyId) continue;
+        const summary = a.summary(range, row.deviceId);
         out.set(row.deviceId, {
           queries: row.total,
           blocked: row.blocked,
           trackingAttempts: row.trackingAttempts,
+          serviceUses: summary.serviceUses,
+          // Who tracks this device: companies ranked by their tracker endpoints' queries.
           topCompanies: a
-            .topCompanies(range, { deviceId: row.deviceId, limit: 3 })
-            .map((top) => ({ companyId: top.id, queries: top.count })),
+            .topCompanies(range, { deviceId: row.deviceId, limit: 3, kind: NameKind.tracker })
+            .map((top) => ({
+              companyId: top.id,
+              queries: top.count,
+              trackingAttempts: top.tracking,
+              serviceUses: top.uses,
+            })),
         });
       }
       return out;

@@ -17,7 +17,10 @@ function addressesOf(value: unknown): string[] {
     .filter((item): item is string => item !== null);
 }
 
-export type DeviceBase = Omit<Device, 'queries' | 'blocked' | 'trackingAttempts' | 'topCompanies'>;
+export type DeviceBase = Omit<
+  Device,
+  'queries' | 'blocked' | 'trackingAttempts' | 'serviceUses' | 'topCompanies'
+>;
 
 export function toDeviceBase(raw: unknown): DeviceBase {
   const row = (raw ?? {}) as Raw;

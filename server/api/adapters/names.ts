@@ -3,6 +3,12 @@ import type { RouteContext } from '../context.js';
 import type { CompanyRef } from '../schemas/common.js';
 import { toDeviceBase } from './devices-adapter.js';
 
+/** The owner the catalog names beside the brand, when it differs from the brand. */
+function ownerOf(company: { name: string; owner?: string | null }): string | null {
+  const owner = company.owner ?? null;
+  return owner !== null && owner !== company.name ? owner : null;
+}
+
 export class NameResolver {
   private readonly deviceNames = new Map<number, string>();
 
@@ -17,8 +23,8 @@ export class NameResolver {
     if (!id) return null;
     const company = this.context.deps.catalog?.company(id);
     return company
-      ? { id: company.id, key: company.key, name: company.name }
-      : { id, key: String(id), name: `company ${id}` };
+      ? { id: company.id, key: company.key, name: company.name, owner: ownerOf(company) }
+      : { id, key: String(id), name: `company ${id}`, owner: null };
   }
 
   category(id: number): { id: number; key: string; name: string } | null {

@@ -3,7 +3,7 @@ import { QUERY_STATUS_NAMES, REASON_NAMES, type QueryStatus, type Reason } from 
 import { qtypeName } from '../../metrics/qtype-names.js';
 import type { RouteContext } from '../context.js';
 import type { QueryRow } from '../schemas/queries.js';
-import type { StatusName } from '../schemas/common.js';
+import { nameKindName, type StatusName } from '../schemas/common.js';
 import type { LogRow } from './analytics-view.js';
 import type { NameResolver } from './names.js';
 
@@ -42,6 +42,7 @@ export class QueryRowMapper {
       device: this.names.device(row.deviceId),
       client: row.client,
       company: this.names.company(row.companyId),
+      kind: nameKindName(row.kind),
       category: this.names.category(row.categoryId)?.name ?? null,
       app: this.names.app(row.appId)?.name ?? null,
       protocol: PROTOCOLS[row.protocol] ?? String(row.protocol),

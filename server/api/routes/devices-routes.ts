@@ -1,5 +1,5 @@
 /** Devices: list with their counts, one device, rename / set type / groups / privacy, pause. */
-import { analyticsView } from '../adapters/analytics-view.js';
+import { analyticsView, type AnalyticsView } from '../adapters/analytics-view.js';
 import { toDeviceBase } from '../adapters/devices-adapter.js';
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
@@ -23,7 +23,8 @@ export function devicesRoutes(app: App, context: RouteContext): void {
 
   /** Devices with their counts for the period (0 counts when the query log is not running). */
   const withCounts = (raws: unknown[], period: '24h' | '7d' | '30d', onlyId?: number): DeviceT[] => {
-    const counts = analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId) ?? new Map();
+    const counts: ReturnType<AnalyticsView['devices']> =
+      analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId) ?? new Map();
     const names = new NameResolver(context);
     return raws.map((raw) => {
       const base = toDeviceBase(raw);
@@ -33,9 +34,12 @@ export function devicesRoutes(app: App, context: RouteContext): void {
         queries: count?.queries ?? 0,
         blocked: count?.blocked ?? 0,
         trackingAttempts: count?.trackingAttempts ?? 0,
-        topCompanies: (count?.topCompanies ?? []).flatMap((row: { companyId: number; queries: number }) => {
+        serviceUses: count?.serviceUses ?? 0,
+        topCompanies: (count?.topCompanies ?? []).flatMap((row) => {
           const company = names.company(row.companyId);
-          return company ? [{ ...company, queries: row.queries }] : [];
+          return company
+            ? [{ ...company, queries: row.queries, trackingAttempts: row.trackingAttempts }]
+            : [];
         }),
       };
     });

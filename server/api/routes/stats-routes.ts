@@ -3,7 +3,7 @@ import { PERIOD_MS, analyticsView, type AnalyticsView } from '../adapters/analyt
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
 import { unavailable } from '../http/errors.js';
-import { ErrorResponse } from '../schemas/common.js';
+import { ErrorResponse, nameKindName } from '../schemas/common.js';
 import { StatsQuery, Summary, TimeSeries, Tops } from '../schemas/stats.js';
 
 export function requireAnalytics(context: RouteContext): AnalyticsView {
@@ -38,6 +38,7 @@ export function statsRoutes(app: App, context: RouteContext): void {
         blocked: counts.blocked,
         blockedShare: counts.total === 0 ? 0 : counts.blocked / counts.total,
         trackingAttempts: counts.trackingAttempts,
+        serviceUses: counts.serviceUses,
         trackingAttemptsToday: analytics.trackingSince(startOfToday(now), device),
         devicesActive: counts.devicesActive,
       };
@@ -66,7 +67,17 @@ export function statsRoutes(app: App, context: RouteContext): void {
         period,
         companies: tops.companies.flatMap((row) => {
           const company = companyOf(row.companyId);
-          return company ? [{ ...company, queries: row.queries, blocked: row.blocked }] : [];
+          return company
+            ? [
+                {
+                  ...company,
+                  queries: row.queries,
+                  blocked: row.blocked,
+                  trackingAttempts: row.trackingAttempts,
+                  serviceUses: row.serviceUses,
+                },
+              ]
+            : [];
         }),
         categories: tops.categories.flatMap((row) => {
           const category = names.category(row.categoryId);
@@ -89,8 +100,16 @@ export function statsRoutes(app: App, context: RouteContext): void {
               ]
             : [];
         }),
-        names: tops.names.map((row) => ({ ...row, company: companyOf(row.companyId) })),
-        blockedNames: tops.blockedNames.map((row) => ({ ...row, company: companyOf(row.companyId) })),
+        names: tops.names.map((row) => ({
+          ...row,
+          kind: nameKindName(row.kind),
+          company: companyOf(row.companyId),
+        })),
+        blockedNames: tops.blockedNames.map((row) => ({
+          ...row,
+          kind: nameKindName(row.kind),
+          company: companyOf(row.companyId),
+        })),
         devices: device
           ? []
           : tops.devices.map((row) => ({

@@ -2,7 +2,7 @@
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
 import { notFound, unavailable } from '../http/errors.js';
-import { ErrorResponse } from '../schemas/common.js';
+import { ErrorResponse, nameKindName } from '../schemas/common.js';
 import {
   CategoryList,
   CompanyDetail,
@@ -32,16 +32,6 @@ export function trackersRoutes(app: App, context: RouteContext): void {
         note: endpoint.what,
       }));
   const errors = { 400: ErrorResponse, 503: ErrorResponse };
-  /** Every category a company's catalog entries use (its own, its apps', its endpoints'). */
-  const categoryKeysOf = (companyKey: string): Set<string> => {
-    const keys = new Set<string>();
-    const company = catalog().company(companyKey);
-    if (company) keys.add(company.categoryKey);
-    for (const app of catalog().apps) if (app.companyKey === companyKey) keys.add(app.categoryKey);
-    for (const endpoint of catalog().endpoints)
-      if (endpoint.companyKey === companyKey) keys.add(endpoint.categoryKey);
-    return keys;
-  };
 
   /** Catalog id of a company key; a company the catalog no longer has is listed under its id. */
   const companyIdOf = (key: string): number => {
@@ -70,7 +60,8 @@ export function trackersRoutes(app: App, context: RouteContext): void {
           category: known ? names.category(catalog().category(known.categoryKey)?.id ?? 0) : null,
           queries: row.queries,
           blocked: row.blocked,
-          trackingAttempts: row.trackingAttempts ?? 0,
+          trackingAttempts: row.trackingAttempts,
+          serviceUses: row.serviceUses,
           policy: current.get(company.key) ?? ('block-tracking' as const),
           dualUse: known ? dualUse(known.key) : [],
         };
@@ -99,13 +90,17 @@ export function trackersRoutes(app: App, context: RouteContext): void {
         period,
         queries: detail.queries,
         blocked: detail.blocked,
+        trackingAttempts: detail.trackingAttempts,
+        serviceUses: detail.serviceUses,
         devices: detail.devices.map((d) => ({
           id: d.deviceId,
           name: names.device(d.deviceId)?.name ?? `device ${d.deviceId}`,
           queries: d.queries,
           blocked: d.blocked,
+          trackingAttempts: d.trackingAttempts,
+          serviceUses: d.serviceUses,
         })),
-        names: detail.names,
+        names: detail.names.map((n) => ({ ...n, kind: nameKindName(n.kind) })),
       };
     },
   );
@@ -120,17 +115,16 @@ export function trackersRoutes(app: App, context: RouteContext): void {
       const limit = request.query.limit ?? 50;
       const analytics = requireAnalytics(context);
       const names = new NameResolver(context);
-      const companies = analytics.topCompanies(period, request.query.device, limit);
+      const companiesOf = analytics.categoryCompanies(period, request.query.device);
       const devicesOf = analytics.categoryDevices(period);
       const items = analytics.topCategories(period, request.query.device, limit).map((row) => {
         const category = names.category(row.categoryId)!;
-        // Companies seen in the period whose catalog entries (company, apps, endpoints) use this category.
-        const inCategory = companies
-          .filter((company) => {
-            const known = catalog().company(company.companyId);
-            return known !== undefined && categoryKeysOf(known.key).has(category.key);
-          })
-          .map((company) => ({ ...names.company(company.companyId)!, queries: company.queries }));
+        // The companies whose tracker endpoints in this category made its queries.
+        const inCategory = (companiesOf.get(row.categoryId) ?? []).map((company) => ({
+          ...names.company(company.companyId)!,
+          queries: company.queries,
+          blocked: company.blocked,
+        }));
         const devices = (devicesOf.get(row.categoryId) ?? [])
           .filter((d) => request.query.device === undefined || d.deviceId === request.query.device)
           .slice(0, 10)

@@ -50,8 +50,22 @@ export type DeviceRef = Static<typeof DeviceRef>;
 export const CompanyRef = Type.Object({
   id: Type.Integer(),
   key: Type.String({ description: 'Stable catalog key, e.g. "meta"' }),
+  /** The tracker or brand people know, e.g. "AppLovin (MoPub)". */
   name: Type.String(),
+  /** The company that owns it today, when that is not the name itself (e.g. "Alphabet"); else null. */
+  owner: Type.Union([Type.String(), Type.Null()]),
 });
+
+/**
+ * What a name is (trackers/attribution.ts NameKind): a tracker endpoint (the only kind counted as a
+ * tracking attempt), a service of a company the household uses, or unknown.
+ */
+export const NAME_KINDS = ['unknown', 'tracker', 'service'] as const;
+export const NameKindName = Type.Enum(NAME_KINDS);
+export type NameKindName = Static<typeof NameKindName>;
+export function nameKindName(kind: number): NameKindName {
+  return NAME_KINDS[kind] ?? 'unknown';
+}
 export type CompanyRef = Static<typeof CompanyRef>;
 
 /** Query statuses as words (the log stores the integer enum of events/query-event.ts). */

@@ -29,9 +29,20 @@ export const Device = Type.Object({
   /** Counts over the period asked for (24h unless ?period=). */
   queries: Type.Integer(),
   blocked: Type.Integer(),
+  /** Queries for tracker endpoints (blocked or not). */
   trackingAttempts: Type.Integer(),
+  /** Queries for the services of known companies: what the device uses, not tracking. */
+  serviceUses: Type.Integer(),
+  /** Who tracks this device: companies ranked by their tracker endpoints' queries. */
   topCompanies: Type.Array(
-    Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String(), queries: Type.Integer() }),
+    Type.Object({
+      id: Type.Integer(),
+      key: Type.String(),
+      name: Type.String(),
+      owner: Nullable(Type.String()),
+      queries: Type.Integer(),
+      trackingAttempts: Type.Integer(),
+    }),
   ),
 });
 export type Device = Static<typeof Device>;

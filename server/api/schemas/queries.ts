@@ -1,6 +1,6 @@
 /** The query log: a page newest first with filters and a keyset cursor, and the live tail over SSE. */
 import { Type, type Static } from 'typebox';
-import { CompanyRef, DeviceRef, Nullable, StatusName } from './common.js';
+import { CompanyRef, DeviceRef, NameKindName, Nullable, StatusName } from './common.js';
 
 export const QueryFilter = Type.Object(
   {
@@ -33,6 +33,8 @@ export const QueryRow = Type.Object({
   device: Nullable(DeviceRef),
   client: Nullable(Type.String()),
   company: Nullable(CompanyRef),
+  /** Tracker endpoint (counted as a tracking attempt), a company's service, or unknown. */
+  kind: NameKindName,
   category: Nullable(Type.String()),
   app: Nullable(Type.String()),
   protocol: Type.String(),

@@ -1,6 +1,6 @@
 /** Overview numbers, charts and rankings for a period, overall or for one device. */
 import { Type, type Static } from 'typebox';
-import { CompanyRef, Period, StatusName } from './common.js';
+import { CompanyRef, NameKindName, Period, StatusName } from './common.js';
 
 export const StatsQuery = Type.Object(
   {
@@ -18,8 +18,10 @@ export const Summary = Type.Object({
   total: Type.Integer(),
   blocked: Type.Integer(),
   blockedShare: Type.Number({ description: '0..1' }),
-  /** Queries for names attributed to a company in a tracking category, blocked or not. */
+  /** Queries for tracker endpoints, blocked or not (use of a company's own services is not counted). */
   trackingAttempts: Type.Integer(),
+  /** Queries for the services of known companies (their apps, sites, CDNs): "uses", not tracking. */
+  serviceUses: Type.Integer(),
   trackingAttemptsToday: Type.Integer({ description: 'Since local midnight (server time)' }),
   devicesActive: Type.Integer(),
 });
@@ -38,6 +40,10 @@ export const RankedCompany = Type.Object({
   ...CompanyRef.properties,
   queries: Type.Integer(),
   blocked: Type.Integer(),
+  /** Of `queries`: to the company's tracker endpoints. */
+  trackingAttempts: Type.Integer(),
+  /** Of `queries`: to the company's services. */
+  serviceUses: Type.Integer(),
 });
 export type RankedCompany = Static<typeof RankedCompany>;
 
@@ -52,6 +58,7 @@ export type RankedCategory = Static<typeof RankedCategory>;
 
 export const RankedName = Type.Object({
   name: Type.String(),
+  kind: NameKindName,
   queries: Type.Integer(),
   blocked: Type.Integer(),
   company: Type.Union([CompanyRef, Type.Null()]),

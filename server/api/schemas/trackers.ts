@@ -1,6 +1,6 @@
 /** Companies and categories ranked by traffic, their devices and names, and the per-company policy. */
 import { Type, type Static } from 'typebox';
-import { Nullable, Period } from './common.js';
+import { NameKindName, Nullable, Period } from './common.js';
 
 export const COMPANY_POLICIES = ['block-tracking', 'block-everything', 'allow'] as const;
 export const CompanyPolicy = Type.Enum(COMPANY_POLICIES, {
@@ -33,8 +33,16 @@ export const CompanyDevice = Type.Object({
   queries: Type.Integer(),
   blocked: Type.Integer(),
 });
+/** A device's queries to one company: to its tracker endpoints, and to its services. */
+export const CompanyDeviceUse = Type.Object({
+  ...CompanyDevice.properties,
+  trackingAttempts: Type.Integer(),
+  serviceUses: Type.Integer(),
+});
 export const CompanyName = Type.Object({
   name: Type.String(),
+  /** Tracker endpoint or a service of the company: the card lists them apart. */
+  kind: NameKindName,
   queries: Type.Integer(),
   blocked: Type.Integer(),
 });
@@ -43,10 +51,15 @@ export const CompanyRanking = Type.Object({
   id: Type.Integer(),
   key: Type.String(),
   name: Type.String(),
+  /** The company that owns the brand today, when not the brand itself. */
+  owner: Nullable(Type.String()),
   category: Nullable(Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String() })),
   queries: Type.Integer(),
   blocked: Type.Integer(),
+  /** Of `queries`: to the company's tracker endpoints (advertising, analytics, pixels, telemetry …). */
   trackingAttempts: Type.Integer(),
+  /** Of `queries`: to the company's services the household uses (its app, site, CDN). */
+  serviceUses: Type.Integer(),
   policy: CompanyPolicy,
   dualUse: Type.Array(DualUseEndpoint),
 });
@@ -61,7 +74,9 @@ export const CompanyDetail = Type.Object({
   period: Period,
   queries: Type.Integer(),
   blocked: Type.Integer(),
-  devices: Type.Array(CompanyDevice),
+  trackingAttempts: Type.Integer(),
+  serviceUses: Type.Integer(),
+  devices: Type.Array(CompanyDeviceUse),
   names: Type.Array(CompanyName),
 });
 export type CompanyDetail = Static<typeof CompanyDetail>;
@@ -89,8 +104,16 @@ export const CategoryRanking = Type.Object({
   name: Type.String(),
   queries: Type.Integer(),
   blocked: Type.Integer(),
+  /** The companies whose tracker endpoints in this category were asked for, most first. */
   companies: Type.Array(
-    Type.Object({ id: Type.Integer(), key: Type.String(), name: Type.String(), queries: Type.Integer() }),
+    Type.Object({
+      id: Type.Integer(),
+      key: Type.String(),
+      name: Type.String(),
+      owner: Nullable(Type.String()),
+      queries: Type.Integer(),
+      blocked: Type.Integer(),
+    }),
   ),
   devices: Type.Array(CompanyDevice),
 });

@@ -68,7 +68,8 @@ function device(id: number, name: string, address: string, queries: number): Dev
     queries,
     blocked: Math.round(queries * 0.3),
     trackingAttempts: Math.round(queries * 0.2),
-    topCompanies: [{ id: 1, key: 'meta', name: 'Meta', queries: 40 }],
+    serviceUses: Math.round(queries * 0.3),
+    topCompanies: [{ id: 1, key: 'meta', name: 'Meta', owner: null, queries: 40, trackingAttempts: 25 }],
   };
 }
 
@@ -79,7 +80,7 @@ export function fixtures(hostile: boolean) {
     device(2, label('Anna’s phone'), '192.168.1.21', 2600),
     device(3, 'iPad', '192.168.1.22', 900),
   ];
-  const meta = { id: 1, key: 'meta', name: label('Meta') };
+  const meta = { id: 1, key: 'meta', name: label('Meta'), owner: null };
   const buckets = Array.from({ length: 24 }, (_, i) => now - (24 - i) * hour);
   const timeseries: TimeSeries = {
     period: '24h',
@@ -99,6 +100,7 @@ export function fixtures(hostile: boolean) {
     blocked: 2310,
     blockedShare: 0.3,
     trackingAttempts: 1540,
+    serviceUses: 2100,
     trackingAttemptsToday: 912,
     devicesActive: 3,
   };
@@ -106,16 +108,34 @@ export function fixtures(hostile: boolean) {
   const tops: Tops = {
     period: '24h',
     companies: [
-      { ...meta, queries: 900, blocked: 700 },
-      { id: 2, key: 'google', name: 'Google', queries: 650, blocked: 400 },
-      { id: 3, key: 'tiktok', name: 'ByteDance', queries: 120, blocked: 120 },
+      { ...meta, queries: 900, blocked: 700, trackingAttempts: 720, serviceUses: 180 },
+      {
+        id: 2,
+        key: 'google',
+        name: 'Google',
+        owner: 'Alphabet',
+        queries: 650,
+        blocked: 400,
+        trackingAttempts: 420,
+        serviceUses: 230,
+      },
+      {
+        id: 3,
+        key: 'tiktok',
+        name: 'TikTok',
+        owner: 'ByteDance',
+        queries: 120,
+        blocked: 120,
+        trackingAttempts: 120,
+        serviceUses: 0,
+      },
     ],
     categories: [],
     apps: [{ id: 1, key: 'instagram', name: label('Instagram'), company: meta, queries: 300, blocked: 20 }],
     names: [],
     blockedNames: [
-      { name: hostileName, queries: 300, blocked: 300, company: meta },
-      { name: 'www.google-analytics.com', queries: 200, blocked: 200, company: null },
+      { name: hostileName, kind: 'tracker', queries: 300, blocked: 300, company: meta },
+      { name: 'www.google-analytics.com', kind: 'tracker', queries: 200, blocked: 200, company: null },
     ],
     devices: devices.map((d) => ({
       id: d.id,
@@ -138,6 +158,7 @@ export function fixtures(hostile: boolean) {
     device: { id: 2, name: devices[1]!.name },
     client: '192.168.1.21',
     company: status === 'blocked' ? meta : null,
+    kind: status === 'blocked' ? 'tracker' : 'unknown',
     category: null,
     app: null,
     protocol: 'udp',
@@ -164,6 +185,7 @@ export function fixtures(hostile: boolean) {
         queries: 900,
         blocked: 700,
         trackingAttempts: 650,
+        serviceUses: 250,
         policy: 'block-tracking',
         dualUse: [
           {
@@ -181,8 +203,15 @@ export function fixtures(hostile: boolean) {
     period: '24h',
     queries: 900,
     blocked: 700,
-    devices: [{ id: 2, name: devices[1]!.name, queries: 500, blocked: 400 }],
-    names: [{ name: hostileName, queries: 300, blocked: 300 }],
+    trackingAttempts: 650,
+    serviceUses: 250,
+    devices: [
+      { id: 2, name: devices[1]!.name, queries: 500, blocked: 400, trackingAttempts: 420, serviceUses: 80 },
+    ],
+    names: [
+      { name: hostileName, kind: 'tracker', queries: 300, blocked: 300 },
+      { name: 'www.instagram.com', kind: 'service', queries: 250, blocked: 0 },
+    ],
   };
   const companiesDb: CompaniesDbStatus = {
     imported: { timeUpdated: '2026-07-20T11:02:11.184Z', trackers: 3330, domains: 5400, companies: 2368 },
@@ -202,7 +231,7 @@ export function fixtures(hostile: boolean) {
         name: 'Social media',
         queries: 900,
         blocked: 700,
-        companies: [{ id: 1, key: 'meta', name: meta.name, queries: 900 }],
+        companies: [{ id: 1, key: 'meta', name: meta.name, owner: null, queries: 900, blocked: 700 }],
         devices: [],
       },
     ],

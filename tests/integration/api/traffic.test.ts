@@ -379,7 +379,10 @@ describe('API over the real modules and real DNS traffic', () => {
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toMatchObject({ key: 'pinterest', period: '24h', queries: 2, blocked: 0 });
     expect(detail.json().devices).toEqual([expect.objectContaining({ queries: 2, blocked: 0 })]);
-    expect(detail.json().names).toEqual([{ name: 'ct.pinterest.com', queries: 2, blocked: 0 }]);
+    expect(detail.json().names).toEqual([
+      { name: 'ct.pinterest.com', kind: 'tracker', queries: 2, blocked: 0 },
+    ]);
+    expect(detail.json()).toMatchObject({ trackingAttempts: 2, serviceUses: 0 });
     const two = (await session.request({ method: 'GET', url: '/api/devices' }))
       .json()
       .items.find((d: { addresses: string[] }) => d.addresses.includes('127.0.0.2'));
@@ -399,7 +402,13 @@ describe('API over the real modules and real DNS traffic', () => {
     expect(category.devices).toEqual([expect.objectContaining({ id: two.id, queries: 2 })]);
     const query = (await session.request({ method: 'GET', url: '/api/queries?company=pinterest' })).json();
     expect(query.items).toHaveLength(2);
-    expect(query.items[0].company).toEqual({ id: pinterest.id, key: 'pinterest', name: 'Pinterest' });
+    expect(query.items[0].company).toEqual({
+      id: pinterest.id,
+      key: 'pinterest',
+      name: 'Pinterest',
+      owner: null,
+    });
+    expect(query.items[0].kind).toBe('tracker');
     const badCompany = await session.request({ method: 'GET', url: '/api/queries?company=nobody' });
     expect(badCompany.statusCode).toBe(400);
     expect(badCompany.json().message).toMatch(/querystring\.company: there is no company "nobody"/);

@@ -23,6 +23,7 @@ interface Raw {
   company_id: number;
   category_id: number;
   app_id: number;
+  kind: number;
 }
 let raw: Raw[] = [];
 
@@ -46,7 +47,7 @@ beforeAll(() => {
   const db = new Database(join(dir.path, 'querylog.db'), { readonly: true });
   raw = db
     .prepare(
-      'SELECT q.id, q.time, q.device_id, n.name, q.status, q.company_id, q.category_id, q.app_id FROM queries q JOIN names n ON n.id = q.name_id ORDER BY q.id',
+      'SELECT q.id, q.time, q.device_id, n.name, q.status, q.company_id, q.category_id, q.app_id, q.kind FROM queries q JOIN names n ON n.id = q.name_id ORDER BY q.id',
     )
     .all() as Raw[];
   db.close();
@@ -61,22 +62,27 @@ afterAll(() => {
 const inPeriod = (p: Period) => (r: Raw) => r.time >= p.from && r.time < p.to;
 const last = (ms: number): Period => ({ from: NOW - ms, to: NOW });
 
-function countBy<K>(rows: Raw[], key: (r: Raw) => K): Map<K, { count: number; blocked: number }> {
-  const map = new Map<K, { count: number; blocked: number }>();
+interface Counts {
+  count: number;
+  blocked: number;
+  tracking: number;
+  uses: number;
+}
+
+function countBy<K>(rows: Raw[], key: (r: Raw) => K): Map<K, Counts> {
+  const map = new Map<K, Counts>();
   for (const r of rows) {
-    const entry = map.get(key(r)) ?? { count: 0, blocked: 0 };
+    const entry = map.get(key(r)) ?? { count: 0, blocked: 0, tracking: 0, uses: 0 };
     entry.count++;
     if (r.status === QueryStatus.blocked) entry.blocked++;
+    if (r.kind === 1) entry.tracking++;
+    if (r.kind === 2) entry.uses++;
     map.set(key(r), entry);
   }
   return map;
 }
 
-function top<K extends number | string>(
-  map: Map<K, { count: number; blocked: number }>,
-  limit: number,
-  byBlocked = false,
-) {
+function top<K extends number | string>(map: Map<K, Counts>, limit: number, byBlocked = false) {
   return [...map]
     .map(([id, v]) => ({ id, ...v }))
     .filter((e) => (byBlocked ? e.blocked > 0 : true))
@@ -99,17 +105,12 @@ describe('Analytics against brute force', () => {
           total: rows.length,
           blocked,
           blockedShare: rows.length === 0 ? 0 : blocked / rows.length,
-          trackingAttempts: rows.filter((r) => r.company_id !== 0 && r.category_id !== 0).length,
+          trackingAttempts: rows.filter((r) => r.kind === 1).length,
+          serviceUses: rows.filter((r) => r.kind === 2).length,
           devicesActive: new Set(rows.map((r) => r.device_id)).size,
         });
       }
     }
-    analytics.setTrackingCategories([1]);
-    const rows = raw.filter(inPeriod(last(7 * DAY_MS)));
-    expect(analytics.summary(last(7 * DAY_MS)).trackingAttempts).toBe(
-      rows.filter((r) => r.company_id !== 0 && r.category_id === 1).length,
-    );
-    analytics.setTrackingCategories([]);
   });
 
   it('time series per 10 min / hour / day, overall and per device, split by status', () => {
@@ -152,6 +153,18 @@ describe('Analytics against brute force', () => {
           3,
         ),
       );
+      // Ranked by tracking (who tracks most) for the trackers page and a device's "who tracks it".
+      expect(analytics.topCompanies(period, { deviceId, limit: 3, byTracking: true })).toEqual(
+        [
+          ...countBy(
+            rows.filter((r) => r.company_id !== 0),
+            (r) => r.company_id,
+          ),
+        ]
+          .map(([id, v]) => ({ id, ...v }))
+          .sort((x, y) => y.tracking - x.tracking || y.count - x.count || x.id - y.id)
+          .slice(0, 3),
+      );
       expect(analytics.topCategories(period, { deviceId })).toEqual(
         top(
           countBy(
@@ -170,6 +183,31 @@ describe('Analytics against brute force', () => {
           10,
         ),
       );
+    }
+  });
+
+  it('each tracker category: the companies whose tracker names made its queries', () => {
+    const period = last(7 * DAY_MS);
+    for (const deviceId of [undefined, 3]) {
+      const rows = raw
+        .filter(inPeriod(period))
+        .filter((r) => deviceId === undefined || r.device_id === deviceId)
+        .filter((r) => r.kind === 1 && r.category_id !== 0 && r.company_id !== 0);
+      const expected = [...countBy(rows, (r) => `${r.category_id}/${r.company_id}`)]
+        .map(([key, v]) => {
+          const [categoryId, companyId] = key.split('/').map(Number) as [number, number];
+          return { categoryId, companyId, count: v.count, blocked: v.blocked };
+        })
+        .sort((a, b) => a.categoryId - b.categoryId || b.count - a.count || a.companyId - b.companyId);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(analytics.companiesByCategory(period, { deviceId })).toEqual(expected);
+      // A service name (kind 2) never shows up under a tracker category.
+      const services = raw.filter((r) => r.kind === 2).map((r) => r.company_id);
+      const only = analytics
+        .companiesByCategory(period, { deviceId })
+        .filter((row) => !rows.some((r) => r.company_id === row.companyId));
+      expect(only).toEqual([]);
+      expect(services.length).toBeGreaterThan(0);
     }
   });
 
@@ -202,9 +240,7 @@ describe('Analytics against brute force', () => {
     const expected = [...countBy(rows, (r) => r.device_id)]
       .map(([deviceId, v]) => ({
         deviceId,
-        trackingAttempts: rows.filter(
-          (r) => r.device_id === deviceId && r.company_id !== 0 && r.category_id !== 0,
-        ).length,
+        trackingAttempts: rows.filter((r) => r.device_id === deviceId && r.kind === 1).length,
         blocked: v.blocked,
         total: v.count,
       }))
@@ -216,6 +252,8 @@ describe('Analytics against brute force', () => {
     const companyRows = rows.filter((r) => r.company_id === 1);
     const detail = analytics.companyDetail(1, period);
     expect(detail.total).toBe(companyRows.length);
+    expect(detail.tracking).toBe(companyRows.filter((r) => r.kind === 1).length);
+    expect(detail.uses).toBe(companyRows.filter((r) => r.kind === 2).length);
     expect(detail.blocked).toBe(companyRows.filter((r) => r.status === QueryStatus.blocked).length);
     expect(detail.devices).toEqual(
       top(
@@ -281,16 +319,16 @@ describe('Analytics against brute force', () => {
       expect(shifted.topNames(period, { deviceId: 4, limit: 5 }).map((t) => t.count)).toEqual(
         top(deviceNames, 5).map((t) => t.count),
       );
-      // Each device's categories (the trackers page's devices per category).
+      // Each device's tracker categories (the trackers page's devices per category).
       const byDevice = shifted.categoriesByDevice(period);
       for (const deviceId of [1, 3]) {
         const expected = countBy(
-          rows.filter((r) => r.device_id === deviceId && r.category_id !== 0),
+          rows.filter((r) => r.device_id === deviceId && r.category_id !== 0 && r.kind === 1),
           (r) => r.category_id,
         );
-        expect(
-          new Map(byDevice.get(deviceId)!.map((e) => [e.id, { count: e.count, blocked: e.blocked }])),
-        ).toEqual(expected);
+        expect(new Map(byDevice.get(deviceId)!.map((e) => [e.id, { ...e, id: undefined }]))).toEqual(
+          new Map([...expected].map(([id, v]) => [id, { ...v, id: undefined }])),
+        );
       }
     } finally {
       shifted.close();

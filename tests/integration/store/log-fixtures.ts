@@ -30,6 +30,8 @@ export function makeEvent(i: number, timeMs: number, out: QueryEvent = emptyQuer
   out.companyId = nameIndex % 3 === 0 ? 1 + (nameIndex % 5) : 0;
   out.categoryId = out.companyId === 0 ? 0 : 1 + (nameIndex % 2);
   out.appId = out.companyId === 0 ? 0 : 100 + (nameIndex % 4);
+  // Attributed names alternate between tracker endpoints (1) and services (2), by name.
+  out.kind = out.companyId === 0 ? 0 : 1 + (nameIndex % 2);
   out.rcode = 0;
   out.durationUs = 100 + i;
   out.upstreamId = 1;

@@ -23,6 +23,7 @@ function sample(i: number): QueryEvent {
     companyId: 11,
     categoryId: 3,
     appId: 99,
+    kind: 1 + (i % 2),
     rcode: i % 2 === 0 ? -1 : 3,
     durationUs: 4_000_000_000,
     upstreamId: 2,
