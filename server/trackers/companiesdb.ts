@@ -125,16 +125,17 @@ export function parseCompaniesDbDocs(
 
   const trackers = new Map<string, CompaniesDbTracker>();
   for (const [id, entry] of Object.entries(field(trackersDoc, 'trackers', where.trackers))) {
-    const here = at('trackers', 'trackers', id);
-    if (!isObject(entry)) throw new CompaniesDbError(`${here} must be an object`);
+    // Computed only on error: finding the line scans the text.
+    const here = (): string => at('trackers', 'trackers', id);
+    if (!isObject(entry)) throw new CompaniesDbError(`${here()} must be an object`);
     if (typeof entry['name'] !== 'string' || entry['name'].trim() === '')
-      throw new CompaniesDbError(`${here}: field 'name' must be a non-empty string`);
+      throw new CompaniesDbError(`${here()}: field 'name' must be a non-empty string`);
     if (typeof entry['categoryId'] !== 'number' || !categories.has(entry['categoryId'])) {
-      throw new CompaniesDbError(`${here}: field 'categoryId' must be one of the file's categories`);
+      throw new CompaniesDbError(`${here()}: field 'categoryId' must be one of the file's categories`);
     }
     const companyId = entry['companyId'];
     if (companyId !== undefined && companyId !== null && typeof companyId !== 'string') {
-      throw new CompaniesDbError(`${here}: field 'companyId' must be a string or null`);
+      throw new CompaniesDbError(`${here()}: field 'companyId' must be a string or null`);
     }
     trackers.set(id, {
       name: entry['name'],

@@ -58,6 +58,15 @@ export class SuffixIndex {
       const value = entry[1] === NO_VALUE ? (list.get(domain)?.value ?? NO_VALUE) : entry[1];
       list.set(domain, { value, flags });
     }
+    // Every label-aligned suffix of a known domain is in the table too (without a value), so a lookup
+    // can stop at the first suffix of the name that is not: no longer suffix can then be known. Most
+    // names miss after one or two probes.
+    for (const domain of [...list.keys()]) {
+      for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+        const suffix = domain.slice(dot + 1);
+        if (!list.has(suffix)) list.set(suffix, { value: NO_VALUE, flags: 0 });
+      }
+    }
     let size = 16;
     while (size < list.size * 2) size *= 2;
     this.mask = size - 1;
@@ -78,6 +87,7 @@ export class SuffixIndex {
     }
   }
 
+  /** Number of table entries (known domains and their suffixes). */
   get size(): number {
     return this.domains.length;
   }
@@ -93,7 +103,7 @@ export class SuffixIndex {
       h = step(h, lower(c));
       if (i === 0 || name.charCodeAt(i - 1) === 46) {
         const entry = this.find(h | 0, name, i, end);
-        if (entry < 0) continue;
+        if (entry < 0) break; // not even a suffix of a known domain: nothing longer can match
         const flags = this.flags[entry] as number;
         if (i > 0) {
           // A deeper name: shared infrastructure forgets what matched so far, exact entries do not apply.
