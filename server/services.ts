@@ -21,6 +21,7 @@ import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/poo
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
+import { sourcePolicyFor } from './lists/source-policy.js';
 import {
   RESTART_ONLY_SETTINGS,
   applySettings,
@@ -117,7 +118,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const identities = new DeviceIdentityFeed(devices, policy);
     queryLog.setDevicePrivacy(devices.devicePrivacy());
     policy.setDeviceGroups(devices.deviceGroups());
-    loadPolicyState({ configDb, policy, devices });
+    loadPolicyState({ configDb, policy, devices, logger });
 
     const lists = new ListManager({
       db: configDb,
@@ -127,9 +128,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
       refreshHours: config.lists.refreshHours,
       blockPublicResolvers: config.dns.blockPublicResolvers,
+      sources: sourcePolicyFor(config),
     });
     stack.push(() => lists.stop());
     lists.ensureDefaults(config.lists.extra, config.lists.defaults);
+    // Built-in lists, local files and the last good copies only (parsed in a worker): lists that need a
+    // download arrive in the background, so DNS starts answering now, never after a slow list server.
     await lists.start();
 
     // Built again when the upstream settings change (live-settings.ts); DNS holds the live wrapper.

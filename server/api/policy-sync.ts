@@ -2,6 +2,8 @@
  * Pushes the user state kept in tracksink.db into the running policy engine: user rules and pauses.
  * Called after every change through the API, and by main.ts once at start-up.
  */
+import { validateUserRule } from '../filter/user-rules.js';
+import type { Logger } from '../logger.js';
 import type { Db } from '../store/sqlite.js';
 import { RulesRepo } from '../store/repos/rules-repo.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
@@ -26,18 +28,29 @@ export function devicePauses(devices: DevicesPort | undefined, now: number): Map
   return pauses;
 }
 
-export function syncRules(policy: PolicyPort | undefined, rules: RulesRepo, now: number): void {
-  policy?.setUserRules(
-    rules.active(now).map(({ id, action, match, pattern, deviceId, groupId, expiresAt }) => ({
-      id,
-      action,
-      match,
-      pattern,
-      deviceId,
-      groupId,
-      expiresAt,
-    })),
-  );
+/**
+ * A stored rule that no longer loads (written by an older version, or before a check was tightened) is
+ * skipped with a warning, never allowed to stop the others or the start-up: DNS must stay up.
+ */
+export function syncRules(
+  policy: PolicyPort | undefined,
+  rules: RulesRepo,
+  now: number,
+  logger?: Pick<Logger, 'warn'>,
+): void {
+  if (!policy) return;
+  const usable = [];
+  for (const { id, action, match, pattern, deviceId, groupId, expiresAt } of rules.active(now)) {
+    const rule = { id, action, match, pattern, deviceId, groupId, expiresAt };
+    const problem = validateUserRule(rule);
+    if (problem === null) usable.push(rule);
+    else logger?.warn({ rule: id }, `user rule ${id} skipped, it does not load: ${problem}`);
+  }
+  try {
+    policy.setUserRules(usable);
+  } catch (error) {
+    logger?.warn({ err: error }, 'user rules not applied; the previous rules stay in force');
+  }
 }
 
 export function syncPauses(
@@ -55,8 +68,9 @@ export function loadPolicyState(options: {
   policy: PolicyPort;
   devices?: DevicesPort;
   now?: number;
+  logger?: Pick<Logger, 'warn'>;
 }): void {
   const now = options.now ?? Date.now();
-  syncRules(options.policy, new RulesRepo(options.configDb), now);
+  syncRules(options.policy, new RulesRepo(options.configDb), now, options.logger);
   syncPauses(options.policy, new SettingsRepo(options.configDb), options.devices, now);
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Db } from '../store/sqlite.js';
 import { flatten, validateChanges } from './routes/settings-routes.js';
+import { isDashboardSetting } from './settings-keys.js';
 
 /** Sets a dotted key ("dns.blocking.ttl") in a config object in place. */
 export function setIn(target: Config | Record<string, unknown>, dotted: string, value: unknown): void {
@@ -26,6 +27,12 @@ export function applySavedSettings(config: Config, configDb: Db, logger: Pick<Lo
   for (const [key, value] of Object.entries(saved)) {
     if (!known.has(key)) {
       logger.warn({ key }, `saved setting ${key} is not a config key any more: ignored`);
+      continue;
+    }
+    // Only the dashboard's settings are saved in tracksink.db; any other key there (an old backup import
+    // could set http.password, dataDir …) must not beat the file and the environment.
+    if (!isDashboardSetting(key)) {
+      logger.warn({ key }, `saved setting ${key} is not a dashboard setting: ignored`);
       continue;
     }
     try {

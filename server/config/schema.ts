@@ -64,6 +64,8 @@ export interface Config {
     refreshHours: number;
     extra: string[];
     defaults: boolean;
+    fileDir: string;
+    allowPrivateUrls: boolean;
   };
   log: {
     level: LogLevel;
@@ -349,6 +351,18 @@ export const schema: SchemaNode = {
       kind: 'boolean',
       default: true,
       why: 'Subscribe a new install to the built-in tracker catalog and StevenBlack unified hosts.',
+    },
+    fileDir: {
+      kind: 'string',
+      default: '',
+      env: 'TRACKSINK_LISTS_FILE_DIR',
+      why: 'Local list files added in the dashboard must be in this directory; empty = <dataDir>/lists-local (lists.extra may name any file).',
+    },
+    allowPrivateUrls: {
+      kind: 'boolean',
+      default: false,
+      env: 'TRACKSINK_LISTS_ALLOW_PRIVATE_URLS',
+      why: 'Allow list URLs on loopback, private or link-local addresses (a LAN list server); off so a list cannot probe the home network.',
     },
   },
   log: {

@@ -21,7 +21,15 @@ export interface DownloadOptions {
   onBytes?: (received: number, expected: number | null) => void;
   /** Aborts the download (ListManager.stop()). */
   signal?: AbortSignal;
+  /**
+   * Checks each URL before it is requested, the first and every redirect target (source-policy.ts: no
+   * local addresses); throws a DownloadError to refuse it.
+   */
+  checkTarget?: (url: URL) => Promise<void>;
 }
+
+/** Redirects followed at most (each one checked like the first URL). */
+const MAX_REDIRECTS = 5;
 
 export type DownloadResult =
   | { status: 'not-modified' }
@@ -36,21 +44,15 @@ export async function downloadList(url: string, options: DownloadOptions): Promi
   if (options.etag) headers['if-none-match'] = options.etag;
   if (options.lastModified) headers['if-modified-since'] = options.lastModified;
 
-  let response: Response;
-  try {
-    response = await fetch(url, { headers, signal, redirect: 'follow' });
-  } catch (error) {
-    throw describeFailure(error, timeout, options.timeoutMs, 'connecting');
-  }
+  const response = await fetchFollowingRedirects(url, headers, signal, timeout, options);
   if (response.status === 304) {
     await response.body?.cancel().catch(() => undefined);
     return { status: 'not-modified' };
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => undefined);
-    throw new DownloadError(
-      `server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-    );
+    // The status text is the server's own words: not repeated (errors say nothing of foreign content).
+    throw new DownloadError(`server answered HTTP ${response.status}`);
   }
   // Some list hosts label plain text as text/html, so the type alone does not condemn a body: it only
   // makes the HTML sniffing below stricter.
@@ -94,6 +96,39 @@ export async function downloadList(url: string, options: DownloadOptions): Promi
   };
 }
 
+/** Follows redirects by hand so that every hop passes options.checkTarget before it is requested. */
+async function fetchFollowingRedirects(
+  first: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  timeout: AbortSignal,
+  options: DownloadOptions,
+): Promise<Response> {
+  let url = new URL(first);
+  for (let hop = 0; ; hop++) {
+    await options.checkTarget?.(url);
+    let response: Response;
+    try {
+      response = await fetch(url, { headers, signal, redirect: 'manual' });
+    } catch (error) {
+      throw describeFailure(error, timeout, options.timeoutMs, 'connecting');
+    }
+    const location = response.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(response.status) || location === null) return response;
+    await response.body?.cancel().catch(() => undefined);
+    if (hop >= MAX_REDIRECTS) throw new DownloadError(`more than ${MAX_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new DownloadError('the server redirected to an invalid address');
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      throw new DownloadError('the server redirected to a non-http(s) address');
+    url = next;
+  }
+}
+
 function describeFailure(
   error: unknown,
   timeout: AbortSignal,
@@ -104,7 +139,8 @@ function describeFailure(
     return new DownloadError(`timed out after ${timeoutMs} ms while ${stage}`, { cause: error });
   const err = error as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'AbortError') return new DownloadError('download cancelled', { cause: error });
-  const detail = err.cause?.code ?? err.cause?.message ?? err.message;
+  // An error code (ECONNREFUSED …), never a message that could carry the server's words.
+  const detail = err.cause?.code ?? (err as NodeJS.ErrnoException).code ?? 'network error';
   if (stage === 'connecting') return new DownloadError(`could not download: ${detail}`, { cause: error });
   // A body cut short by the server surfaces as a socket error while reading.
   return new DownloadError(`download truncated (${detail}) while ${stage}`, { cause: error });

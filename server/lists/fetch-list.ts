@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decodeText, DownloadError, downloadList, type DownloadResult } from './download.js';
 import { sourceKind } from './list-source.js';
+import { checkFileSource, checkUrlTarget, type ListSourcePolicy } from './source-policy.js';
 
 export interface FetchOptions {
   etag: string | null;
@@ -10,10 +11,17 @@ export interface FetchOptions {
   maxBytes: number;
   onBytes?: (received: number, expected: number | null) => void;
   signal?: AbortSignal;
+  /** Where lists may come from (source-policy.ts). */
+  policy: ListSourcePolicy;
 }
 
 export async function fetchListSource(source: string, options: FetchOptions): Promise<DownloadResult> {
-  if (sourceKind(source) === 'url') return downloadList(source, options);
+  const { policy } = options;
+  if (sourceKind(source) === 'url') {
+    const trusted = policy.trusted.has(source);
+    return downloadList(source, { ...options, checkTarget: (url) => checkUrlTarget(policy, url, trusted) });
+  }
+  await checkFileSource(policy, source);
   let size: number;
   try {
     const info = await stat(source);
@@ -21,14 +29,12 @@ export async function fetchListSource(source: string, options: FetchOptions): Pr
     size = info.size;
   } catch (error) {
     if (error instanceof DownloadError) throw error;
-    throw new DownloadError(
-      `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw new DownloadError(`cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   if (size > options.maxBytes)
     throw new DownloadError(`${source} is ${size} bytes, over the ${options.maxBytes}-byte limit`);
   const bytes = await readFile(source).catch((error: NodeJS.ErrnoException) => {
-    throw new DownloadError(`cannot read ${source}: ${error.code ?? error.message}`);
+    throw new DownloadError(`cannot read ${source}: ${error.code ?? 'error'}`);
   });
   options.onBytes?.(bytes.byteLength, bytes.byteLength);
   return { status: 'ok', text: decodeText(bytes), bytes: bytes.byteLength, etag: null, lastModified: null };

@@ -30,6 +30,9 @@ import {
   parseList,
 } from './filter-bridge.js';
 import { ListCache } from './list-cache.js';
+import { lineAt, shownLine } from './list-line.js';
+import { ListParser } from './list-parser.js';
+import { type ListSourcePolicy, sourcePolicyFor, sourceProblem } from './source-policy.js';
 import type { ListSourceError } from './list-source.js';
 import {
   BUILTIN_CATALOG,
@@ -42,7 +45,7 @@ import {
 
 export { ListSourceError } from './list-source.js';
 
-const FORMATS: readonly ListFormatSetting[] = [
+export const LIST_FORMAT_SETTINGS: readonly ListFormatSetting[] = [
   'auto',
   'hosts',
   'domains',
@@ -52,7 +55,9 @@ const FORMATS: readonly ListFormatSetting[] = [
   'rpz',
   'adblock',
 ];
-const DEFAULTS_APPLIED_KEY = 'state.lists.defaultsApplied';
+const FORMATS = LIST_FORMAT_SETTINGS;
+/** Settings key: the default lists were subscribed once (travels with a backup). */
+export const DEFAULTS_APPLIED_KEY = 'state.lists.defaultsApplied';
 
 export interface ListManagerOptions {
   db: Db;
@@ -73,6 +78,11 @@ export interface ListManagerOptions {
   offline?: boolean;
   /** Override the filter's buildMatcher (tests). */
   buildMatcher?: MatcherBuilder;
+  /**
+   * Where lists may come from (source-policy.ts). Default: local files only in `<dataDir>/lists-local`,
+   * no http(s) list on a local or private address, nothing trusted.
+   */
+  sources?: ListSourcePolicy;
 }
 
 export type RefreshProgress =
@@ -136,6 +146,7 @@ export class ListManager {
   private readonly loaded = new Map<number, Loaded>();
   private readonly knownSources = new Map<number, string>();
   private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog'>>;
+  private readonly parser = new ListParser();
   private catalog: Catalog;
   private readonly builder: MatcherBuilder;
   private queue: Promise<unknown> = Promise.resolve();
@@ -161,6 +172,12 @@ export class ListManager {
       checkIntervalMs: options.checkIntervalMs ?? 10 * 60_000,
       acceptPolicy: options.acceptPolicy ?? DEFAULT_ACCEPT_POLICY,
       offline: options.offline ?? false,
+      sources:
+        options.sources ??
+        sourcePolicyFor({
+          dataDir: options.dataDir,
+          lists: { fileDir: '', allowPrivateUrls: false, extra: [] },
+        }),
     };
   }
 
@@ -206,10 +223,16 @@ export class ListManager {
     }
   }
 
-  /** Loads every enabled list from its last good copy (downloading only lists without one), then serves. */
+  /**
+   * Loads every enabled list from what is on this machine (built-in lists, local files, the last good
+   * copies, parsed in a worker thread) and serves them. Lists without a copy are downloaded afterwards,
+   * in the background, and swapped in when they arrive: start() never waits for the network, so DNS can
+   * answer at once. `idle()` resolves when those downloads are done.
+   */
   start(): Promise<void> {
     return this.serialised(async () => {
       this.applyAttribution();
+      const download: number[] = [];
       for (const row of this.repo.all()) {
         if (!row.enabled) continue;
         if (row.builtin) {
@@ -221,19 +244,16 @@ export class ListManager {
           await this.refreshOne(row, undefined);
           continue;
         }
-        const text = this.cache.read(row.id);
-        if (text !== null) {
-          const parsed = parseList(text, { listId: row.id, format: row.format });
-          this.loaded.set(row.id, { parsed, text: null, format: row.format });
-          this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
-        } else if (!this.options.offline) {
-          await this.refreshOne(row, undefined);
-        }
+        await this.loadFromCopy(row);
+        if (!this.loaded.has(row.id)) download.push(row.id);
       }
       this.rememberSources();
       await this.rebuild();
       this.applyCompanyPolicies();
-      if (!this.options.offline) this.schedule();
+      if (!this.options.offline) {
+        this.schedule();
+        for (const id of download) void this.refresh(id);
+      }
       const rows = this.repo.all().filter((r) => r.enabled);
       this.options.logger.info(
         { lists: rows.length, loaded: this.loaded.size, failing: rows.filter((r) => r.lastError).length },
@@ -266,6 +286,8 @@ export class ListManager {
       throw new ListError((error as ListSourceError).message, 'invalid');
     }
     this.checkPatch({ format: input.format, kind: input.kind, name: input.name });
+    const problem = sourceProblem(this.options.sources, source);
+    if (problem !== null) throw new ListError(problem, 'invalid');
     const row = await this.serialised(async () => {
       if (this.repo.bySource(source))
         throw new ListError(`a list with source ${source} already exists`, 'conflict');
@@ -294,7 +316,7 @@ export class ListManager {
       if (patch.assignment) this.repo.setAssignments(id, patch.assignment);
       if (!row.enabled) this.loaded.delete(id);
       else if (!this.loaded.has(id) || patch.format !== undefined || before.format !== row.format) {
-        this.loadFromCopy(row);
+        await this.loadFromCopy(row);
         if (!this.loaded.has(id)) await this.refreshOne(row, undefined);
       }
       await this.rebuild();
@@ -330,20 +352,24 @@ export class ListManager {
     return this.loaded.get(id)?.parsed.invalid ?? [];
   }
 
-  /** Text of line `line` (1-based) of the copy in use, for explain; null when unknown. */
+  /**
+   * Text of line `line` (1-based) of the copy in use, for explain; null when unknown, and null when the
+   * line is not an entry of the list's format (explain shows list rules, never other text of a file).
+   */
   lineText(listId: number, line: number): string | null {
     const loaded = this.loaded.get(listId);
     const text = loaded?.text ?? this.cache.read(listId);
-    if (text === null || line < 1) return null;
-    let start = 0;
-    for (let i = 1; i < line; i++) {
-      const next = text.indexOf('\n', start);
-      if (next === -1) return null;
-      start = next + 1;
-    }
-    if (start >= text.length && line > 1) return null;
-    const end = text.indexOf('\n', start);
-    return text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
+    if (text === null || !loaded) return null;
+    return shownLine(lineAt(text, line), listId, loaded.parsed.format);
+  }
+
+  /** Resolves once every list operation queued so far (such as start()'s background downloads) is done. */
+  async idle(): Promise<void> {
+    let tail: Promise<unknown>;
+    do {
+      tail = this.queue;
+      await tail;
+    } while (tail !== this.queue);
   }
 
   /** Totals for the start-up line, /api/health and metrics. */
@@ -420,7 +446,7 @@ export class ListManager {
           const loaded = this.loaded.get(row.id);
           if (!loaded || loaded.format !== row.format) {
             this.loaded.delete(row.id);
-            this.loadFromCopy(row);
+            await this.loadFromCopy(row);
           }
           if (!this.loaded.has(row.id)) download.push(row.id);
         }
@@ -456,6 +482,7 @@ export class ListManager {
     this.timer = null;
     this.abort.abort();
     await this.queue.catch(() => undefined);
+    await this.parser.close();
   }
 
   // ——— internals ———
@@ -510,11 +537,17 @@ export class ListManager {
     });
   }
 
-  private loadFromCopy(row: ListRow): void {
+  /** Loads the last good copy on disk, parsed in the worker; a copy that cannot be read is left alone. */
+  private async loadFromCopy(row: ListRow): Promise<void> {
     if (row.builtin) return this.loadBuiltin(row);
-    const text = this.cache.read(row.id);
-    if (text === null) return;
-    const parsed = parseList(text, { listId: row.id, format: row.format });
+    if (!this.cache.has(row.id)) return;
+    let parsed: ParsedList;
+    try {
+      parsed = await this.parser.parseFile(this.cache.path(row.id), row.id, row.format);
+    } catch (error) {
+      this.options.logger.warn({ list: row.name }, `last good copy not loaded: ${(error as Error).message}`);
+      return;
+    }
     this.loaded.set(row.id, { parsed, text: null, format: row.format });
     this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
   }
@@ -553,7 +586,7 @@ export class ListManager {
     let bytes = 0;
     if (this.options.offline || this.stopped) {
       // No download (explain CLI, or shutting down): not a fault of the list, so nothing is recorded.
-      if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
       return summary('failed', 0, this.stopped ? 'stopped: not downloaded' : 'offline: not downloaded');
     }
     try {
@@ -564,6 +597,7 @@ export class ListManager {
         timeoutMs: this.options.fetchTimeoutMs,
         maxBytes: this.options.maxBytes,
         signal: this.abort.signal,
+        policy: this.options.sources,
         onBytes: (received, expected) => {
           bytes = received;
           onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
@@ -571,11 +605,11 @@ export class ListManager {
       });
       if (result.status === 'not-modified') {
         this.repo.recordNotModified(row.id);
-        if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+        if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
         this.options.logger.debug({ list: row.name }, 'list not modified');
         return summary('not-modified', 0, null);
       }
-      const parsed = parseList(result.text, { listId: row.id, format: row.format });
+      const parsed = await this.parser.parseText(result.text, row.id, row.format);
       onProgress?.({
         listId: row.id,
         name: row.name,
@@ -605,7 +639,7 @@ export class ListManager {
       const kept = this.loaded.has(row.id) || hasCopy;
       const message = `${(error as Error).message}${kept ? '; kept the last good copy' : '; no copy to fall back on'}`;
       this.repo.recordError(row.id, message);
-      if (!this.loaded.has(row.id)) this.loadFromCopy(row);
+      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
       this.options.logger.warn({ list: row.name, source: row.source }, `list refresh failed: ${message}`);
       return summary('failed', bytes, message);
     }

@@ -11,13 +11,23 @@ import {
 } from '../../store/repos/backup-repo.js';
 import type { Db } from '../../store/sqlite.js';
 import { BackupFile } from '../schemas/backup.js';
+import { type BackupCheckOptions, checkBackupContent, isImportableSetting } from './check-backup.js';
 
 export { BackupImportError };
+export type { BackupCheckOptions };
 
 const checker = Compile(BackupFile);
 
+/**
+ * The configuration as a backup file. Settings are limited to what an import accepts (the dashboard's
+ * settings): a value saved by other means, such as http.password, never leaves the machine this way.
+ */
 export function exportConfiguration(db: Db, now = Date.now()): BackupFile {
-  return { format: 'tracksink-backup', version: 1, exportedAt: now, ...readBackup(db) };
+  const data = readBackup(db);
+  const settings = Object.fromEntries(
+    Object.entries(data.settings).filter(([key]) => isImportableSetting(key)),
+  );
+  return { format: 'tracksink-backup', version: 1, exportedAt: now, ...data, settings };
 }
 
 function where(instancePath: string): string {
@@ -57,9 +67,13 @@ export function checkBackupFile(data: unknown): BackupFile {
   throw new BackupImportError(`the backup file is not valid: ${problems.join('; ')}`);
 }
 
-/** Validates and replaces the configuration, all or nothing. */
-export function importConfiguration(db: Db, data: unknown): ImportCounts {
+/**
+ * Validates everything (shape, rules, list sources and formats, settings, references), then replaces the
+ * configuration in one transaction: all or nothing.
+ */
+export function importConfiguration(db: Db, data: unknown, options: BackupCheckOptions = {}): ImportCounts {
   const file = checkBackupFile(data);
+  checkBackupContent(file, options);
   const { settings, groups, devices, lists, rules, companyPolicies } = file;
   return replaceWithBackup(db, { settings, groups, devices, lists, rules, companyPolicies });
 }

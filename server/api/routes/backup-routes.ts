@@ -1,5 +1,6 @@
 /** GET /api/export and POST /api/import: the whole configuration as one JSON file. */
 import type { App, RouteContext } from '../context.js';
+import { sourcePolicyFor } from '../../lists/source-policy.js';
 import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
 import { badRequest } from '../http/errors.js';
 import { loadPolicyState } from '../policy-sync.js';
@@ -33,7 +34,10 @@ export function backupRoutes(app: App, context: RouteContext): void {
     async (request) => {
       let imported;
       try {
-        imported = importConfiguration(deps.configDb, request.body);
+        // List sources are held to the running server's rules (lists.fileDir, lists.allowPrivateUrls).
+        imported = importConfiguration(deps.configDb, request.body, {
+          listSources: sourcePolicyFor(deps.config),
+        });
       } catch (error) {
         if (error instanceof BackupImportError) throw badRequest(error.message);
         throw error;
@@ -44,6 +48,7 @@ export function backupRoutes(app: App, context: RouteContext): void {
           policy: deps.policy,
           devices: deps.devices,
           now: context.now(),
+          logger: deps.logger,
         });
       // The modules hold what they loaded from tracksink.db: reload them, or say a restart is needed.
       if (!deps.reloadAll) return { imported, restartRecommended: true, restartNeeded: [] };

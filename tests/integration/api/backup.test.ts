@@ -8,10 +8,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { exportConfiguration } from '../../../server/api/backup/backup-service.js';
 import { runBackupCli } from '../../../server/cli/backup.js';
+import { defaultConfig } from '../../../server/config/load.js';
+import { startServices, type Services } from '../../../server/services.js';
 import { openConfigDb, openDatabase } from '../../../server/store/sqlite.js';
 import { dig } from '../../helpers/dns-clients.js';
+import { startStubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { startHarness, type Harness, type Session } from './harness.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -76,7 +80,10 @@ describe('backup and restore', () => {
       url: '/api/settings',
       payload: { dns: { blocking: { mode: 'nxdomain' } } },
     });
-    empty = await startHarness();
+    // The machine restored to keeps its list files where the exporting one did.
+    empty = await startHarness({}, (config) => {
+      config.lists.fileDir = s.dir;
+    });
   }, 60_000);
   afterAll(async () => {
     await s?.close();
@@ -144,6 +151,70 @@ describe('backup and restore', () => {
     expect(content(exportConfiguration(empty.db))).toEqual(content(before));
   });
 
+  it('refuses rules that would not load, foreign list sources and non-dashboard settings, changing nothing', async () => {
+    const target = await empty.login();
+    const before = exportConfiguration(empty.db);
+    const refusedWith = async (change: (file: ReturnType<typeof exportConfiguration>) => void) => {
+      const file = JSON.parse(JSON.stringify(before)) as ReturnType<typeof exportConfiguration>;
+      change(file);
+      const response = await target.request({ method: 'POST', url: '/api/import', payload: file });
+      expect(response.statusCode).toBe(400);
+      return response.json().message as string;
+    };
+    const rule = (pattern: string, match: 'exact' | 'regex') => ({
+      ...before.rules[0]!,
+      id: 50,
+      match,
+      pattern,
+      deviceId: null,
+      groupId: null,
+    });
+    expect(await refusedWith((f) => f.rules.push(rule('(', 'regex')))).toMatch(
+      /^rules\[2\]\.pattern: .*regular expression/,
+    );
+    expect(await refusedWith((f) => f.rules.push(rule('not a domain!', 'exact')))).toMatch(
+      /^rules\[2\]\.pattern: .*not a domain/,
+    );
+    for (const key of [
+      'http.password',
+      'http.bind',
+      'dataDir',
+      'devices.leasesFile',
+      'state.pause.globalUntil',
+    ]) {
+      expect(await refusedWith((f) => (f.settings[key] = '0.0.0.0'))).toMatch(
+        new RegExp(`settings\\["${key.replace(/\./g, '\\.')}"\\]: not a setting the dashboard can change`),
+      );
+    }
+    expect(await refusedWith((f) => (f.settings['dns.blocking.ttl'] = -5))).toMatch(
+      /^settings: .*dns\.blocking\.ttl/,
+    );
+    expect(await refusedWith((f) => (f.lists[0]!.source = '/etc/passwd'))).toMatch(
+      /^lists\[0\]\.source: local list files must be in the list directory/,
+    );
+    expect(await refusedWith((f) => (f.lists[0]!.source = 'http://127.0.0.1:8080/admin'))).toMatch(
+      /^lists\[0\]\.source: .*127\.0\.0\.1 is a local or private network address/,
+    );
+    expect(await refusedWith((f) => (f.lists[0]!.format = 'xml'))).toMatch(
+      /^lists\[0\]\.format: must be one of/,
+    );
+    expect(content(exportConfiguration(empty.db))).toEqual(content(before));
+  });
+
+  it('never exports a setting the dashboard cannot change (such as a password)', async () => {
+    // As an import by an older version could have left them.
+    const put = s.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
+    put.run('http.password', JSON.stringify('plain text secret'));
+    put.run('http.bind', JSON.stringify('0.0.0.0'));
+    try {
+      const file = (await session.request({ method: 'GET', url: '/api/export' })).json();
+      expect(JSON.stringify(file)).not.toMatch(/plain text secret|http\.bind|http\.password/);
+      expect(file.settings).toMatchObject({ 'dns.blocking.mode': 'nxdomain' });
+    } finally {
+      s.db.prepare("DELETE FROM settings WHERE key IN ('http.password', 'http.bind')").run();
+    }
+  });
+
   it('round-trips through the CLI (a real process) with the query log, into an empty data dir', async () => {
     const file = join(work, 'backup.json');
     const target = join(work, 'restored');
@@ -197,4 +268,51 @@ describe('backup and restore', () => {
       runBackupCli(['export', join(work, 'x.json'), '--data-dir', join(work, 'empty')]),
     ).rejects.toThrow(/no tracksink\.db/);
   });
+});
+
+describe('start-up after a bad import by an older version', () => {
+  it('skips a stored rule that does not load and ignores non-dashboard settings: DNS comes up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracksink-bad-import-'));
+    const stub = await startStubDnsServer({ defaultA: '192.0.2.7' });
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    let services: Services | undefined;
+    try {
+      const db = openConfigDb(join(dir, 'tracksink.db'));
+      const addRule = db.prepare(
+        "INSERT INTO rules (id, action, match, pattern, comment, created_at) VALUES (?, 'deny', ?, ?, '', 0)",
+      );
+      addRule.run(1, 'regex', '(');
+      addRule.run(2, 'exact', 'not a domain!');
+      addRule.run(3, 'exact', 'still-blocked.example');
+      const put = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+      put.run('http.bind', JSON.stringify('0.0.0.0'));
+      put.run('dataDir', JSON.stringify('/'));
+      db.close();
+
+      const config = defaultConfig();
+      config.dataDir = dir;
+      config.dns.bind = '127.0.0.1';
+      config.dns.port = 0;
+      config.http.bind = '127.0.0.1';
+      config.http.port = 0;
+      config.dns.upstreams = [stub.udpUrl];
+      config.lists.defaults = false;
+      services = await startServices(config, logger);
+      const port = services.dns.udpAddress.port;
+      const blockedAnswer = await dig(port, 'still-blocked.example');
+      expect(blockedAnswer.answers[0]?.data).toBe('0.0.0.0');
+      expect((await dig(port, 'www.example.org')).answers[0]?.data).toBe('192.0.2.7');
+      expect(config.http.bind).toBe('127.0.0.1');
+      expect(config.dataDir).toBe(dir);
+      const log = lines.join('');
+      expect(log).toMatch(/user rule 1 skipped, it does not load/);
+      expect(log).toMatch(/user rule 2 skipped, it does not load/);
+      expect(log).toMatch(/saved setting http\.bind is not a dashboard setting: ignored/);
+    } finally {
+      await services?.stop();
+      await stub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -41,6 +41,8 @@ describe('settings and imports apply to the running server', () => {
     config.dns.upstreams = [first.udpUrl];
     config.lists.defaults = false;
     config.lists.extra = [blocklist];
+    // The imported list is a file in the data directory: its list directory here.
+    config.lists.fileDir = dir;
     services = await startServices(config, silentLogger);
     dnsPort = services.dns.udpAddress.port;
     const setup = await services.app.inject({

@@ -10,6 +10,7 @@ import { createUpstreamPool, type ManagedUpstreamPool } from '../../../server/dn
 import { DeviceRegistry } from '../../../server/devices/registry.js';
 import { PolicyEngine } from '../../../server/filter/policy-engine.js';
 import { ListManager } from '../../../server/lists/list-manager.js';
+import { sourcePolicyFor } from '../../../server/lists/source-policy.js';
 import { silentLogger } from '../../../server/logger.js';
 import { loadPolicyState } from '../../../server/api/policy-sync.js';
 import { Analytics } from '../../../server/store/analytics.js';
@@ -42,6 +43,8 @@ export async function startStack(): Promise<Stack> {
       config.dns.port = 0;
       config.dns.upstreams = [stub.udpUrl];
       config.lists.defaults = false;
+      // The test lists are files in the data directory: that is their list directory here.
+      config.lists.fileDir = config.dataDir;
     });
     closers.unshift(() => base.close());
     const { config, db, dir, deps } = base;
@@ -56,6 +59,7 @@ export async function startStack(): Promise<Stack> {
       catalog,
       logger: silentLogger,
       refreshHours: 24,
+      sources: sourcePolicyFor(config),
     });
     closers.unshift(() => lists.stop());
     await lists.add({ source: blocklistPath, name: 'test list', format: 'hosts' });

@@ -30,6 +30,8 @@ function manager(policy: RecordingPolicy, fetchTimeoutMs = 1_000, maxBytes?: num
     catalog,
     logger: silentLogger,
     refreshHours: 24,
+    // Lists come from the local test server and the temp dir (source-policy.test.ts checks the limits).
+    sources: { fileDir: dir, allowPrivateUrls: true, trusted: new Set() },
     fetchTimeoutMs,
     ...(maxBytes ? { maxBytes } : {}),
   });
@@ -175,6 +177,9 @@ describe('start-up', () => {
     const policy = new RecordingPolicy();
     const lists = manager(policy);
     await lists.start();
+    // start() serves what is on disk at once; the download runs after it, in the background.
+    expect(policy.blocks('ct.pinterest.com')).toBe(true);
+    await lists.idle();
     expect(lists.get(down.id)?.lastError).toMatch(/HTTP 502.*no copy to fall back on/);
     expect(lists.get(down.id)?.loaded).toBe(false);
     // The built-in catalog still blocks.

@@ -40,6 +40,8 @@ function manager(
     catalog,
     logger: silentLogger,
     refreshHours: 24,
+    // Lists come from the local test server and the temp dir (source-policy.test.ts checks the limits).
+    sources: { fileDir: dir, allowPrivateUrls: true, trusted: new Set() },
     fetchTimeoutMs: extra.fetchTimeoutMs ?? 800,
     ...(extra.checkIntervalMs ? { checkIntervalMs: extra.checkIntervalMs } : {}),
   });
@@ -103,6 +105,7 @@ describe('list server faults', () => {
         const lists = manager(policy);
         await lists.start();
         expect(blocked(policy, 't42.fault.test')).toBe(true);
+        await lists.idle();
         expect(blocked(policy, 'connect.facebook.net')).toBe(true);
         expect(lists.get(list.id)?.lastError).toBeNull();
         expect(lists.get(fresh.id)?.lastError).toMatch(fault.error);

@@ -1,0 +1,28 @@
+/**
+ * Worker thread that parses list texts (list-parser.ts is its other half). A 60 MB list takes seconds to
+ * parse; here that time is spent beside the event loop, so DNS keeps answering meanwhile. The parsed
+ * list's typed arrays are transferred back, not copied.
+ */
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { parseList } from '../filter/parse.js';
+import type { ParseRequest, ParseResponse } from './list-parser.js';
+
+const port = parentPort;
+if (!port) throw new Error('parse-worker.ts runs as a worker thread only');
+
+port.on('message', (request: ParseRequest) => {
+  void handle(request).then(
+    (response) => {
+      const { parsed } = response;
+      const transfer = parsed ? [parsed.hashHi.buffer, parsed.hashLo.buffer, parsed.meta.buffer] : [];
+      port.postMessage(response, transfer as ArrayBuffer[]);
+    },
+    (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message }),
+  );
+});
+
+async function handle(request: ParseRequest): Promise<ParseResponse> {
+  const text = request.text ?? (await readFile(request.path as string, 'utf8'));
+  return { id: request.id, parsed: parseList(text, { listId: request.listId, format: request.format }) };
+}
