@@ -75,6 +75,8 @@ export interface DeviceRegistryOptions {
   refreshIntervalMs?: number;
   /** Called after a device's privacy setting changes, with every override (wire to QueryLog). */
   onPrivacyChange?: (overrides: Map<number, QueryLogMode>) => void;
+  /** Called after names or devices changed (rename, merge, reload, names found): `$client` rules re-read them. */
+  onIdentityChange?: () => void;
 }
 
 export class DeviceNotFoundError extends Error {
@@ -102,6 +104,7 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly leasesFile: string | null;
   private readonly now: () => number;
   private readonly onPrivacyChange: ((overrides: Map<number, QueryLogMode>) => void) | undefined;
+  private readonly onIdentityChange: (() => void) | undefined;
 
   /** address → device id: the hot lookup. */
   private readonly byAddress = new Map<string, number>();
@@ -134,6 +137,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.leasesFile = options.leasesFile ? options.leasesFile : null;
     this.now = options.now ?? Date.now;
     this.onPrivacyChange = options.onPrivacyChange;
+    this.onIdentityChange = options.onIdentityChange;
     this.loadFromDb();
     const flush = setInterval(() => this.flushSeen(), options.flushIntervalMs ?? 10_000);
     const refresh = setInterval(() => {
@@ -229,6 +233,7 @@ export class DeviceRegistry implements DeviceResolver {
     if (update.groupIds !== undefined) this.groups.setDeviceGroups(id, update.groupIds);
     this.devices.update(id, fields);
     if (update.privacy !== undefined) this.onPrivacyChange?.(this.devicePrivacy());
+    if (update.name !== undefined) this.onIdentityChange?.();
     return this.get(id) as Device;
   }
 
@@ -306,6 +311,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.needNames.clear();
     this.loadFromDb();
     this.onPrivacyChange?.(this.devicePrivacy());
+    this.onIdentityChange?.();
   }
 
   /** Writes batched last-seen times now. */
@@ -402,6 +408,7 @@ export class DeviceRegistry implements DeviceResolver {
       }
     }
     await this.resolveNames();
+    if (!this.closed) this.onIdentityChange?.();
   }
 
   private assignMac(id: number, mac: string): void {

@@ -255,7 +255,18 @@ export class Pipeline {
     if (verdict.action === VerdictAction.rewrite && verdict.rewrite !== null) {
       // A list rule answers ($dnsrewrite, a hosts line with an address): a local record with the rule.
       const r = this.rewrites.answerFor(verdict.rewrite, q.qtype);
-      const answer = buildAnswer(query, q, r.rcode, r.answer, r.ancount, r.authority, r.nscount, EdeCode.none, limits, true);
+      const answer = buildAnswer(
+        query,
+        q,
+        r.rcode,
+        r.answer,
+        r.ancount,
+        r.authority,
+        r.nscount,
+        EdeCode.none,
+        limits,
+        true,
+      );
       return this.finish(answer, QueryStatus.local, Reason.rewritten, r.rcode, startMs);
     }
     if (verdict.action === VerdictAction.block) {

@@ -9,6 +9,7 @@ import type { Attribution } from '../trackers/attribution.js';
 import { emptyAttributionResult } from '../trackers/attribution.js';
 import type { MatchContext, RuleHit } from './matcher.js';
 import type { CompanyPolicy, PolicyEngine } from './policy-engine.js';
+import { describeRewrite } from './rewrite.js';
 import { RuleFlag } from './rule-flags.js';
 import { ruleApplies } from './user-rules.js';
 import { emptyVerdict, VerdictAction } from './verdict.js';
@@ -21,7 +22,7 @@ export type ExplainSource = 'user-rule' | 'list' | 'catalog' | 'company-policy';
 export interface ExplainEntry {
   source: ExplainSource;
   /** What this entry would do on its own. */
-  effect: 'block' | 'allow';
+  effect: 'block' | 'allow' | 'rewrite';
   /** `$important` list rule. */
   important: boolean;
   listId: number;
@@ -39,13 +40,20 @@ export interface ExplainEntry {
   applies: boolean;
   /** This entry decided the verdict. */
   winner: boolean;
+  /** For rewrite rules: the answer it gives (`A 192.168.1.10`, `REFUSED`), else ''. */
+  rewrite: string;
+  /**
+   * What the rule did to this question, in words: "blocked", "allowed", "rewrote: A 1.2.3.4",
+   * "did not apply: …" with the reason, or "outranked" when another rule decided.
+   */
+  outcome: string;
 }
 
 export interface Explanation {
   name: string;
   deviceId: number;
   qtype: number;
-  action: 'none' | 'block' | 'allow';
+  action: 'none' | 'block' | 'allow' | 'rewrite';
   reason: string;
   listId: number;
   ruleId: number;
@@ -77,6 +85,7 @@ const ACTIONS = {
   [VerdictAction.none]: 'none',
   [VerdictAction.block]: 'block',
   [VerdictAction.allow]: 'allow',
+  [VerdictAction.rewrite]: 'rewrite',
 } as const;
 
 export function buildExplanation(
@@ -110,10 +119,18 @@ export function buildExplanation(
       text: `${rule.action} ${rule.match} ${rule.pattern}`,
       applies: ruleApplies(rule, deviceId, groups, engine.now),
       winner: false,
+      rewrite: '',
+      outcome: '',
     });
   }
 
-  const ctx: MatchContext = { deviceId, qtype, groups, clientAllows: ctxTemplate.clientAllows };
+  const ctx: MatchContext = {
+    deviceId,
+    qtype,
+    groups,
+    clientAllows: ctxTemplate.clientAllows,
+    clientWhyNot: ctxTemplate.clientWhyNot,
+  };
   for (const hit of matcher.collect(name, ctx))
     matches.push(listEntry(hit, matcher.lists[hit.listIndex]!, params));
 
@@ -132,6 +149,8 @@ export function buildExplanation(
       text: `company ${attr.companyId}: ${policy}`,
       applies: true,
       winner: false,
+      rewrite: '',
+      outcome: '',
     });
   }
   if (attributed && attr.tracking) {
@@ -148,11 +167,14 @@ export function buildExplanation(
       text: attr.dualUse ? 'dual-use tracking endpoint (not blocked by default)' : 'tracking endpoint',
       applies: params.catalogBlocking && !attr.dualUse,
       winner: false,
+      rewrite: '',
+      outcome: '',
     });
   }
 
   const winner = findWinner(matches, verdict.reason, verdict.listId, verdict.ruleId);
   if (winner !== null) winner.winner = true;
+  for (const entry of matches) entry.outcome ||= outcomeOf(entry, verdict.reason);
   const paused = verdict.reason === Reason.paused;
   return {
     name,
@@ -179,14 +201,29 @@ export function buildExplanation(
   };
 }
 
+/** What one matching rule did to the question, in words. */
+function outcomeOf(entry: ExplainEntry, reason: Reason): string {
+  if (!entry.applies) return entry.outcome !== '' ? entry.outcome : 'did not apply here';
+  if (entry.winner) {
+    if (reason === Reason.paused) return 'would have blocked (blocking is paused)';
+    return entry.effect === 'rewrite'
+      ? `rewrote: ${entry.rewrite}`
+      : entry.effect === 'block'
+        ? 'blocked'
+        : 'allowed';
+  }
+  return 'matched, but another rule decided';
+}
+
 function listEntry(
   hit: RuleHit,
   list: { id: number; name: string; kind: string; catalog: boolean },
   params: ExplainParams,
 ): ExplainEntry {
+  const exceptionOfRewrite = hit.rewrite !== null && hit.exception;
   return {
     source: list.catalog ? 'catalog' : 'list',
-    effect: hit.exception ? 'allow' : 'block',
+    effect: hit.rewrite !== null && !hit.exception ? 'rewrite' : hit.exception ? 'allow' : 'block',
     important: (hit.flags & RuleFlag.important) !== 0,
     listId: list.id,
     listName: list.name,
@@ -197,6 +234,12 @@ function listEntry(
     text: params.lineText?.(list.id, hit.line),
     applies: hit.applies,
     winner: false,
+    rewrite: hit.rewrite !== null && hit.rewrite.key !== '0;0;*' ? describeRewrite(hit.rewrite) : '',
+    outcome: hit.applies
+      ? exceptionOfRewrite
+        ? 'lifted a $dnsrewrite rule'
+        : ''
+      : `did not apply: ${hit.whyNot || 'not for this device'}`,
   };
 }
 
@@ -217,6 +260,7 @@ function findWinner(
     case Reason.listException:
     case Reason.paused:
     case Reason.catalog:
+    case Reason.rewritten:
       return (
         applicable.find(
           (m) => (m.source === 'list' || m.source === 'catalog') && m.listId === listId && m.line === ruleId,
@@ -255,6 +299,8 @@ function describe(action: number, reason: Reason, winner: ExplainEntry | null, m
       return `Blocked as a tracking endpoint by the tracker catalog${where}.`;
     case Reason.paused:
       return `Would be blocked${where}, but blocking is paused.`;
+    case Reason.rewritten:
+      return `Answered by a list rule${where}: ${winner?.rewrite || 'a rewritten answer'}.`;
     default:
       return matchCount === 0
         ? 'No rule matches: forwarded.'

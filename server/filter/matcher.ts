@@ -10,99 +10,16 @@
  * PolicyEngine replaces its single reference to it.
  */
 import { HASH1_SEED, HASH2_SEED } from './domain-hash.js';
-import type { ParsedList } from './list-types.js';
+import type { ListInfo, ListInput, ListMatch, ListMatcher, MatchContext, RuleHit } from './matcher-types.js';
 import { FLAG_BITS, RuleFlag } from './rule-flags.js';
+import type { NameMatcher } from './name-pattern.js';
+import { RewriteIndex } from './rewrite-index.js';
+import type { RewriteEntry } from './rewrite-index.js';
 import type { SlowRule } from './slow-rule.js';
-import { denyAllowExempts, dnsTypeAllows, slowPatternMatches } from './slow-rule.js';
+import { compilePattern, denyAllowExempts, dnsTypeAllows, slowPatternMatches } from './slow-rule.js';
 
-export interface ListInput {
-  id: number;
-  name: string;
-  kind: 'block' | 'allow';
-  parsed: ParsedList;
-  /** Apply only to these devices (with groupIds: to either). Absent or empty both: every device. */
-  deviceIds?: number[];
-  groupIds?: number[];
-  /** The built-in tracker catalog: its blocks are reported with Reason.catalog. */
-  catalog?: boolean;
-}
-
-/** What a lookup needs to know about the asker. The engine owns one and refills it per query. */
-export interface MatchContext {
-  deviceId: number;
-  qtype: number;
-  /** Groups of the device (undefined: none). */
-  groups: readonly number[] | undefined;
-  /** `$client=` check for a slow rule and the asking device. */
-  clientAllows: (rule: SlowRule, deviceId: number) => boolean;
-}
-
-/**
- * The winning rule of each precedence class for one lookup, as list index (-1: none) and line.
- * Longer (more specific) suffixes win within a class. Reused by the caller: match() overwrites it.
- */
-export interface ListMatch {
-  block: number;
-  blockLine: number;
-  importantBlock: number;
-  importantBlockLine: number;
-  exception: number;
-  exceptionLine: number;
-  importantException: number;
-  importantExceptionLine: number;
-}
-
-export function emptyListMatch(): ListMatch {
-  return {
-    block: -1,
-    blockLine: 0,
-    importantBlock: -1,
-    importantBlockLine: 0,
-    exception: -1,
-    exceptionLine: 0,
-    importantException: -1,
-    importantExceptionLine: 0,
-  };
-}
-
-/** One matching rule, for explain (allocates; not for the hot path). */
-export interface RuleHit {
-  listIndex: number;
-  listId: number;
-  line: number;
-  flags: number;
-  /** How the rule matched: the domain rule's kind, or 'pattern' for slow rules. */
-  match: 'exact' | 'subdomain' | 'pattern';
-  /** The suffix of the name the rule is written for ('' for pattern rules). */
-  domain: string;
-  /** Does the rule apply to this device / qtype? (A rule can match the name but be scoped away.) */
-  applies: boolean;
-  /** Is the hit an exception (an `@@` rule or an entry of an allow list)? */
-  exception: boolean;
-}
-
-export interface ListInfo {
-  id: number;
-  name: string;
-  kind: 'block' | 'allow';
-  catalog: boolean;
-  global: boolean;
-  deviceIds: ReadonlySet<number>;
-  groupIds: ReadonlySet<number>;
-  entries: number;
-}
-
-export interface ListMatcher {
-  /** Rules in the matcher (compact + slow, after $badfilter). */
-  readonly entries: number;
-  /** Distinct names in the compact table. */
-  readonly uniqueNames: number;
-  readonly lists: readonly ListInfo[];
-  /** Hot path: fills `out` with the best rule of each precedence class. */
-  match(name: string, ctx: MatchContext, out: ListMatch): void;
-  /** Every rule that matches `name` (explain). */
-  collect(name: string, ctx: MatchContext): RuleHit[];
-}
+export type { ListInfo, ListInput, ListMatch, ListMatcher, MatchContext, RuleHit } from './matcher-types.js';
+export { emptyListMatch } from './matcher-types.js';
 
 // Local copies: imported bindings can be getters under dev loaders (tsx, vitest): too slow per probe.
 const SEED1 = HASH1_SEED;
@@ -135,6 +52,10 @@ class CompactMatcher implements ListMatcher {
   private readonly meta: Uint32Array[];
   private readonly slowRules: SlowRule[];
   private readonly slowOwner: number[];
+  private readonly slowCompiled: (NameMatcher | null)[];
+  private readonly rewrites: RewriteIndex;
+  /** The context of the lookup in progress, for the rewrite index's callback (set per lookup). */
+  private ctx: MatchContext | null = null;
 
   constructor(inputs: ListInput[]) {
     if (inputs.length > 0xffff)
@@ -175,14 +96,28 @@ class CompactMatcher implements ListMatcher {
     }
     this.slowRules = [];
     this.slowOwner = [];
+    this.slowCompiled = [];
+    const rewriteEntries: RewriteEntry[] = [];
     for (let li = 0; li < inputs.length; li++) {
       for (const rule of inputs[li]!.parsed.slowRules) {
         if (disabledSlow.has(rule.key)) continue;
+        let compiled: NameMatcher | null;
+        try {
+          compiled = compilePattern(rule);
+        } catch {
+          continue; // checked when the list was parsed: only a hand-made ParsedList gets here
+        }
+        if (rule.rewrite !== null) {
+          rewriteEntries.push({ rule, listIndex: li, compiled });
+          continue;
+        }
         this.slowRules.push(rule);
         this.slowOwner.push(li);
+        this.slowCompiled.push(compiled);
       }
     }
-    this.entries = inserted + this.slowRules.length;
+    this.rewrites = new RewriteIndex(rewriteEntries);
+    this.entries = inserted + this.slowRules.length + this.rewrites.size;
     this.uniqueNames = unique;
   }
 
@@ -262,7 +197,7 @@ class CompactMatcher implements ListMatcher {
     for (let k = 0; k < slow.length; k++) {
       const rule = slow[k]!;
       const li = this.slowOwner[k]!;
-      if (!this.slowApplies(rule, li, name, ctx)) continue;
+      if (!this.slowApplies(rule, li, this.slowCompiled[k]!, name, ctx)) continue;
       // Slow rules never displace a domain rule of the same class: those are more specific.
       const exception = (rule.flags & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow';
       const important = (rule.flags & IMPORTANT) !== 0;
@@ -275,16 +210,44 @@ class CompactMatcher implements ListMatcher {
       }
       this.record(out, li, rule.line, rule.flags);
     }
+    if (this.rewrites.size > 0) {
+      this.ctx = ctx;
+      this.rewrites.match(name, this.rewriteApplies, out);
+      this.ctx = null;
+    } else {
+      out.rewrite = null;
+      out.hostsRecord = null;
+    }
   }
 
-  private slowApplies(rule: SlowRule, li: number, name: string, ctx: MatchContext): boolean {
+  private readonly rewriteApplies = (entry: RewriteEntry, name: string): boolean =>
+    this.slowApplies(entry.rule, entry.listIndex, entry.compiled, name, this.ctx!);
+
+  private slowApplies(
+    rule: SlowRule,
+    li: number,
+    compiled: NameMatcher | null,
+    name: string,
+    ctx: MatchContext,
+  ): boolean {
     return (
       this.applies(li, ctx) &&
       dnsTypeAllows(rule, ctx.qtype) &&
       (rule.clients === null || ctx.clientAllows(rule, ctx.deviceId)) &&
-      slowPatternMatches(rule, name) &&
+      slowPatternMatches(rule, compiled, name) &&
       !denyAllowExempts(rule, name)
     );
+  }
+
+  /** Why a slow rule whose pattern matches does not apply to this question ('' when it does). */
+  private whyNot(rule: SlowRule, li: number, name: string, ctx: MatchContext): string {
+    if (!this.applies(li, ctx)) return 'the list is not used for this device';
+    if (!dnsTypeAllows(rule, ctx.qtype)) return `$dnstype: not for this record type (${ctx.qtype})`;
+    if (rule.clients !== null && !ctx.clientAllows(rule, ctx.deviceId)) {
+      return ctx.clientWhyNot?.(rule, ctx.deviceId) || 'the rule is for other devices ($client)';
+    }
+    if (denyAllowExempts(rule, name)) return '$denyallow exempts this name';
+    return '';
   }
 
   private record(out: ListMatch, li: number, line: number, flags: number): void {
@@ -331,22 +294,30 @@ class CompactMatcher implements ListMatcher {
           domain: name.slice(i),
           applies: this.applies(li, ctx),
           exception: (meta & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow',
+          rewrite: null,
+          whyNot: this.applies(li, ctx) ? '' : 'the list is not used for this device',
         });
       }
     }
-    for (let k = 0; k < this.slowRules.length; k++) {
-      const rule = this.slowRules[k]!;
-      const li = this.slowOwner[k]!;
-      if (!slowPatternMatches(rule, name)) continue;
+    const slow: RewriteEntry[] = this.slowRules.map((rule, k) => ({
+      rule,
+      listIndex: this.slowOwner[k]!,
+      compiled: this.slowCompiled[k]!,
+    }));
+    for (const { rule, listIndex: li, compiled } of [...slow, ...this.rewrites.candidates(name)]) {
+      if (!slowPatternMatches(rule, compiled, name)) continue;
+      const whyNot = this.whyNot(rule, li, name, ctx);
       hits.push({
         listIndex: li,
         listId: this.lists[li]!.id,
         line: rule.line,
         flags: rule.flags,
-        match: 'pattern',
+        match: rule.pattern === 'exact' || rule.pattern === 'subdomain' ? rule.pattern : 'pattern',
         domain: rule.domain,
-        applies: this.slowApplies(rule, li, name, ctx),
+        applies: whyNot === '',
         exception: (rule.flags & EXCEPTION) !== 0 || this.lists[li]!.kind === 'allow',
+        rewrite: rule.rewrite,
+        whyNot,
       });
     }
     return hits;

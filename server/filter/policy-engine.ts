@@ -184,7 +184,8 @@ export class PolicyEngine implements Policy {
       matcher.match(name, ctx, lm);
       const catalogBlocks = this.catalogBlocking && attr.tracking && !attr.dualUse;
       const listBlocks = lm.block >= 0 || lm.importantBlock >= 0 || catalogBlocks;
-      const listRules = lm.block >= 0 || lm.importantBlock >= 0 || lm.exception >= 0 || lm.importantException >= 0;
+      const listRules =
+        lm.block >= 0 || lm.importantBlock >= 0 || lm.exception >= 0 || lm.importantException >= 0;
       if (lm.rewrite !== null) {
         this.setRewrite(block, matcher, lm.rewriteList, lm.rewriteLine, lm.rewrite);
       } else if (lm.hostsRecord !== null && !listRules) {

@@ -9,6 +9,11 @@ export const RuleFlag = {
   exception: 2,
   /** `$important`: beats non-important exceptions. */
   important: 4,
+  /**
+   * Slow rules only (never in `meta`): a hosts line with a real address. Its answer ranks below list
+   * block and exception rules, as AdGuard Home ranks hosts rules below network rules.
+   */
+  hostsRecord: 8,
 } as const;
 
 /** How many low bits of `meta` the flags take. */

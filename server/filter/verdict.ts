@@ -34,7 +34,16 @@ export interface Verdict {
 }
 
 export function emptyVerdict(): Verdict {
-  return { action: 0, reason: 0, listId: 0, ruleId: 0, companyId: 0, categoryId: 0, appId: 0, rewrite: null };
+  return {
+    action: 0,
+    reason: 0,
+    listId: 0,
+    ruleId: 0,
+    companyId: 0,
+    categoryId: 0,
+    appId: 0,
+    rewrite: null,
+  };
 }
 
 /** Everything the pipeline needs from filtering. Implementations swap their internals atomically. */

@@ -18,6 +18,8 @@ import {
   ipv4Bytes,
   ipv6Bytes,
 } from '../codec/record-encoder.js';
+import { rewriteRdata } from '../codec/rewrite-rdata.js';
+import type { RewriteSet } from '../../filter/rewrite.js';
 import { type PrebuiltAnswer, negativeSoa } from '../sinkhole.js';
 import { normalizeAddress } from './address-ranges.js';
 
@@ -129,6 +131,65 @@ export class LocalRecords {
     }
     return null;
   }
+}
+
+/**
+ * Answers for list rewrites (`$dnsrewrite`, hosts lines with real addresses): the records of the asked
+ * type with LOCAL_TTL, an empty answer with an SOA (so it is cached, RFC 2308) when the rewrite has none
+ * of that type, or the rewrite's response code. A CNAME rewrite answers the CNAME record (the client's
+ * resolver follows it). Encoded once per rewrite set and question type, then reused.
+ */
+export class RewriteAnswers {
+  private readonly cache = new WeakMap<RewriteSet, Map<number, PrebuiltAnswer>>();
+  private readonly nodata: PrebuiltAnswer;
+  private readonly nxdomain: PrebuiltAnswer;
+
+  constructor() {
+    const soa = negativeSoa(LOCAL_TTL);
+    this.nodata = { rcode: Rcode.NOERROR, answer: null, ancount: 0, authority: soa, nscount: 1 };
+    this.nxdomain = { ...this.nodata, rcode: Rcode.NXDOMAIN };
+  }
+
+  answerFor(set: RewriteSet, qtype: number): PrebuiltAnswer {
+    let perType = this.cache.get(set);
+    if (perType === undefined) {
+      perType = new Map();
+      this.cache.set(set, perType);
+    }
+    let answer = perType.get(qtype);
+    if (answer === undefined) {
+      answer = this.build(set, qtype);
+      perType.set(qtype, answer);
+    }
+    return answer;
+  }
+
+  private build(set: RewriteSet, qtype: number): PrebuiltAnswer {
+    if (set.rcode === Rcode.NXDOMAIN) return this.nxdomain;
+    if (set.rcode !== Rcode.NOERROR)
+      return { rcode: set.rcode, answer: null, ancount: 0, authority: null, nscount: 0 };
+    if (set.cname !== '')
+      return records([
+        encodeRecord(QUESTION_NAME_POINTER, QType.CNAME, LOCAL_TTL, rewriteRdata(QType.CNAME, set.cname)),
+      ]);
+    const matching = set.records.filter((r) => r.type === qtype);
+    if (matching.length === 0) return this.nodata;
+    return records(
+      matching.map((r) =>
+        encodeRecord(QUESTION_NAME_POINTER, r.type, LOCAL_TTL, rewriteRdata(r.type, r.value)),
+      ),
+    );
+  }
+}
+
+function records(encoded: Buffer[]): PrebuiltAnswer {
+  return {
+    rcode: Rcode.NOERROR,
+    answer: Buffer.concat(encoded),
+    ancount: encoded.length,
+    authority: null,
+    nscount: 0,
+  };
 }
 
 /**

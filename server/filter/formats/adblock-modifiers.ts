@@ -1,9 +1,12 @@
 /**
  * The `$modifier` part of an adblock/AdGuard DNS rule. Only the modifiers meaningful for DNS are
- * understood: important, badfilter, dnstype, client, denyallow. Per the AdGuard syntax a rule with any
- * other modifier is ignored as a whole (it targets a feature this engine does not have).
+ * understood: important, badfilter, dnstype, client, denyallow, dnsrewrite. Per the AdGuard syntax a
+ * rule with any other modifier is ignored as a whole (it targets a feature this engine does not have).
  */
+import { parseClientSpec } from '../client-match.js';
 import { toAsciiHostName } from '../host-name.js';
+import { parseRewrite } from '../rewrite.js';
+import type { Rewrite } from '../rewrite.js';
 import type { ClientSpec } from '../slow-rule.js';
 import { DNS_TYPE_CODES } from './dns-types.js';
 
@@ -14,7 +17,14 @@ export interface ParsedModifiers {
   dnsTypesExcluded: number[] | null;
   clients: ClientSpec[] | null;
   denyAllow: string[] | null;
-  /** Sorted modifier texts without `badfilter`, for `$badfilter` matching. */
+  /** `$dnsrewrite=…`: the answer; null when absent or empty. */
+  rewrite: Rewrite | null;
+  /** `$dnsrewrite` written (with or without a value): an exception with no value lifts every rewrite. */
+  hasRewrite: boolean;
+  /**
+   * Modifiers without `badfilter`, each value list sorted as a set, the modifiers sorted: `$badfilter`
+   * matching compares meanings, so `client=a|b` and `client=b|a` are one rule.
+   */
   canonical: string;
 }
 
@@ -30,6 +40,8 @@ export function parseModifiers(source: string): ModifierResult {
     dnsTypesExcluded: null,
     clients: null,
     denyAllow: null,
+    rewrite: null,
+    hasRewrite: false,
     canonical: '',
   };
   const kept: string[] = [];
@@ -38,7 +50,7 @@ export function parseModifiers(source: string): ModifierResult {
     const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
     const value = eq === -1 ? '' : part.slice(eq + 1).trim();
     if (name === '') return { ok: false, ignored: false, reason: 'empty modifier' };
-    if (name !== 'badfilter') kept.push(part.trim());
+    if (name !== 'badfilter') kept.push(canonicalModifier(name, value));
     switch (name) {
       case 'important':
         modifiers.important = true;
@@ -56,6 +68,14 @@ export function parseModifiers(source: string): ModifierResult {
       case 'client': {
         if (value === '') return { ok: false, ignored: false, reason: '$client= needs a value' };
         modifiers.clients = splitUnescaped(value, '|').map(parseClient);
+        break;
+      }
+      case 'dnsrewrite': {
+        modifiers.hasRewrite = true;
+        if (value === '') break;
+        const rewrite = parseRewrite(value.replace(/\\(.)/g, '$1'));
+        if (typeof rewrite === 'string') return { ok: false, ignored: false, reason: rewrite };
+        modifiers.rewrite = rewrite;
         break;
       }
       case 'denyallow': {
@@ -90,7 +110,7 @@ function parseDnsTypes(value: string): { include: number[] | null; exclude: numb
     if (code === undefined) return `$dnstype: unknown record type "${raw}"`;
     (negated ? exclude : include).push(code);
   }
-  if (include.length > 0 && exclude.length > 0) return '$dnstype cannot mix types and ~types';
+  // `~A|AAAA` is AAAA only: the exclusions are checked besides the inclusions (urlfilter does the same).
   return { include: include.length > 0 ? include : null, exclude: exclude.length > 0 ? exclude : null };
 }
 
@@ -101,7 +121,26 @@ function parseClient(raw: string): ClientSpec {
   if ((value.startsWith("'") && value.endsWith("'")) || (value.startsWith('"') && value.endsWith('"'))) {
     value = value.slice(1, -1);
   }
-  return { negated, value: value.replace(/\\(.)/g, '$1').toLowerCase() };
+  return parseClientSpec(negated, value.replace(/\\(.)/g, '$1'));
+}
+
+/** One modifier as `$badfilter` compares it: value lists sorted as sets, addresses in one form. */
+function canonicalModifier(name: string, value: string): string {
+  if (value === '') return name;
+  let values = splitUnescaped(value, '|').map((v) => v.trim());
+  if (name === 'client') {
+    values = values.map((v) => {
+      const spec = parseClient(v);
+      return (
+        (spec.negated ? '~' : '') +
+        (spec.address !== null
+          ? `${Buffer.from(spec.address).toString('hex')}/${spec.bits}`
+          : spec.value.toLowerCase())
+      );
+    });
+  } else if (name === 'dnstype' || name === 'denyallow') values = values.map((v) => v.toLowerCase());
+  else return `${name}=${value}`;
+  return `${name}=${[...new Set(values)].sort().join('|')}`;
 }
 
 /** Splits on `sep` except where it is escaped with a backslash or inside quotes. */

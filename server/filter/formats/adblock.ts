@@ -2,8 +2,10 @@
  * Adblock / AdGuard DNS filter syntax.
  *   `||d^`   d and its subdomains            `|d^`, `|d|`, plain `d`   d exactly
  *   `@@…`    exception (un-blocks)           `*`, unanchored patterns  glob over the name (slow rule)
- *   `/re/`   regular expression (slow rule)  `$important`, `$badfilter`, `$dnstype=`, `$client=`, `$denyallow=`
- * hosts lines (`0.0.0.0 d`) are accepted too, as AdGuard Home does. `!` and `#` lines are comments;
+ *   `/re/`   regular expression (RE2)        `$important`, `$badfilter`, `$dnstype=`, `$client=`, `$denyallow=`
+ *   `||d/*`, `://d`, `/sub.`  URL-shaped patterns, matched against `http://<name>/` as urlfilter does
+ *   `$dnsrewrite=…`  answers with records (see rewrite.ts)
+ * hosts lines (`0.0.0.0 d`, `192.168.1.2 nas`) are accepted too, as AdGuard Home does. `!` and `#` lines are comments;
  * cosmetic rules (`##`, `#@#`, `#$#` …) are skipped and counted as ignored, and so is a rule with a
  * modifier this engine does not implement (the AdGuard syntax says such a rule must not apply).
  * The common shapes (`||d^`, `@@||d^`, `||d^$important`) go straight into the compact tables.
@@ -11,18 +13,26 @@
 import { toAsciiHostName } from '../host-name.js';
 import type { RuleCollector } from '../rule-collector.js';
 import { RuleFlag } from '../rule-flags.js';
-import { findChar, forEachLine, isBlank } from '../text-scan.js';
+import { findChar, forEachLine, isBlank, stripHashComment } from '../text-scan.js';
 import { parseModifiers } from './adblock-modifiers.js';
 import type { ParsedModifiers } from './adblock-modifiers.js';
 import { looksLikeAddress, parseHostsLine } from './hosts.js';
-import { escapeRegExpChar, newSlowRule } from './slow-rule-builder.js';
+import { newSlowRule } from './slow-rule-builder.js';
+import { adblockPatternProblem, regexProblem } from '../name-pattern.js';
+import { makeRewrite } from '../rewrite.js';
 import type { SlowPattern } from '../slow-rule.js';
 
 export function parseAdblock(text: string, out: RuleCollector): void {
   out.lines = forEachLine(text, (start, end, line) => parseAdblockLine(text, start, end, line, out));
 }
 
-function parseAdblockLine(text: string, start: number, end: number, line: number, out: RuleCollector): void {
+export function parseAdblockLine(
+  text: string,
+  start: number,
+  end: number,
+  line: number,
+  out: RuleCollector,
+): void {
   if (start === end) return;
   const first = text.charCodeAt(start);
   if (first === 33 /* ! */ || first === 91 /* [ */) return;
@@ -31,6 +41,8 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
     return;
   }
   if (first === 35 /* # */) return;
+  // `rule # comment`: a `#` after a blank starts a comment (cosmetic `##` was handled above).
+  if (findChar(text, 35, start, end) !== -1) end = stripHashComment(text, start, end);
   if (isHostsLine(text, start, end)) {
     parseHostsLine(text, start, end, line, out, 0);
     return;
@@ -46,7 +58,7 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
   let dollar: number;
   if (text.charCodeAt(pos) === 47) {
     const closing = text.lastIndexOf('/', end - 1);
-    dollar = closing > pos ? findChar(text, 36, closing, end) : -1;
+    dollar = findChar(text, 36, closing > pos ? closing : pos, end);
   } else dollar = findChar(text, 36, pos, end);
   const patternEnd = dollar === -1 ? end : dollar;
 
@@ -66,7 +78,18 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
     (modifiers.dnsTypes === null &&
       modifiers.dnsTypesExcluded === null &&
       modifiers.clients === null &&
-      modifiers.denyAllow === null);
+      modifiers.denyAllow === null &&
+      !modifiers.hasRewrite);
+  if (modifiers?.hasRewrite && modifiers.rewrite === null && (flags & RuleFlag.exception) === 0) {
+    out.addInvalid(
+      text,
+      start,
+      end,
+      line,
+      '$dnsrewrite needs a value (only an @@ exception may leave it empty)',
+    );
+    return;
+  }
 
   // Fast shapes: ||d^ (subdomains), |d^ / |d| / d (exact).
   const shape = domainShape(text, pos, patternEnd);
@@ -81,18 +104,19 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
     return;
   }
 
-  // Slow rules: regex, wildcard or unanchored patterns, or domain rules with restricting modifiers.
+  // Slow rules: regex, wildcard, URL-shaped or unanchored patterns, or rules with restricting modifiers.
   const patternText = text.slice(pos, patternEnd).toLowerCase();
   const exceptionPrefix = flags & RuleFlag.exception ? '@@' : '';
+  const canonicalPattern = shape !== null ? canonicalShape(patternText, shape.subdomain) : patternText;
   const key =
-    exceptionPrefix + patternText + (modifiers && modifiers.canonical ? '$' + modifiers.canonical : '');
+    exceptionPrefix + canonicalPattern + (modifiers && modifiers.canonical ? '$' + modifiers.canonical : '');
   if (modifiers?.badfilter) {
     out.badFilterKeys.push(key);
     return;
   }
-  let pattern: SlowPattern = 'regex';
+  let pattern: SlowPattern = 'glob';
   let domain = '';
-  let regex: RegExp | null = null;
+  let source = '';
   if (shape !== null) {
     if (!out.scanDomain(text, shape.start, shape.end)) {
       out.addInvalid(text, start, end, line, out.lastError);
@@ -102,32 +126,50 @@ function parseAdblockLine(text: string, start: number, end: number, line: number
     // scanDomain accepted it, so this is the same name in the form the slow rules compare.
     domain = toAsciiHostName(text.slice(shape.start, shape.end));
   } else if (patternText.length > 1 && patternText.startsWith('/') && patternText.endsWith('/')) {
-    try {
-      regex = new RegExp(text.slice(pos + 1, patternEnd - 1), 'i');
-    } catch (error) {
-      out.addInvalid(text, start, end, line, `bad regular expression: ${(error as Error).message}`);
+    source = text.slice(pos + 1, patternEnd - 1);
+    const problem = regexProblem(source);
+    if (problem !== '') {
+      out.addInvalid(text, start, end, line, `bad regular expression: ${problem}`);
       return;
     }
+    pattern = 'regex';
   } else {
-    const bad = firstNonHostPatternChar(patternText);
-    if (bad !== '') {
-      out.addIgnored(text, start, end, line, `"${bad}" in the pattern: a URL rule, not a DNS rule`);
+    const { problem, tooWide } = adblockPatternProblem(patternText);
+    if (problem !== '') {
+      out.addIgnored(text, start, end, line, problem);
       return;
     }
-    if (/^[|*^]*$/.test(patternText) && onlyFlagModifiers) {
+    if (tooWide && onlyFlagModifiers) {
       out.addInvalid(text, start, end, line, 'rule would match every name');
       return;
     }
-    regex = adblockPatternToRegExp(patternText);
+    if (tooWide && /[/:]/.test(patternText)) {
+      out.addInvalid(text, start, end, line, 'no name in the pattern');
+      return;
+    }
+    source = patternText;
   }
-  const rule = newSlowRule(line, flags, pattern, domain, regex, key);
+  const rule = newSlowRule(line, flags, pattern, domain, source, key);
   if (modifiers !== null) {
     rule.dnsTypes = modifiers.dnsTypes;
     rule.dnsTypesExcluded = modifiers.dnsTypesExcluded;
     rule.clients = modifiers.clients;
     rule.denyAllow = modifiers.denyAllow;
+    if (modifiers.hasRewrite) rule.rewrite = modifiers.rewrite ?? ALL_REWRITES;
   }
   out.slowRules.push(rule);
+}
+
+/** The rewrite an `@@…$dnsrewrite` exception with no value names: every rewrite of the name. */
+const ALL_REWRITES = makeRewrite(0, 0, '*');
+
+/** `||d^` and `||d^|` are one rule for `$badfilter`; so are `|d^`, `|d|` and `d`. */
+function canonicalShape(pattern: string, subdomain: boolean): string {
+  const name = pattern
+    .replace(/^\|\|?/, '')
+    .replace(/\|$/, '')
+    .replace(/\^$/, '');
+  return subdomain ? `||${name}^` : `|${name}^`;
 }
 
 /** `||d^`, `||d^|`, `|d^`, `|d|`, `|d^|` or a bare `d` made of host-name characters only. */
@@ -197,38 +239,4 @@ function isCosmetic(text: string, start: number, end: number): boolean {
     } else if (c === 36 && (n === 36 || (n === 64 && text.charCodeAt(i + 2) === 36))) return true;
   }
   return false;
-}
-
-function firstNonHostPatternChar(pattern: string): string {
-  for (const ch of pattern) {
-    if (!/[a-z0-9._\-*|^]/.test(ch) && ch.charCodeAt(0) <= 127) return ch;
-  }
-  return '';
-}
-
-/** Adblock pattern → RegExp over a host name: `||` label start, `|` name edge, `*` anything, `^` separator/end. */
-export function adblockPatternToRegExp(pattern: string): RegExp {
-  let source = '';
-  let i = 0;
-  let stop = pattern.length;
-  if (pattern.startsWith('||')) {
-    source = '(?:^|\\.)';
-    i = 2;
-  } else if (pattern.startsWith('|')) {
-    source = '^';
-    i = 1;
-  }
-  let anchorEnd = false;
-  if (stop > i && pattern.endsWith('|')) {
-    anchorEnd = true;
-    stop--;
-  }
-  for (; i < stop; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') source += '.*';
-    else if (ch === '^') source += '(?:[^a-z0-9_.%-]|$)';
-    else source += escapeRegExpChar(ch);
-  }
-  if (anchorEnd) source += '$';
-  return new RegExp(source);
 }

@@ -1,13 +1,32 @@
 /**
- * hosts format: `<address> <name> [<name> …]`, e.g. `0.0.0.0 ads.example.com`. The address may be any
- * IPv4 or IPv6 address (with a zone, `fe80::1%lo0`); every name on the line is an exact-match rule. The
- * usual header names (localhost, broadcasthost, local, ip6-*) are skipped: they are the machine's own.
+ * hosts format: `<address> <name> [<name> …]`, e.g. `0.0.0.0 ads.example.com`. Every name on the line
+ * is an exact-match rule. The usual header names (localhost, broadcasthost, local, ip6-*) are skipped:
+ * they are the machine's own.
+ * The address says what the rule does, as in AdGuard Home: 0.0.0.0, 127.0.0.1, :: and ::1 block; any
+ * other address (`192.168.1.10 nas.home`, `fe80::1%lo0 printer`) answers with that address, a local
+ * record (a rewrite of lower rank than list block and exception rules).
+ * A line in adblock syntax (`||d^`, `@@||d^`) inside a hosts list is read as adblock: lists mix them.
  */
+import { addressBytes } from '../client-match.js';
+import { toAsciiHostName } from '../host-name.js';
 import type { RuleCollector } from '../rule-collector.js';
+import { RuleFlag } from '../rule-flags.js';
+import { makeRewrite } from '../rewrite.js';
+import { QType, Rcode } from '../../dns/codec/constants.js';
 import { equalsAt, forEachLine, skipBlanks, startsWithAt, tokenEnd } from '../text-scan.js';
+import { looksLikeAdblockRule } from './line-shape.js';
+import { parseAdblockLine } from './adblock.js';
+import { newSlowRule } from './slow-rule-builder.js';
 
 export function parseHosts(text: string, out: RuleCollector): void {
-  out.lines = forEachLine(text, (start, end, line) => parseHostsLine(text, start, end, line, out, 0));
+  out.lines = forEachLine(text, (start, end, line) => {
+    // Hosts lines start with a digit or ':'; only other lines need the adblock shape check.
+    const c = text.charCodeAt(start);
+    const addressStart = (c >= 48 && c <= 57) || c === 58;
+    if (!addressStart && start !== end && looksLikeAdblockRule(text, start, end)) {
+      parseAdblockLine(text, start, end, line, out);
+    } else parseHostsLine(text, start, end, line, out, 0);
+  });
 }
 
 /** One hosts line (also used by the adblock parser, which accepts hosts lines). */
@@ -30,12 +49,57 @@ export function parseHostsLine(
     out.addInvalid(text, start, end, line, 'no host name after the address');
     return;
   }
+  const target = isBlockingAddress(text, start, addressEnd) ? null : recordAddress(text, start, addressEnd);
+  if (target === '') {
+    out.addInvalid(text, start, end, line, 'expected an IP address before the host names');
+    return;
+  }
   // Tokens up to an inline `#` comment (a `#` starting a token), without a separate comment pass.
   while (pos < end && text.charCodeAt(pos) !== 35) {
     const nameEnd = tokenEnd(text, pos, end);
-    if (!isHeaderName(text, pos, nameEnd)) out.addDomain(text, pos, nameEnd, line, flags);
+    if (!isHeaderName(text, pos, nameEnd)) {
+      if (target === null) out.addDomain(text, pos, nameEnd, line, flags);
+      else addRecord(text, pos, nameEnd, line, target, out);
+    }
     pos = skipBlanks(text, nameEnd, end);
   }
+}
+
+/** The common blocking addresses, checked without parsing; `::`, `::1` and other spellings below. */
+function isBlockingAddress(text: string, start: number, end: number): boolean {
+  return equalsAt(text, start, end, '0.0.0.0') || equalsAt(text, start, end, '127.0.0.1');
+}
+
+const BLOCKING = ['0.0.0.0', '127.0.0.1', '::', '::1'].map((a) => addressBytes(a)!);
+
+/** null: a blocking address; '' not an address; else the address to answer with (no zone). */
+function recordAddress(text: string, start: number, end: number): string | null {
+  const raw = text.slice(start, end);
+  const bytes = addressBytes(raw);
+  if (bytes === null) return '';
+  if (BLOCKING.some((b) => b.every((v, i) => v === bytes[i]))) return null;
+  const zone = raw.indexOf('%');
+  return (zone === -1 ? raw : raw.slice(0, zone)).toLowerCase();
+}
+
+/** `192.168.1.10 nas.home`: the name answers with the address (A or AAAA). */
+function addRecord(
+  text: string,
+  start: number,
+  end: number,
+  line: number,
+  address: string,
+  out: RuleCollector,
+): void {
+  if (!out.scanDomain(text, start, end)) {
+    out.addInvalid(text, start, end, line, out.lastError);
+    return;
+  }
+  const name = toAsciiHostName(text.slice(start, end));
+  const v4 = address.includes('.') && !address.includes(':');
+  const rule = newSlowRule(line, RuleFlag.hostsRecord, 'exact', name, '', `${address} ${name}`);
+  rule.rewrite = makeRewrite(Rcode.NOERROR, v4 ? QType.A : QType.AAAA, address);
+  out.slowRules.push(rule);
 }
 
 /**

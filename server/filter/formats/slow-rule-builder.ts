@@ -1,4 +1,4 @@
-/** Small constructors for slow rules, shared by the wildcard and adblock parsers. */
+/** Small constructors for slow rules, shared by the wildcard, hosts and adblock parsers. */
 import type { SlowPattern, SlowRule } from '../slow-rule.js';
 
 export function newSlowRule(
@@ -6,7 +6,7 @@ export function newSlowRule(
   flags: number,
   pattern: SlowPattern,
   domain: string,
-  regex: RegExp | null,
+  source: string,
   key: string,
 ): SlowRule {
   return {
@@ -14,22 +14,12 @@ export function newSlowRule(
     flags,
     pattern,
     domain,
-    regex,
+    source,
     dnsTypes: null,
     dnsTypesExcluded: null,
     clients: null,
     denyAllow: null,
+    rewrite: null,
     key,
   };
-}
-
-/** A glob where `*` is any run of characters, anchored at both ends of the name. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '^';
-  for (const ch of glob) source += ch === '*' ? '.*' : escapeRegExpChar(ch);
-  return new RegExp(source + '$');
-}
-
-export function escapeRegExpChar(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? '\\' + ch : ch;
 }

@@ -6,7 +6,7 @@
 import type { RuleCollector } from '../rule-collector.js';
 import { RuleFlag } from '../rule-flags.js';
 import { findChar, forEachLine, skipBlanks, stripHashComment, tokenEnd } from '../text-scan.js';
-import { globToRegExp, newSlowRule } from './slow-rule-builder.js';
+import { newSlowRule } from './slow-rule-builder.js';
 
 export function parseWildcard(text: string, out: RuleCollector): void {
   out.lines = forEachLine(text, (start, end, line) => {
@@ -32,6 +32,18 @@ export function parseWildcard(text: string, out: RuleCollector): void {
       out.addInvalid(text, start, end, line, 'character not allowed in a wildcard pattern');
       return;
     }
-    out.slowRules.push(newSlowRule(line, 0, 'regex', '', globToRegExp(pattern), pattern));
+    out.slowRules.push(newSlowRule(line, 0, 'regex', '', globToRegex(pattern), pattern));
   });
+}
+
+/** A glob where `*` is any run of characters, anchored at both ends of the name (run on RE2). */
+function globToRegex(glob: string): string {
+  return (
+    '^' +
+    glob
+      .split('*')
+      .map((part) => part.replace(/[.\\-]/g, '\\$&'))
+      .join('.*') +
+    '$'
+  );
 }

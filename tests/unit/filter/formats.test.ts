@@ -41,11 +41,12 @@ describe('hosts format', () => {
       'tracker.example.net',
       'metrics.example.org',
       'v6.example.com',
-      'zoned.example.com',
       'tabbed.example.com',
     ]) {
       expect(decide(engine, name).action, name).toBe(BLOCK);
     }
+    // A real address is a local record, not a block (AdGuard Home answers with the written address).
+    expect(decide(engine, 'zoned.example.com', 28).action).toBe(VerdictAction.rewrite);
     expect(decide(engine, 'sub.ads.example.com').action).toBe(NONE);
     expect(decide(engine, 'example.com').action).toBe(NONE);
     expect(decide(engine, 'localhost').action).toBe(NONE);
@@ -216,7 +217,9 @@ describe('format detection', () => {
 
   it('an explicit format overrides detection; an unknown one is a clear error', () => {
     expect(parse('0.0.0.0 a.example', 'domains').format).toBe('domains');
-    expect(parse('0.0.0.0 a.example', 'domains').invalidCount).toBe(1);
+    // A hosts line in a domain list is read as a hosts line (per-line syntax), not dropped.
+    expect(parse('0.0.0.0 a.example', 'domains').invalidCount).toBe(0);
+    expect(parse('0.0.0.0 a.example', 'domains').entries).toBe(1);
     expect(() => parse('a.example', 'nonsense' as never)).toThrow(/unknown format "nonsense"/);
   });
 });
