@@ -19,6 +19,7 @@ import {
   emptyQueryEvent,
 } from '../events/query-event.js';
 import { type Policy, type Verdict, VerdictAction, emptyVerdict } from '../filter/verdict.js';
+import { NameKind } from '../trackers/attribution.js';
 import type { Logger } from '../logger.js';
 import type { DnsCache } from './cache.js';
 import {
@@ -178,6 +179,7 @@ export class Pipeline {
     ev.companyId = 0;
     ev.categoryId = 0;
     ev.appId = 0;
+    ev.kind = NameKind.unknown;
     ev.upstreamId = 0;
     ev.cnameTarget = '';
     const status = q.status;
@@ -252,6 +254,7 @@ export class Pipeline {
     ev.companyId = verdict.companyId;
     ev.categoryId = verdict.categoryId;
     ev.appId = verdict.appId;
+    ev.kind = kindOf(verdict);
     if (verdict.action === VerdictAction.rewrite && verdict.rewrite !== null) {
       // A list rule answers ($dnsrewrite, a hosts line with an address): a local record with the rule.
       const r = this.rewrites.answerFor(verdict.rewrite, q.qtype);
@@ -383,6 +386,8 @@ export class Pipeline {
       ev.categoryId = v.categoryId;
       ev.appId = v.appId;
     }
+    // A tracker hiding behind a first-party name (CNAME cloaking) is a tracking attempt.
+    ev.kind = NameKind.tracker;
     ev.cnameTarget = target;
     const answer = this.blockAnswer(query, q, Reason.cname, limits);
     return this.finish(answer, QueryStatus.blocked, Reason.cname, this.blockRcode(q.qtype), startMs)!;
@@ -445,6 +450,7 @@ export class Pipeline {
     ev.companyId = f.verdict.companyId;
     ev.categoryId = f.verdict.categoryId;
     ev.appId = f.verdict.appId;
+    ev.kind = kindOf(f.verdict);
     ev.upstreamId = 0;
     ev.cnameTarget = '';
     return ev;
@@ -572,4 +578,17 @@ export class Pipeline {
 function cnameTargetsOf(message: Buffer, info: MessageInfo): string[] | null {
   const targets = cnameTargets(message, info);
   return targets.length > 0 ? targets : null;
+}
+
+/**
+ * What the log counts the name as: attribution's kind, except that a name a blocklist blocks and
+ * attribution does not know is taken for a tracker (that is what the lists are for); a user's own deny
+ * rule says nothing about what a name is.
+ */
+function kindOf(verdict: Verdict): number {
+  if (verdict.kind !== NameKind.unknown) return verdict.kind;
+  return verdict.action === VerdictAction.block &&
+    (verdict.reason === Reason.list || verdict.reason === Reason.catalog)
+    ? NameKind.tracker
+    : NameKind.unknown;
 }

@@ -158,6 +158,7 @@ export class PolicyEngine implements Policy {
     out.companyId = attr.companyId;
     out.categoryId = attr.categoryId;
     out.appId = attr.appId;
+    out.kind = attr.kind;
 
     const groups = this.deviceGroups.get(deviceId);
     const um = this.userMatch;

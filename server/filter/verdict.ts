@@ -31,6 +31,8 @@ export interface Verdict {
   appId: number;
   /** The answer for action `rewrite` (null otherwise). */
   rewrite: RewriteSet | null;
+  /** NameKind of the name from attribution (0 unknown, 1 tracker endpoint, 2 service). */
+  kind: number;
 }
 
 export function emptyVerdict(): Verdict {
@@ -43,6 +45,7 @@ export function emptyVerdict(): Verdict {
     categoryId: 0,
     appId: 0,
     rewrite: null,
+    kind: 0,
   };
 }
 

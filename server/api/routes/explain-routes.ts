@@ -4,10 +4,10 @@ import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
 import { normaliseDomain } from '../http/domain-name.js';
 import { badRequest, unavailable } from '../http/errors.js';
-import { ErrorResponse } from '../schemas/common.js';
+import { ErrorResponse, nameKindName } from '../schemas/common.js';
 import { ExplainQuery, Explanation } from '../schemas/explain.js';
 
-const VERDICTS = { block: 'blocked', allow: 'allowed', none: 'none' } as const;
+const VERDICTS = { block: 'blocked', allow: 'allowed', rewrite: 'rewritten', none: 'none' } as const;
 
 export function explainRoutes(app: App, context: RouteContext): void {
   app.get(
@@ -33,6 +33,7 @@ export function explainRoutes(app: App, context: RouteContext): void {
         : undefined;
       const result = policy.explain(normalised.name, request.query.device ?? 0, qtype, lineText);
       const names = new NameResolver(context);
+      const described = context.deps.catalog?.describe(normalised.name);
       return {
         name: result.name,
         deviceId: result.deviceId || null,
@@ -57,6 +58,15 @@ export function explainRoutes(app: App, context: RouteContext): void {
         paused: result.paused,
         tracking: result.company?.tracking ?? false,
         dualUse: result.company?.dualUse ?? false,
+        attribution:
+          described?.matchedDomain != null
+            ? {
+                kind: nameKindName(described.kind),
+                matchedDomain: described.matchedDomain,
+                source: described.source,
+                what: described.endpoint?.what ?? null,
+              }
+            : null,
       };
     },
   );

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { CompanyRef, Nullable } from './common.js';
+import { CompanyRef, NameKindName, Nullable } from './common.js';
 
 export const ExplainQuery = Type.Object(
   {
@@ -28,10 +28,22 @@ export const ExplainMatch = Type.Object({
 });
 export type ExplainMatch = Static<typeof ExplainMatch>;
 
+/** Who is behind a name and how tracksink knows it: every attribution keeps its source. */
+export const NameAttribution = Type.Object({
+  kind: NameKindName,
+  /** The known domain that matched: the name itself or the longest known parent. */
+  matchedDomain: Type.String(),
+  /** Where the fact comes from: a line of tracksink's curated catalog, or an AdGuard companies database entry. */
+  source: Nullable(Type.String()),
+  /** What the endpoint does, when the catalog describes it. */
+  what: Nullable(Type.String()),
+});
+export type NameAttribution = Static<typeof NameAttribution>;
+
 export const Explanation = Type.Object({
   name: Type.String(),
   deviceId: Nullable(Type.Integer()),
-  verdict: Type.Enum(['blocked', 'allowed', 'none'] as const),
+  verdict: Type.Enum(['blocked', 'allowed', 'rewritten', 'none'] as const),
   reason: Type.String(),
   summary: Type.String({ description: 'One sentence for people' }),
   matches: Type.Array(ExplainMatch),
@@ -42,5 +54,7 @@ export const Explanation = Type.Object({
   paused: Type.Boolean(),
   tracking: Type.Boolean(),
   dualUse: Type.Boolean(),
+  /** Null when no tracker database or catalog entry knows the name. */
+  attribution: Nullable(NameAttribution),
 });
 export type Explanation = Static<typeof Explanation>;

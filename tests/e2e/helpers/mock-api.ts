@@ -275,6 +275,7 @@ export function fixtures(hostile: boolean) {
   };
   const settings: SettingsResponse = {
     restartNeeded: [],
+    fromEnvironment: {},
     restartOnly: ['log.anonymizeClients', 'log.retentionDays', 'log.rollupRetentionDays'],
     settings: {
       dns: {
@@ -317,6 +318,12 @@ export function fixtures(hostile: boolean) {
     paused: false,
     tracking: true,
     dualUse: false,
+    attribution: {
+      kind: 'tracker',
+      matchedDomain: hostileName,
+      source: label('blocklists/companies/meta.yaml:40'),
+      what: label('The Meta Pixel script'),
+    },
   };
   const check: SetupCheck = {
     clientAddress: '127.0.0.1',

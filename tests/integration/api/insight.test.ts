@@ -136,4 +136,22 @@ describe('insight: tracking attempts are tracker contacts, not ordinary use', ()
       expect(category.companies.reduce((n, c) => n + c.queries, 0)).toBe(category.queries);
     }
   });
+
+  it('explain names the tracker people know, its owner, and where the fact comes from', async () => {
+    const explain = async (name: string) =>
+      (await session.request({ method: 'GET', url: `/api/explain?name=${name}` })).json();
+    const pinterest = await explain('ct.pinterest.com');
+    expect(pinterest.company).toMatchObject({ key: 'pinterest', name: 'Pinterest' });
+    expect(pinterest.attribution).toMatchObject({ kind: 'tracker', matchedDomain: 'ct.pinterest.com' });
+    expect(pinterest.attribution.source).toMatch(/^blocklists\/companies\/pinterest\.yaml:\d+$/);
+    const mopub = await explain('ads.mopub.com');
+    expect(mopub.company.name).toMatch(/AppLovin/);
+    expect(mopub.attribution.kind).toBe('tracker');
+    const instagram = await explain('www.instagram.com');
+    expect(instagram.attribution).toMatchObject({ kind: 'service', matchedDomain: 'instagram.com' });
+    // A third party's subdomain of a shared cloud is not the cloud's owner.
+    const cloud = await explain('some-startup-tracker.azureedge.net');
+    expect(cloud.company).toBeNull();
+    expect(cloud.attribution).toBeNull();
+  });
 });
