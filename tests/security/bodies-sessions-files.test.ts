@@ -50,6 +50,31 @@ describe('body limits', () => {
     expect([0, 413]).toContain(huge.status);
   });
 
+  it('lets nobody without a session send 100 KB to any route', async () => {
+    const spec = (await send(base, { path: '/api/docs/json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    const body = Buffer.from(JSON.stringify({ padding: 'z'.repeat(100_000) }));
+    const accepted: string[] = [];
+    let tried = 0;
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
+        if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) continue;
+        tried++;
+        const url = path.replace(/\{[^}]+\}/g, '1');
+        const response = await send(base, {
+          method,
+          path: url,
+          rawBody: body,
+          headers: { 'content-type': url === '/dns-query' ? 'application/dns-message' : 'application/json' },
+        });
+        if (![0, 401, 413].includes(response.status)) accepted.push(`${method} ${url}: ${response.status}`);
+      }
+    }
+    expect(tried).toBeGreaterThan(10);
+    expect(accepted).toEqual([]);
+  });
+
   it('gives the large import limit only to a session', async () => {
     const backup = Buffer.from(JSON.stringify({ format: 'x', padding: 'y'.repeat(3 * 1024 * 1024) }));
     const anonymous = await send(base, {
