@@ -131,14 +131,31 @@ if (existsSync(listFile)) {
 }
 const attribution = catalog.attribution();
 const out = { companyId: 0, categoryId: 0, appId: 0, kind: 0, tracking: false, dualUse: false };
-let hits = 0;
-for (let r = 0; r < 20; r++) for (const n of names) if (attribution.attribute(n, out)) hits++;
+/** Lookups in a function (module top-level loops run less optimised and would measure the harness). */
+function lookupAll(rounds: number): number {
+  let found = 0;
+  for (let r = 0; r < rounds; r++) for (const n of names) if (attribution.attribute(n, out)) found++;
+  return found;
+}
+let hits = lookupAll(20);
 const rounds = 100;
-const heapBefore = heapUsed();
-const t0 = process.hrtime.bigint();
-for (let r = 0; r < rounds; r++) for (const n of names) if (attribution.attribute(n, out)) hits++;
-const elapsed = Number(process.hrtime.bigint() - t0);
-const allocated = process.memoryUsage().heapUsed - heapBefore;
+// Three timed passes, best of them reported (the machine may be shared; the first pass may still see
+// the JIT and the GC settle).
+let elapsed = Infinity;
+let allocated = Infinity;
+for (let pass = 0; pass < 3; pass++) {
+  const heapBefore = heapUsed();
+  const t0 = process.hrtime.bigint();
+  hits += lookupAll(rounds);
+  const passElapsed = Number(process.hrtime.bigint() - t0);
+  const passAllocated = process.memoryUsage().heapUsed - heapBefore;
+  elapsed = Math.min(elapsed, passElapsed);
+  allocated = Math.min(allocated, passAllocated);
+  if (args.includes('--passes'))
+    console.log(
+      `pass ${pass}: ${(passElapsed / (rounds * names.length)).toFixed(0)} ns, ${passAllocated} bytes`,
+    );
+}
 const lookups = rounds * names.length;
 
 const pct = (n: number, d: number): string => `${((100 * n) / Math.max(d, 1)).toFixed(1)} %`;
@@ -159,7 +176,7 @@ console.log(line('mobile SDK hosts', mobile));
 console.log(line('all', all));
 console.log(
   `attribution: ${(elapsed / lookups).toFixed(0)} ns per lookup over ${names.length} names (${hits > 0 ? 'with hits' : 'no hits'}), ` +
-    `${(allocated / lookups).toFixed(3)} heap bytes allocated per lookup${gc ? '' : ' (run with --expose-gc for exact figures)'}`,
+    `${(allocated / lookups).toFixed(3)} heap bytes allocated per lookup (best of 3 passes of ${lookups} lookups)${gc ? '' : ' (run with --expose-gc for exact figures)'}`,
 );
 console.log(
   `memory: ${(catalogHeap / 1024 / 1024).toFixed(1)} MB of heap held by the loaded catalog and tracker database`,
@@ -168,6 +185,35 @@ if (web.wrongHosts.length + mobile.wrongHosts.length > 0)
   console.log(`wrong:\n  ${[...web.wrongHosts, ...mobile.wrongHosts].join('\n  ')}`);
 if (web.unnamedHosts.length + mobile.unnamedHosts.length > 0)
   console.log(`unnamed: ${[...web.unnamedHosts, ...mobile.unnamedHosts].join(' ')}`);
+// Blind sample: hosts drawn (fixed seed) from a real DNS blocklist that no one curated for this set.
+// There is no answer key, so it measures how many names get a company at all (and which ones, for a
+// reader to spot-check); right/wrong comes from the vendor-documented set above.
+const blindFile = join(shared, 'lists/adguarddns.domains.txt');
+const blindCount = Number(option('--blind') ?? 0);
+if (blindCount > 0 && existsSync(blindFile)) {
+  const hosts = readFileSync(blindFile, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  let seed = 12;
+  const random = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  const sample = Array.from(
+    { length: blindCount },
+    () => hosts[Math.floor(random() * hosts.length)] as string,
+  );
+  const named = sample.filter((h) => catalog.describe(h).company);
+  console.log(
+    `blind sample: ${named.length} of ${sample.length} hosts of the AdGuard DNS filter named (${pct(named.length, sample.length)})`,
+  );
+  if (args.includes('--show-blind'))
+    for (const h of named) {
+      const d = catalog.describe(h);
+      console.log(`  ${h} → ${d.company?.name}${d.owner ? ` (${d.owner})` : ''}`);
+    }
+}
 const jsonFile = option('--json');
 if (jsonFile)
   writeFileSync(

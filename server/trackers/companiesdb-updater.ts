@@ -1,6 +1,7 @@
 /**
- * Importing the AdGuard companies database while tracksink runs (the dashboard's "Import" button): the
- * files are downloaded and validated (companiesdb.ts keeps the previous copy when they are not good),
+ * Refreshing the AdGuard companies database while tracksink runs (the dashboard's "Import" button): the
+ * shipped copy is in use until then. The files are downloaded (conditionally, with ETag) and validated
+ * (companiesdb.ts keeps the previous copy when they are not good, and `lastRefusal()` says why),
  * then the catalog is rebuilt with them and handed to `onCatalog`, which puts it in use (new attribution
  * for the next query, the dashboard's names). One import at a time.
  */
@@ -32,8 +33,15 @@ export interface CompaniesDbUpdaterOptions {
   timeoutMs?: number;
 }
 
+/** The last refused update: the previous copy stays in use, and this says why (for the dashboard). */
+export interface CompaniesDbRefusal {
+  at: string;
+  message: string;
+}
+
 export class CompaniesDbUpdater {
   private running = false;
+  private refusal: CompaniesDbRefusal | null = null;
 
   constructor(private readonly options: CompaniesDbUpdaterOptions) {}
 
@@ -43,6 +51,11 @@ export class CompaniesDbUpdater {
 
   imported(): CompaniesDbInfo | null {
     return this.options.current().companiesDbInfo;
+  }
+
+  /** Why the last update was refused (null after a good one, or before any). */
+  lastRefusal(): CompaniesDbRefusal | null {
+    return this.refusal;
   }
 
   /** Downloads both files (default: AdGuard's), validates, saves, and serves the widened catalog. */
@@ -59,7 +72,12 @@ export class CompaniesDbUpdater {
       });
       const catalog = loadCatalog(undefined, { ids: new CatalogRepo(this.options.configDb), companiesDb });
       await this.options.onCatalog(catalog);
+      this.refusal = null;
       return catalog.companiesDbInfo as CompaniesDbInfo;
+    } catch (error) {
+      // The saved copy (or the shipped one) stays in use; remember why this update was refused.
+      this.refusal = { at: new Date().toISOString(), message: (error as Error).message };
+      throw error;
     } finally {
       this.running = false;
     }
