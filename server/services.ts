@@ -36,6 +36,7 @@ import { CatalogRepo } from './store/repos/catalog-repo.js';
 import { type Db, openConfigDb } from './store/sqlite.js';
 import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
 import { CompaniesDbUpdater } from './trackers/companiesdb-updater.js';
+import { startAppInference } from './trackers/apps/app-inference.js';
 import { loadCatalog } from './trackers/catalog.js';
 
 export interface Services {
@@ -104,6 +105,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
     });
     stack.push(() => queryLog.close());
+    // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.
+    const appInference = startAppInference({ dataDir: config.dataDir, categories: catalog.categories, logger });
+    stack.push(() => appInference.stop());
 
     const devices = new DeviceRegistry({
       db: configDb,

@@ -19,6 +19,7 @@ import { HttpError, formatValidationErrors, kindFor } from './http/errors.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStaticFiles } from './http/static-files.js';
 import { validatorCompiler } from './http/validator.js';
+import { appsRoutes } from './routes/apps-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { backupRoutes } from './routes/backup-routes.js';
 import { companiesDbRoutes } from './routes/companies-db-routes.js';
@@ -128,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authRoutes,
     statsRoutes,
     devicesRoutes,
+    appsRoutes,
     groupsRoutes,
     trackersRoutes,
     companiesDbRoutes,

@@ -15,3 +15,4 @@ export * from './settings.js';
 export * from './setup.js';
 export * from './backup.js';
 export * from './companies-db.js';
+export * from './apps.js';

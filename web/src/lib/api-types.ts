@@ -1,6 +1,7 @@
 // Request/response types of the API, taken from the server's TypeBox schemas (the one source of truth).
 // Type-only: no schema code reaches the browser bundle.
 export type {
+  AppCatalogList,
   AuthStatus,
   CategoryList,
   CategoryRanking,
@@ -10,6 +11,8 @@ export type {
   CompanyPolicy,
   CompanyRanking,
   Device,
+  DeviceApp,
+  DeviceApps,
   DeviceList,
   DeviceType,
   DeviceUpdateBody,
@@ -22,11 +25,13 @@ export type {
   ListCreateBody,
   ListList,
   PauseState,
+  PrivacyReportResult,
   Period,
   QueryFilter,
   QueryPage,
   QueryRow,
   RefreshJob,
+  ReportedApp,
   Rule,
   RuleCreateBody,
   RuleList,

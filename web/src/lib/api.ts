@@ -2,6 +2,7 @@
 // route change is a one-line change here. Types come from server/api/schemas via api-types.ts.
 import { request, setCsrfToken, withQuery } from './http.js';
 import type {
+  AppCatalogList,
   AuthStatus,
   CategoryList,
   CompaniesDbStatus,
@@ -9,6 +10,7 @@ import type {
   CompanyList,
   CompanyPolicy,
   Device,
+  DeviceApps,
   DeviceList,
   DeviceUpdateBody,
   Explanation,
@@ -19,6 +21,7 @@ import type {
   ListCreateBody,
   ListList,
   PauseState,
+  PrivacyReportResult,
   Period,
   QueryFilter,
   QueryPage,
@@ -79,6 +82,15 @@ export const api = {
     update: (id: number, patch: DeviceUpdateBody) => request<Device>('PATCH', `/api/devices/${id}`, patch),
     pause: (id: number, duration: Duration | null) =>
       request<unknown>('POST', `/api/devices/${id}/pause`, { duration }),
+  },
+  apps: {
+    /** The app catalog: which apps tracksink recognises, by their own host names. */
+    catalog: () => request<AppCatalogList>('GET', '/api/apps'),
+    /** Apps seen on a device, their linked trackers, and what imported iPhone reports say. */
+    forDevice: (id: number) => request<DeviceApps>('GET', `/api/devices/${id}/apps`),
+    /** Imports an iOS App Privacy Report (.ndjson text) for a device; all records or none. */
+    importPrivacyReport: (id: number, fileName: string, report: string) =>
+      request<PrivacyReportResult>('POST', `/api/devices/${id}/privacy-report`, { fileName, report }),
   },
   groups: {
     list: () => request<GroupList>('GET', '/api/groups'),

@@ -1,0 +1,279 @@
+/**
+ * App inference over the query log, off the DNS path: a timer reads the raw rows written since the last
+ * pass (rollup_state 'apps', like the writer's name rollups), matches their names against the app
+ * catalog, links tracker contacts to the apps queried around them (trackers/apps/app-linker.ts), and
+ * adds the sums to device_apps, device_trackers and tracker_app_links in querylog.db.
+ *
+ * It runs on the main thread in small steps (a few thousand rows, then the event loop gets its turn) and
+ * never waits long for the writer thread's lock: when the log is busy, the pass is simply tried again.
+ * A row is counted only once its whole window lies in the past, so a contact and an app query that
+ * arrive in different passes still meet; the rows just before a pass are read again as neighbours.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import type { AppCatalog } from '../trackers/apps/app-catalog.js';
+import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
+import { QUERY_LOG_FILE } from './query-log.js';
+import { type Db, openDatabase } from './sqlite.js';
+
+export const APP_WINDOW_MS = 2000;
+const TRACKER_KIND = 1;
+
+export interface AppRollupsOptions {
+  dataDir: string;
+  catalog: AppCatalog;
+  /** How close in time (before or after) an app query must be to a tracker contact. */
+  windowMs?: number;
+  /** Rows per step. */
+  chunkRows?: number;
+  /** Tracking category ids, for a log from before the `kind` column (a tracker = a tracking category). */
+  trackingCategories?: () => ReadonlySet<number>;
+  logger?: Logger;
+}
+
+export interface DeviceAppRow {
+  appKey: string;
+  firstSeen: number;
+  lastSeen: number;
+  queries: number;
+}
+
+export interface TrackerLinkRow {
+  appKey: string | null;
+  nameId: number;
+  name: string;
+  companyId: number;
+  together: number;
+  total: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+interface RawRow {
+  id: number;
+  time: number;
+  deviceId: number;
+  nameId: number;
+  companyId: number;
+  categoryId: number;
+  kind: number;
+  name: string | null;
+}
+
+export class AppRollups {
+  private db: Db | null = null;
+  private openedIno = -1;
+  private hasKind = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private readonly windowMs: number;
+  private readonly chunkRows: number;
+  private readonly dbPath: string;
+  /** Rows counted so far (for tests and the log). */
+  counted = 0;
+  /** Why the last pass failed, or null. */
+  error: string | null = null;
+
+  constructor(private readonly options: AppRollupsOptions) {
+    this.dbPath = join(options.dataDir, QUERY_LOG_FILE);
+    this.windowMs = options.windowMs ?? APP_WINDOW_MS;
+    this.chunkRows = options.chunkRows ?? 4000;
+  }
+
+  /** Passes every `intervalMs`; while behind, one step after another with the event loop in between. */
+  start(intervalMs = 2000): void {
+    this.stopped = false;
+    const tick = (): void => {
+      if (this.stopped) return;
+      let more = false;
+      try {
+        more = this.pass(Date.now());
+      } catch (error) {
+        this.error = (error as Error).message;
+        this.options.logger?.warn({ err: error }, 'app inference pass failed; trying again');
+      }
+      if (!this.stopped) this.timer = setTimeout(tick, more ? 0 : intervalMs);
+    };
+    this.timer = setTimeout(tick, intervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.db?.close();
+    this.db = null;
+  }
+
+  /**
+   * One step: counts the rows after the last pass whose window has passed by `now`. Returns true when
+   * more rows wait (call again soon). A busy log leaves everything for the next step.
+   */
+  pass(now: number): boolean {
+    const db = this.connection();
+    if (!db) return false;
+    const from =
+      (db.prepare("SELECT last_id FROM rollup_state WHERE name = 'apps'").pluck().get() as
+        number | undefined) ?? 0;
+    const rows = db
+      .prepare(
+        `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
+           q.category_id AS categoryId, ${this.hasKind ? 'q.kind' : '0'} AS kind, n.name
+         FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id > ? ORDER BY q.id LIMIT ?`,
+      )
+      .all(from, this.chunkRows) as RawRow[];
+    if (rows.length === 0) return false;
+    const full = rows.length === this.chunkRows;
+    const last = rows[rows.length - 1] as RawRow;
+    // Count a row once everything within its window has been written: up to `now` minus the window, and
+    // in a full chunk up to the window before its last row (the rest are neighbours, counted next step).
+    const limit = Math.min(now, full ? last.time : now) - this.windowMs;
+    let boundary = from;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      if ((rows[i] as RawRow).time <= limit) {
+        boundary = (rows[i] as RawRow).id;
+        break;
+      }
+    }
+    // A burst longer than a chunk with no row old enough: count the chunk rather than stall.
+    if (boundary === from && full) boundary = last.id;
+    if (boundary === from) return false;
+    const first = rows[0] as RawRow;
+    const before = this.rowsBefore(db, from, first.time - this.windowMs);
+    const linkInput = [...before, ...rows].map((row) => this.toLinkRow(row));
+    const sums = linkRows(linkInput, this.windowMs, (row) => row.id > from && row.id <= boundary);
+    const key = (app: number): string => this.options.catalog.apps[app]?.key ?? '';
+    const save = db.transaction(() => {
+      const upsertApp = db.prepare(
+        `INSERT INTO device_apps (device_id, app_key, first_seen, last_seen, queries) VALUES (?,?,?,?,?)
+         ON CONFLICT DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+           last_seen = max(last_seen, excluded.last_seen), queries = queries + excluded.queries`,
+      );
+      const upsertTracker = db.prepare(
+        `INSERT INTO device_trackers (device_id, name_id, company_id, first_seen, last_seen, total) VALUES (?,?,?,?,?,?)
+         ON CONFLICT DO UPDATE SET company_id = CASE WHEN excluded.company_id <> 0 THEN excluded.company_id ELSE company_id END,
+           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+           total = total + excluded.total`,
+      );
+      const upsertLink = db.prepare(
+        `INSERT INTO tracker_app_links (device_id, app_key, name_id, together) VALUES (?,?,?,?)
+         ON CONFLICT DO UPDATE SET together = together + excluded.together`,
+      );
+      for (const a of sums.apps) upsertApp.run(a.deviceId, key(a.app), a.firstSeen, a.lastSeen, a.queries);
+      for (const t of sums.trackers) {
+        upsertTracker.run(t.deviceId, t.nameId, t.companyId, t.firstSeen, t.lastSeen, t.total);
+      }
+      for (const l of sums.links) upsertLink.run(l.deviceId, key(l.app), l.nameId, l.together);
+      db.prepare(
+        "INSERT INTO rollup_state (name, last_id) VALUES ('apps', ?) ON CONFLICT DO UPDATE SET last_id = excluded.last_id",
+      ).run(boundary);
+    });
+    try {
+      save.immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    }
+    this.error = null;
+    this.counted += rows.filter((row) => row.id > from && row.id <= boundary).length;
+    return full;
+  }
+
+  /** The apps seen on a device, most recent first. */
+  deviceApps(deviceId: number): DeviceAppRow[] {
+    const db = this.connection();
+    if (!db) return [];
+    return db
+      .prepare(
+        `SELECT app_key AS appKey, first_seen AS firstSeen, last_seen AS lastSeen, queries FROM device_apps
+         WHERE device_id = ? ORDER BY last_seen DESC`,
+      )
+      .all(deviceId) as DeviceAppRow[];
+  }
+
+  /**
+   * Every tracker the device contacted, with each app seen near it (appKey null: no app was near, or
+   * none is known); most contacts first.
+   */
+  trackerLinks(deviceId: number, limit = 500): TrackerLinkRow[] {
+    const db = this.connection();
+    if (!db) return [];
+    return db
+      .prepare(
+        `SELECT l.app_key AS appKey, t.name_id AS nameId, coalesce(n.name, '') AS name, t.company_id AS companyId,
+           coalesce(l.together, 0) AS together, t.total, t.first_seen AS firstSeen, t.last_seen AS lastSeen
+         FROM (SELECT * FROM device_trackers WHERE device_id = ? ORDER BY total DESC LIMIT ?) t
+         LEFT JOIN tracker_app_links l ON l.device_id = t.device_id AND l.name_id = t.name_id
+         LEFT JOIN names n ON n.id = t.name_id
+         ORDER BY t.total DESC, t.name_id, together DESC`,
+      )
+      .all(deviceId, limit) as TrackerLinkRow[];
+  }
+
+  private toLinkRow(row: RawRow): LinkRow {
+    const tracker = this.hasKind
+      ? row.kind === TRACKER_KIND
+      : row.categoryId !== 0 && (this.options.trackingCategories?.().has(row.categoryId) ?? false);
+    return {
+      id: row.id,
+      time: row.time,
+      deviceId: row.deviceId,
+      nameId: row.nameId,
+      companyId: row.companyId,
+      app: row.name ? this.options.catalog.indexOf(row.name) : -1,
+      tracker: tracker && row.nameId !== 0,
+    };
+  }
+
+  /** The rows just before `from` back to `since` (neighbours of the first rows of a pass). */
+  private rowsBefore(db: Db, from: number, since: number): RawRow[] {
+    const out: RawRow[] = [];
+    const iterator = db
+      .prepare(
+        `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
+           q.category_id AS categoryId, ${this.hasKind ? 'q.kind' : '0'} AS kind, n.name
+         FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id <= ? ORDER BY q.id DESC LIMIT ?`,
+      )
+      .iterate(from, this.chunkRows) as IterableIterator<RawRow>;
+    for (const row of iterator) {
+      if (row.time < since) break;
+      out.push(row);
+    }
+    return out.reverse();
+  }
+
+  /** A writable connection, reopened when the writer replaced the file; null until the log exists. */
+  private connection(): Db | null {
+    let ino: number;
+    try {
+      ino = statSync(this.dbPath).ino;
+    } catch {
+      return this.db;
+    }
+    if (this.db !== null && ino === this.openedIno) return this.db;
+    this.db?.close();
+    this.db = null;
+    const db = openDatabase(this.dbPath);
+    // The writer thread owns the log: never hold the main thread long for its lock.
+    db.pragma('busy_timeout = 20');
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('device_apps', 'rollup_state')",
+      )
+      .pluck()
+      .all();
+    if (tables.length < 2) {
+      // The writer has not migrated the file yet: try again on the next pass.
+      db.close();
+      return null;
+    }
+    this.hasKind = (db.prepare('PRAGMA table_info(queries)').all() as Array<{ name: string }>).some(
+      (column) => column.name === 'kind',
+    );
+    this.db = db;
+    this.openedIno = ino;
+    return db;
+  }
+}
