@@ -21,8 +21,14 @@ export function compileNameRegex(source: string): NameMatcher {
   return { test: (name) => pattern.test(name) };
 }
 
+/** Longest `/regex/` body accepted: compiling RE2 is linear, but a list should not make it costly. */
+export const MAX_REGEX_LENGTH = 1024;
+
 /** The reason a regex cannot be used, or '' when it compiles. */
 export function regexProblem(source: string): string {
+  if (source.length > MAX_REGEX_LENGTH) {
+    return `longer than ${MAX_REGEX_LENGTH} characters (${source.length})`;
+  }
   try {
     RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
     return '';

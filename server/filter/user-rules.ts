@@ -5,6 +5,8 @@
  */
 import { domainToASCII } from 'node:url';
 import { HASH1_SEED, HASH2_SEED, bucketOf, hashDomain } from './domain-hash.js';
+import { compileNameRegex, regexProblem } from './name-pattern.js';
+import type { NameMatcher } from './name-pattern.js';
 
 export interface UserRule {
   id: number;
@@ -23,7 +25,8 @@ export interface CompiledUserRule {
   rule: UserRule;
   /** Normalised domain for exact/subdomain rules. */
   domain: string;
-  regex: RegExp | null;
+  /** Regex rules run on RE2 (linear time): a rule can never stall DNS. */
+  regex: NameMatcher | null;
 }
 
 /** Best allow and deny rule for one lookup (indexes into `rules`, -1: none). Reused by the caller. */
@@ -47,12 +50,8 @@ export function validateUserRule(rule: UserRule): string | null {
   if (rule.action !== 'allow' && rule.action !== 'deny')
     return `action must be "allow" or "deny", got "${String(rule.action)}"`;
   if (rule.match === 'regex') {
-    try {
-      new RegExp(rule.pattern, 'i');
-    } catch (error) {
-      return `bad regular expression /${rule.pattern}/: ${(error as Error).message}`;
-    }
-    return null;
+    const problem = regexProblem(rule.pattern);
+    return problem === '' ? null : `bad regular expression /${rule.pattern}/: ${problem}`;
   }
   if (rule.match !== 'exact' && rule.match !== 'subdomain') {
     return `match must be "exact", "subdomain" or "regex", got "${String(rule.match)}"`;
@@ -92,7 +91,7 @@ export class UserRuleSet {
       compiled.push({
         rule,
         domain: rule.match === 'regex' ? '' : normaliseRuleDomain(rule.pattern),
-        regex: rule.match === 'regex' ? new RegExp(rule.pattern, 'i') : null,
+        regex: rule.match === 'regex' ? compileNameRegex(rule.pattern) : null,
       });
     }
     this.rules = compiled;

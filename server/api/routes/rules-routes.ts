@@ -1,4 +1,5 @@
 /** The user's allow/deny rules: list, create (optionally for a duration), change, delete. */
+import { regexProblem } from '../../filter/name-pattern.js';
 import type { App, RouteContext } from '../context.js';
 import { durationMs } from '../http/duration.js';
 import { normaliseDomain } from '../http/domain-name.js';
@@ -10,11 +11,9 @@ import { Rule, RuleCreateBody, RuleList, RuleListQuery, RuleUpdateBody } from '.
 /** Validates a pattern for its match kind; returns the stored form. */
 function checkPattern(match: 'exact' | 'subdomain' | 'regex', pattern: string): string {
   if (match === 'regex') {
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      throw badRequest(`body.pattern: not a valid regular expression: ${(error as Error).message}`);
-    }
+    // The rule runs on RE2 (linear time): what RE2 cannot read is refused here, not at the next start.
+    const problem = regexProblem(pattern);
+    if (problem !== '') throw badRequest(`body.pattern: not a valid regular expression: ${problem}`);
     return pattern;
   }
   const result = normaliseDomain(pattern);

@@ -110,6 +110,10 @@ export function parseAdblockLine(
   const canonicalPattern = shape !== null ? canonicalShape(patternText, shape.subdomain) : patternText;
   const key =
     exceptionPrefix + canonicalPattern + (modifiers && modifiers.canonical ? '$' + modifiers.canonical : '');
+  if (shape === null && onlyFlagModifiers && /^[|*^]*$/.test(patternText)) {
+    out.addInvalid(text, start, end, line, 'rule would match every name');
+    return;
+  }
   if (modifiers?.badfilter) {
     out.badFilterKeys.push(key);
     return;

@@ -8,6 +8,8 @@ import { isBlank } from '../text-scan.js';
 /** `||d^`, `|d|`, `@@…`, `/regex/`, or a name followed by `^` or `$modifiers`. */
 export function looksLikeAdblockRule(text: string, start: number, end: number): boolean {
   const c = text.charCodeAt(start);
+  // `!` comments and `[Adblock]` headers are not rules: in a hosts or domain list they stay reported.
+  if (c === 33 /* ! */ || c === 91 /* [ */) return false;
   if (c === 124 /* | */) return true;
   if (c === 64 /* @ */ && text.charCodeAt(start + 1) === 64) return true;
   if (c === 47 /* / */ && end - start > 2 && text.charCodeAt(end - 1) === 47) return true;

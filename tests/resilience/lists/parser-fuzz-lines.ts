@@ -46,7 +46,8 @@ export function keyOf(written: string): string {
 
 const blank = fc.constantFrom(' ', '\t', '  ', ' \t ');
 const optionalComment = fc.option(fc.constantFrom(' # why', '\t# tracker', ' #'), { freq: 3 });
-const hostsAddress = fc.constantFrom('0.0.0.0', '127.0.0.1', '::', '::1', 'fe80::1%lo0', '0:0:0:0:0:0:0:0');
+// The blocking addresses (any other address is a local record: it answers, it does not block).
+const hostsAddress = fc.constantFrom('0.0.0.0', '127.0.0.1', '::', '::1', '::0', '0:0:0:0:0:0:0:0');
 
 const exact = 0;
 const sub = RuleFlag.subdomain;

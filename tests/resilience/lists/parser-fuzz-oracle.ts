@@ -66,8 +66,12 @@ function silentlySkipped(format: ListFormat, line: string): boolean {
   switch (format) {
     case 'adblock':
       return line.startsWith('!') || line.startsWith('[') || /\$.*badfilter/i.test(line) || hostsHeader(line);
+    // Hosts and domain lists read an adblock-shaped line as adblock (lists mix syntaxes): a `$badfilter`
+    // rule takes effect by removing another rule, not as one of its own.
     case 'hosts':
-      return hostsHeader(line);
+      return hostsHeader(line) || /\$.*badfilter/i.test(line);
+    case 'domains':
+      return /\$.*badfilter/i.test(line);
     case 'unbound':
       return line.toLowerCase() === 'server:';
     default:
@@ -122,8 +126,9 @@ export function checkParsed(
   for (const rule of parsed.slowRules) {
     if (!inRange(rule.line)) problems.push(`slow rule on line ${rule.line}, outside 1..${lines.length}`);
     accounted.add(rule.line);
-    if (rule.pattern === 'regex') {
-      if (!(rule.regex instanceof RegExp)) problems.push(`regex rule on line ${rule.line} has no RegExp`);
+    if (rule.pattern === 'regex' || rule.pattern === 'glob') {
+      if (rule.source === '' && rule.pattern === 'regex')
+        problems.push(`regex rule on line ${rule.line} has no source`);
     } else if (!isValidDomain(rule.domain)) {
       problems.push(`slow ${rule.pattern} rule on line ${rule.line}: "${rule.domain}" is not a valid domain`);
     }
