@@ -1,7 +1,8 @@
 /**
  * Importing the AdGuard companies database from the dashboard's API into the running product (as
- * services.ts wires it), from a local HTTP server holding the snapshot in ../shared/fixtures/trackers:
- * the next query of a name only that database knows is put on its company, and the trackers API names it
+ * services.ts wires it), from a local HTTP server holding the snapshot in ../shared/fixtures/trackers
+ * (plus one test domain): the shipped copy is in use before any import; after it, the next query of a
+ * name only the refreshed copy knows is put on its company, and the trackers API names it
  * with the licence's attribution. Bad sources change nothing.
  */
 import { readFileSync } from 'node:fs';
@@ -33,7 +34,11 @@ describe('companies database import through the API', () => {
   beforeAll(async () => {
     stub = await startStubDnsServer({ defaultA: '192.0.2.1' });
     const bodies: Record<string, string> = {
-      '/trackers.json': readFileSync(join(fixtures, 'companiesdb.trackers.json'), 'utf8'),
+      // The upstream snapshot plus one domain the shipped copy does not have.
+      '/trackers.json': readFileSync(join(fixtures, 'companiesdb.trackers.json'), 'utf8').replace(
+        '"trackerDomains": {',
+        '"trackerDomains": {\n    "upstream-only.example": "1000mercis",',
+      ),
       '/companies.json': readFileSync(join(fixtures, 'companiesdb.companies.json'), 'utf8'),
       '/broken.json': '{"trackers": ',
     };
@@ -83,11 +88,11 @@ describe('companies database import through the API', () => {
     return page.items[0]?.company?.key ?? null;
   }
 
-  it('says nothing is imported yet, and where an import downloads from', async () => {
+  it('says the shipped copy is in use before any import, and where an import downloads from', async () => {
     const status = await request({ method: 'GET', url: '/api/companies-db' });
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({
-      imported: null,
+      imported: { trackers: 3330, companies: 2359 },
       licence: 'CC BY-SA 4.0',
       defaults: { trackers: expect.stringMatching(/^https:\/\/.*AdguardTeam\/companiesdb.*trackers\.json$/) },
     });
@@ -95,15 +100,15 @@ describe('companies database import through the API', () => {
   });
 
   it('imports both files; the next query of a name only it knows gets its company', async () => {
-    // mmtro.com is known only to the companies database (1000mercis).
-    expect(await loggedCompany('tag.mmtro.com')).toBeNull();
+    // upstream-only.example is known only to the refreshed copy (1000mercis).
+    expect(await loggedCompany('tag.upstream-only.example')).toBeNull();
     const payload = { trackers: `${base}/trackers.json`, companies: `${base}/companies.json` };
     const noCsrf = await request({ method: 'POST', url: '/api/companies-db/import', payload }, false);
     expect(noCsrf.statusCode).toBe(403);
     const imported = await request({ method: 'POST', url: '/api/companies-db/import', payload });
     expect(imported.statusCode, imported.body).toBe(200);
     expect(imported.json().imported).toMatchObject({ trackers: 3330, companies: 2368 });
-    expect(await loggedCompany('tag.mmtro.com')).toBe('adguard:1000mercis');
+    expect(await loggedCompany('tag.upstream-only.example')).toBe('adguard:1000mercis');
 
     const companies = (await request({ method: 'GET', url: '/api/companies?period=24h' })).json();
     expect(companies.attribution).toMatch(/AdGuard companies database.*CC BY-SA 4\.0/);
@@ -114,7 +119,9 @@ describe('companies database import through the API', () => {
       url: `/api/companies/${encodeURIComponent('adguard:1000mercis')}?period=24h`,
     });
     expect(detail.statusCode).toBe(200);
-    expect(detail.json().names).toEqual([{ name: 'tag.mmtro.com', queries: 1, blocked: 0 }]);
+    expect(detail.json().names).toMatchObject([
+      { name: 'tag.upstream-only.example', queries: 1, blocked: 0 },
+    ]);
   });
 
   it('refuses sources that are not http(s) URLs, and keeps the imported copy when a download is bad', async () => {
@@ -147,6 +154,6 @@ describe('companies database import through the API', () => {
     expect(missing.json().message).toMatch(/404/);
     const status = (await request({ method: 'GET', url: '/api/companies-db' })).json();
     expect(status.imported).toMatchObject({ trackers: 3330 });
-    expect(await loggedCompany('tag.mmtro.com')).toBe('adguard:1000mercis');
+    expect(await loggedCompany('tag.upstream-only.example')).toBe('adguard:1000mercis');
   });
 });
