@@ -35,9 +35,34 @@ export type DownloadResult =
   | { status: 'not-modified' }
   | { status: 'ok'; text: string; bytes: number; etag: string | null; lastModified: string | null };
 
+/**
+ * A download before it is decoded: the list manager decodes and parses a large body in its parse worker
+ * (decodeText on 60 MB holds the event loop for a good fraction of a second).
+ */
+export type RawDownloadResult =
+  | { status: 'not-modified' }
+  | {
+      status: 'ok';
+      body: Uint8Array;
+      /** Served as text/html: the HTML check in decodeText is stricter. */
+      servedAsHtml: boolean;
+      bytes: number;
+      etag: string | null;
+      lastModified: string | null;
+    };
+
 const USER_AGENT = 'tracksink (list refresh; +https://github.com/tracksink)';
 
+/** Downloads and decodes a list (the text is checked by decodeText). */
 export async function downloadList(url: string, options: DownloadOptions): Promise<DownloadResult> {
+  const result = await downloadRaw(url, options);
+  if (result.status !== 'ok') return result;
+  const { body, servedAsHtml, ...rest } = result;
+  return { ...rest, text: decodeText(body, servedAsHtml) };
+}
+
+/** Downloads a list's bytes without decoding them; the caller runs decodeText. */
+export async function downloadRaw(url: string, options: DownloadOptions): Promise<RawDownloadResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'text/plain, */*;q=0.5' };
@@ -86,10 +111,10 @@ export async function downloadList(url: string, options: DownloadOptions): Promi
   if (!encoded && expected !== null && received !== expected) {
     throw new DownloadError(`download truncated: got ${received} of ${expected} bytes`);
   }
-  const text = decodeText(Buffer.concat(chunks), htmlType);
   return {
     status: 'ok',
-    text,
+    body: Buffer.concat(chunks),
+    servedAsHtml: htmlType,
     bytes: received,
     etag: response.headers.get('etag'),
     lastModified: response.headers.get('last-modified'),

@@ -1,6 +1,9 @@
-/** Gets the current text of a URL or file source (built-in lists are generated, not fetched). */
+/**
+ * Gets the current bytes of a URL or file source (built-in lists are generated, not fetched); the caller
+ * decodes them (decodeText, in the list parser's worker for large ones).
+ */
 import { readFile, stat } from 'node:fs/promises';
-import { decodeText, DownloadError, downloadList, type DownloadResult } from './download.js';
+import { DownloadError, downloadRaw, type RawDownloadResult } from './download.js';
 import { sourceKind } from './list-source.js';
 import { checkFileSource, checkUrlTarget, type ListSourcePolicy } from './source-policy.js';
 
@@ -15,11 +18,11 @@ export interface FetchOptions {
   policy: ListSourcePolicy;
 }
 
-export async function fetchListSource(source: string, options: FetchOptions): Promise<DownloadResult> {
+export async function fetchListSource(source: string, options: FetchOptions): Promise<RawDownloadResult> {
   const { policy } = options;
   if (sourceKind(source) === 'url') {
     const trusted = policy.trusted.has(source);
-    return downloadList(source, { ...options, checkTarget: (url) => checkUrlTarget(policy, url, trusted) });
+    return downloadRaw(source, { ...options, checkTarget: (url) => checkUrlTarget(policy, url, trusted) });
   }
   await checkFileSource(policy, source);
   let size: number;
@@ -37,5 +40,12 @@ export async function fetchListSource(source: string, options: FetchOptions): Pr
     throw new DownloadError(`cannot read ${source}: ${error.code ?? 'error'}`);
   });
   options.onBytes?.(bytes.byteLength, bytes.byteLength);
-  return { status: 'ok', text: decodeText(bytes), bytes: bytes.byteLength, etag: null, lastModified: null };
+  return {
+    status: 'ok',
+    body: bytes,
+    servedAsHtml: false,
+    bytes: bytes.byteLength,
+    etag: null,
+    lastModified: null,
+  };
 }

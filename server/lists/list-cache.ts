@@ -2,7 +2,8 @@
  * The on-disk last good copy of each list (`<dataDir>/lists/<id>.txt`). Written to a temporary file and
  * renamed over the old copy, so a crash mid-write never leaves a half list where the good one was.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class ListCache {
@@ -29,12 +30,13 @@ export class ListCache {
     }
   }
 
-  write(listId: number, text: string): void {
-    mkdirSync(this.dir, { recursive: true });
+  /** Asynchronous: writing tens of megabytes must not hold the event loop. */
+  async write(listId: number, text: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
     const path = this.path(listId);
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
+    await writeFile(temporary, text);
+    await rename(temporary, path);
   }
 
   remove(listId: number): void {

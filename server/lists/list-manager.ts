@@ -609,7 +609,12 @@ export class ListManager {
         this.options.logger.debug({ list: row.name }, 'list not modified');
         return summary('not-modified', 0, null);
       }
-      const parsed = await this.parser.parseText(result.text, row.id, row.format);
+      const { parsed, text } = await this.parser.decodeAndParse(
+        result.body,
+        result.servedAsHtml,
+        row.id,
+        row.format,
+      );
       onProgress?.({
         listId: row.id,
         name: row.name,
@@ -619,9 +624,9 @@ export class ListManager {
       });
       const lastGood =
         this.loaded.get(row.id)?.parsed.entries ?? (hasCopy && row.lastSuccess ? row.entries : null);
-      const refusal = refuseReason(result.text, parsed, lastGood, this.options.acceptPolicy);
+      const refusal = refuseReason(text, parsed, lastGood, this.options.acceptPolicy);
       if (refusal) throw new Error(refusal);
-      this.cache.write(row.id, result.text);
+      await this.cache.write(row.id, text);
       this.loaded.set(row.id, { parsed, text: null, format: row.format });
       this.repo.recordSuccess(row.id, {
         entries: parsed.entries,

@@ -1,7 +1,7 @@
 /**
- * Parses list texts off the event loop: one long-lived worker thread (parse-worker.ts), started on first
- * use, takes the texts (or the path of a cached copy) one after another. Small texts, such as the built-in
- * catalog's lists, are parsed in place: a worker round trip would cost more than the parse.
+ * Decodes and parses lists off the event loop: one long-lived worker thread (parse-worker.ts), started on
+ * first use, takes downloaded bytes (or the path of a cached copy) one after another. Small bodies are
+ * parsed in place: a worker round trip would cost more than the parse.
  *
  * If the worker cannot start or dies, the pending parses are done in place instead (a stall, never a lost
  * list) and the next parse starts a new worker.
@@ -12,13 +12,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
+import { decodeText, DownloadError } from './download.js';
 
 export interface ParseRequest {
   id: number;
   listId: number;
   format: ListFormat | 'auto';
-  /** The text, or … */
-  text?: string;
+  /** Downloaded bytes to decode (decodeText) and parse, or … */
+  body?: Uint8Array;
+  servedAsHtml?: boolean;
   /** … a file the worker reads itself (a cached copy: the text never crosses the thread boundary). */
   path?: string;
 }
@@ -26,11 +28,18 @@ export interface ParseRequest {
 export interface ParseResponse {
   id: number;
   parsed?: ParsedList;
+  /** The decoded text of a `body` request. */
+  text?: string;
   error?: string;
+  /** The error is decodeText's: the body is not a text list (a DownloadError on this side too). */
+  notText?: boolean;
 }
 
-/** Texts up to this size are parsed in place (a few milliseconds at most). */
-const INLINE_MAX_CHARS = 256 * 1024;
+/** The worker went away (could not start, crashed, was stopped): the request was not answered. */
+class WorkerLost extends Error {}
+
+/** Bodies up to this size are decoded and parsed in place (a few milliseconds at most). */
+const INLINE_MAX_BYTES = 256 * 1024;
 
 /** The built worker beside this file, or (tests, tsx) a bootstrap that registers tsx in the worker. */
 function workerEntry(): URL {
@@ -51,37 +60,44 @@ export class ListParser {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (parsed: ParsedList) => void; reject: (error: Error) => void }
+    { resolve: (response: ParseResponse) => void; reject: (error: Error) => void }
   >();
   private closed = false;
 
-  /** Parses a text (in place when small, else in the worker). */
-  parseText(text: string, listId: number, format: ListFormat | 'auto'): Promise<ParsedList> {
-    if (text.length <= INLINE_MAX_CHARS) return Promise.resolve(parseList(text, { listId, format }));
-    return this.send({ listId, format, text }).catch((error: unknown) =>
-      this.inPlace(error, () => text, listId, format),
-    );
+  /**
+   * Decodes (decodeText: a DownloadError when the body is not a text list) and parses downloaded bytes,
+   * in place when small, else in the worker. Returns the text too, for the on-disk copy.
+   */
+  async decodeAndParse(
+    body: Uint8Array,
+    servedAsHtml: boolean,
+    listId: number,
+    format: ListFormat | 'auto',
+  ): Promise<{ parsed: ParsedList; text: string }> {
+    const inPlace = () => {
+      const text = decodeText(body, servedAsHtml);
+      return { parsed: parseList(text, { listId, format }), text };
+    };
+    if (body.byteLength <= INLINE_MAX_BYTES) return inPlace();
+    try {
+      // Copied, not transferred: if the worker is lost, the bytes are still here to parse in place.
+      const response = await this.send({ listId, format, body, servedAsHtml });
+      return { parsed: response.parsed as ParsedList, text: response.text ?? '' };
+    } catch (error) {
+      if (!(error instanceof WorkerLost) || this.closed) throw error;
+      return inPlace();
+    }
   }
 
   /** Parses a file (a list's cached copy) in the worker, which reads it. */
-  parseFile(path: string, listId: number, format: ListFormat | 'auto'): Promise<ParsedList> {
-    return this.send({ listId, format, path }).catch((error: unknown) =>
-      this.inPlace(error, () => readFileSync(path, 'utf8'), listId, format),
-    );
-  }
-
-  /**
-   * The worker failed (it could not start, or died): the list is parsed here after all, so a worker
-   * problem costs a stall, never a list. After close() nothing is parsed any more.
-   */
-  private inPlace(
-    error: unknown,
-    text: () => string,
-    listId: number,
-    format: ListFormat | 'auto',
-  ): ParsedList {
-    if (this.closed) throw error;
-    return parseList(text(), { listId, format });
+  async parseFile(path: string, listId: number, format: ListFormat | 'auto'): Promise<ParsedList> {
+    try {
+      return (await this.send({ listId, format, path })).parsed as ParsedList;
+    } catch (error) {
+      // A lost worker costs a stall, never a list; after close() nothing is parsed any more.
+      if (!(error instanceof WorkerLost) || this.closed) throw error;
+      return parseList(readFileSync(path, 'utf8'), { listId, format });
+    }
   }
 
   /** Ends the worker; parses still pending fail. */
@@ -89,14 +105,14 @@ export class ListParser {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    this.failAll(new Error('list parser closed'));
+    this.failAll(new WorkerLost('list parser closed'));
     if (worker) await worker.terminate();
   }
 
-  private send(request: Omit<ParseRequest, 'id'>): Promise<ParsedList> {
-    if (this.closed) return Promise.reject(new Error('list parser closed'));
+  private send(request: Omit<ParseRequest, 'id'>): Promise<ParseResponse> {
+    if (this.closed) return Promise.reject(new WorkerLost('list parser closed'));
     const id = this.nextId++;
-    return new Promise<ParsedList>((resolve, reject) => {
+    return new Promise<ParseResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const worker = this.ensureWorker();
       // Held while a parse is in flight (a CLI must not exit under it), let go when idle.
@@ -113,15 +129,18 @@ export class ListParser {
       if (!waiter) return;
       this.pending.delete(response.id);
       if (this.pending.size === 0) worker.unref();
-      if (response.parsed) waiter.resolve(response.parsed);
-      else waiter.reject(new Error(response.error ?? 'list parse failed'));
+      if (response.parsed) waiter.resolve(response);
+      else {
+        const message = response.error ?? 'list parse failed';
+        waiter.reject(response.notText ? new DownloadError(message) : new Error(message));
+      }
     });
     const lost = (error: Error) => {
       if (this.worker === worker) this.worker = null;
       this.failAll(error);
     };
-    worker.on('error', (error) => lost(new Error(`list parser failed: ${error.message}`)));
-    worker.on('exit', (code) => lost(new Error(`list parser stopped (exit ${code})`)));
+    worker.on('error', (error) => lost(new WorkerLost(`list parser failed: ${error.message}`)));
+    worker.on('exit', (code) => lost(new WorkerLost(`list parser stopped (exit ${code})`)));
     this.worker = worker;
     return worker;
   }

@@ -1,11 +1,12 @@
 /**
- * Worker thread that parses list texts (list-parser.ts is its other half). A 60 MB list takes seconds to
- * parse; here that time is spent beside the event loop, so DNS keeps answering meanwhile. The parsed
- * list's typed arrays are transferred back, not copied.
+ * Worker thread that decodes and parses list texts (list-parser.ts is its other half). A 60 MB list takes
+ * seconds to parse; here that time is spent beside the event loop, so DNS keeps answering meanwhile. The
+ * parsed list's typed arrays are transferred back, not copied.
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { parseList } from '../filter/parse.js';
+import { decodeText, DownloadError } from './download.js';
 import type { ParseRequest, ParseResponse } from './list-parser.js';
 
 const port = parentPort;
@@ -18,11 +19,20 @@ port.on('message', (request: ParseRequest) => {
       const transfer = parsed ? [parsed.hashHi.buffer, parsed.hashLo.buffer, parsed.meta.buffer] : [];
       port.postMessage(response, transfer as ArrayBuffer[]);
     },
-    (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message }),
+    (error: unknown) =>
+      port.postMessage({
+        id: request.id,
+        error: (error as Error).message,
+        notText: error instanceof DownloadError,
+      } satisfies ParseResponse),
   );
 });
 
 async function handle(request: ParseRequest): Promise<ParseResponse> {
-  const text = request.text ?? (await readFile(request.path as string, 'utf8'));
-  return { id: request.id, parsed: parseList(text, { listId: request.listId, format: request.format }) };
+  let text: string;
+  if (request.body) text = decodeText(request.body, request.servedAsHtml ?? false);
+  else text = await readFile(request.path as string, 'utf8');
+  const parsed = parseList(text, { listId: request.listId, format: request.format });
+  // A downloaded body's text goes back for the on-disk copy; a cached copy's text stays on disk.
+  return { id: request.id, parsed, ...(request.body ? { text } : {}) };
 }
