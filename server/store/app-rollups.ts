@@ -78,7 +78,7 @@ export class AppRollups {
   constructor(private readonly options: AppRollupsOptions) {
     this.dbPath = join(options.dataDir, QUERY_LOG_FILE);
     this.windowMs = options.windowMs ?? APP_WINDOW_MS;
-    this.chunkRows = options.chunkRows ?? 4000;
+    this.chunkRows = options.chunkRows ?? 1000;
   }
 
   /** Passes every `intervalMs`; while behind, one step after another with the event loop in between. */

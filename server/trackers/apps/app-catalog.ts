@@ -58,8 +58,9 @@ export class AppCatalog {
     return this.byBundle.get(bundleId.toLowerCase());
   }
 
+  /** Host names the catalog lists (each also covering its subdomains). */
   get hostCount(): number {
-    return this.index.size;
+    return this.apps.reduce((sum, app) => sum + app.hosts.length, 0);
   }
 }
 
