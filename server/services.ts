@@ -84,8 +84,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     stack.push(() => {
       configDb.close();
     });
-    // Settings saved from the dashboard win over the file and the environment's defaults. The config
-    // without them is kept: an import replaces the saved settings, and the config is rebuilt from it.
+    // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
+    // is explained in api/saved-settings.ts). The config without them is kept: an import replaces the
+    // saved settings, and the config is rebuilt from it.
     const base = structuredClone(config);
     const applied = applySavedSettings(config, configDb, logger);
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');

@@ -9,7 +9,8 @@ const webRoot = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: webRoot,
   base: '/',
-  plugins: [svelte()],
+  // The compiler options live here (the defaults): no svelte.config.js to look for, and no notice about it.
+  plugins: [svelte({ configFile: false })],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -17,6 +18,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // Rolldown's "callbacks ran for 90% of this build" report is for plugin authors, not for `npm start`.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     // `TRACKSINK_API=http://127.0.0.1:8080 npx vite --config web/vite.config.ts` proxies the API in development.

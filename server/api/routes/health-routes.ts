@@ -1,7 +1,12 @@
-/** GET /api/health: open, for Docker's HEALTHCHECK and monitoring. 503 until DNS listens and lists loaded. */
+/**
+ * GET /api/health: open, for Docker's HEALTHCHECK and monitoring. 503 until DNS listens and lists loaded;
+ * then 200 with "degraded" (and the problems, in words) when a list has failed and serves nothing, or the
+ * query log cannot write: DNS still answers, so a container must not be restarted for it.
+ */
 import { formatAddress, numberAt, statsOf } from '../adapters/module-stats.js';
 import type { App, RouteContext } from '../context.js';
 import { Health } from '../schemas/health.js';
+import { listProblems } from '../list-problems.js';
 
 export function listEntries(context: RouteContext): number {
   const lists = context.deps.lists;
@@ -19,13 +24,32 @@ export function healthRoutes(app: App, context: RouteContext): void {
     async (_request, reply) => {
       const ready = deps.ready();
       const log = deps.queryLog?.stats() ?? { written: 0, dropped: 0, error: null };
+      const problems: Health['problems'] = listProblems(deps.lists?.list() ?? []).map((problem) => ({
+        kind: 'list' as const,
+        list: problem.list,
+        source: problem.source,
+        reason: problem.reason,
+        main: problem.main,
+        message: problem.message,
+      }));
+      if (log.error)
+        problems.push({
+          kind: 'log',
+          reason: log.error,
+          message: `the query log cannot be written: ${log.error}`,
+        });
       const body = {
-        status: ready ? (log.error ? ('degraded' as const) : ('ok' as const)) : ('starting' as const),
+        status: ready
+          ? problems.length > 0
+            ? ('degraded' as const)
+            : ('ok' as const)
+          : ('starting' as const),
         version: deps.version ?? '0.1.0',
         dns: { udp: formatAddress(deps.dns?.udpAddress), tcp: formatAddress(deps.dns?.tcpAddress) },
         lists: { entries: listEntries(context), loaded: ready },
         log: { written: log.written, dropped: log.dropped, error: log.error },
         uptime: Math.max(0, (context.now() - deps.startedAt) / 1000),
+        problems,
       };
       return reply.status(ready ? 200 : 503).send(body);
     },

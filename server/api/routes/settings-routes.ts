@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { App, RouteContext } from '../context.js';
 import { badRequest } from '../http/errors.js';
+import { settingsFromEnvironment } from '../saved-settings.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { SettingsPatch, SettingsResponse, type Settings } from '../schemas/settings.js';
 
@@ -117,10 +118,13 @@ export function settingsRoutes(app: App, context: RouteContext): void {
       : Object.keys(flatten(settingsOf(deps.config)))
           .filter((key) => !BUILT_IN_LIVE.has(key))
           .sort();
+  // Read once: the environment does not change while the server runs.
+  const fromEnvironment = Object.fromEntries(settingsFromEnvironment());
   const response = () => ({
     settings: settingsOf(deps.config),
     restartNeeded: [...context.restartNeeded].sort(),
     restartOnly: restartOnly(),
+    fromEnvironment,
   });
 
   app.get(
@@ -145,6 +149,16 @@ export function settingsRoutes(app: App, context: RouteContext): void {
       const changed = Object.keys(changes).filter(
         (key) => JSON.stringify(before[key]) !== JSON.stringify(changes[key]),
       );
+      // The environment beats saved settings (saved-settings.ts): saving one it sets would never apply.
+      const fixed = changed.filter((key) => key in fromEnvironment);
+      if (fixed.length > 0)
+        throw badRequest(
+          fixed
+            .map(
+              (key) => `${key} is set by the environment variable ${fromEnvironment[key]}: change it there`,
+            )
+            .join('; '),
+        );
       context.settings.setMany(changes);
       for (const key of changed) setIn(deps.config as unknown as Record<string, unknown>, key, changes[key]);
       if (changed.length > 0) {

@@ -14,5 +14,18 @@ export const Health = Type.Object({
     error: Type.Union([Type.String(), Type.Null()]),
   }),
   uptime: Type.Number({ description: 'Seconds since start' }),
+  /** Why the status is "degraded", one entry per cause, each with a sentence for people. */
+  problems: Type.Array(
+    Type.Object({
+      kind: Type.Union([Type.Literal('list'), Type.Literal('log')]),
+      /** The list's name (kind "list"). */
+      list: Type.Optional(Type.String()),
+      source: Type.Optional(Type.String()),
+      reason: Type.String({ description: 'The error as recorded' }),
+      /** The default blocklist a new install subscribes to. */
+      main: Type.Optional(Type.Boolean()),
+      message: Type.String({ description: 'What it means, in words' }),
+    }),
+  ),
 });
 export type Health = Static<typeof Health>;

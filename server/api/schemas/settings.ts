@@ -70,5 +70,7 @@ export const SettingsResponse = Type.Object({
   restartNeeded: Type.Array(Type.String()),
   /** Dotted keys this server applies only when it starts; every other setting applies at once. */
   restartOnly: Type.Array(Type.String()),
+  /** Dotted keys a TRACKSINK_* environment variable sets (it wins over the dashboard), with its name. */
+  fromEnvironment: Type.Record(Type.String(), Type.String()),
 });
 export type SettingsResponse = Static<typeof SettingsResponse>;
