@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SuffixIndex } from '../../../server/trackers/suffix-index.js';
+import { NO_VALUE, SUFFIX_EXACT, SUFFIX_SHARED, SuffixIndex } from '../../../server/trackers/suffix-index.js';
 
 describe('SuffixIndex', () => {
   const index = new SuffixIndex([
@@ -38,5 +38,36 @@ describe('SuffixIndex', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('SuffixIndex flags', () => {
+  const index = new SuffixIndex([
+    ['amazonaws.com', 1],
+    ['amazonaws.com', NO_VALUE, SUFFIX_SHARED],
+    ['s3.amazonaws.com', NO_VALUE, SUFFIX_SHARED],
+    ['bucket.s3.amazonaws.com', 2, SUFFIX_EXACT],
+    ['customer.amazonaws.com', 3],
+    ['example.com', 4],
+  ]);
+
+  it('does not let a deeper name inherit a match at or above shared infrastructure', () => {
+    expect(index.lookup('amazonaws.com')).toBe(1); // the shared domain itself is its operator's
+    expect(index.lookup('x.execute-api.amazonaws.com')).toBe(-1);
+    expect(index.lookup('other.s3.amazonaws.com')).toBe(-1);
+    expect(index.lookup('customer.amazonaws.com')).toBe(3);
+    expect(index.lookup('a.b.customer.amazonaws.com')).toBe(3); // below the shared domain: a normal suffix
+  });
+
+  it('matches exact entries only for the exact name', () => {
+    expect(index.lookup('bucket.s3.amazonaws.com')).toBe(2);
+    expect(index.lookup('BUCKET.s3.amazonaws.com.')).toBe(2);
+    expect(index.lookup('x.bucket.s3.amazonaws.com')).toBe(-1);
+  });
+
+  it('still finds a long name when only a suffix of it is known', () => {
+    expect(index.lookup('very.deep.name.of.example.com')).toBe(4);
+    expect(index.lookup('very.deep.name.of.unknown.com')).toBe(-1);
+    expect(index.lookup('com')).toBe(-1); // a bare suffix of known domains is not itself known
   });
 });

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { blocklistsDir, projectRoot } from '../../../server/paths.js';
 import { NameKind, emptyAttributionResult } from '../../../server/trackers/attribution.js';
 import { CatalogError, loadCatalog } from '../../../server/trackers/catalog.js';
+import { loadShippedCompaniesDb } from '../../../server/trackers/companiesdb.js';
+import { parse } from 'yaml';
 
 const catalog = loadCatalog();
 const attribution = catalog.attribution();
@@ -49,6 +51,20 @@ describe('brands and current owners', () => {
     // A database company that the catalog describes is named as the catalog does.
     expect(who('analytics.twitter.com').company).toBe(catalog.company('x')?.name);
     expect(who('static.xx.fbcdn.net').company).toBe(catalog.company('meta')?.name);
+  });
+
+  it('maps only ids the shipped database has (a stale override would silently do nothing)', () => {
+    const db = loadShippedCompaniesDb();
+    const companyIds = new Set([...db.trackers.values()].map((t) => t.companyId));
+    const overrides = parse(readFileSync(join(blocklistsDir, 'trackerdb/overrides.yaml'), 'utf8')) as {
+      brands: { key: string; trackers?: string[]; companies?: string[] }[];
+    };
+    for (const brand of overrides.brands) {
+      for (const id of brand.trackers ?? [])
+        expect(db.trackers.has(id), `${brand.key}: tracker ${id}`).toBe(true);
+      for (const id of brand.companies ?? [])
+        expect(companyIds.has(id), `${brand.key}: company ${id}`).toBe(true);
+    }
   });
 
   it('keeps a source for every attribution: the catalog line, or the database entry and the override', () => {
