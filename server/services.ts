@@ -107,7 +107,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     });
     stack.push(() => queryLog.close());
     // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.
-    const appInference = startAppInference({ dataDir: config.dataDir, categories: catalog.categories, logger });
+    const appInference = startAppInference({ dataDir: config.dataDir, logger });
     stack.push(() => appInference.stop());
 
     const devices = new DeviceRegistry({

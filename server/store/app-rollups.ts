@@ -27,8 +27,6 @@ export interface AppRollupsOptions {
   windowMs?: number;
   /** Rows per step. */
   chunkRows?: number;
-  /** Tracking category ids, for a log from before the `kind` column (a tracker = a tracking category). */
-  trackingCategories?: () => ReadonlySet<number>;
   logger?: Logger;
 }
 
@@ -56,7 +54,6 @@ interface RawRow {
   deviceId: number;
   nameId: number;
   companyId: number;
-  categoryId: number;
   kind: number;
   name: string | null;
 }
@@ -64,7 +61,6 @@ interface RawRow {
 export class AppRollups {
   private db: Db | null = null;
   private openedIno = -1;
-  private hasKind = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private readonly windowMs: number;
@@ -120,7 +116,7 @@ export class AppRollups {
     const rows = db
       .prepare(
         `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
-           q.category_id AS categoryId, ${this.hasKind ? 'q.kind' : '0'} AS kind, n.name
+           q.kind, n.name
          FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id > ? ORDER BY q.id LIMIT ?`,
       )
       .all(from, this.chunkRows) as RawRow[];
@@ -213,9 +209,6 @@ export class AppRollups {
   }
 
   private toLinkRow(row: RawRow): LinkRow {
-    const tracker = this.hasKind
-      ? row.kind === TRACKER_KIND
-      : row.categoryId !== 0 && (this.options.trackingCategories?.().has(row.categoryId) ?? false);
     return {
       id: row.id,
       time: row.time,
@@ -223,7 +216,8 @@ export class AppRollups {
       nameId: row.nameId,
       companyId: row.companyId,
       app: row.name ? this.options.catalog.indexOf(row.name) : -1,
-      tracker: tracker && row.nameId !== 0,
+      // Only tracker endpoints (querylog 0003's kind) are tracker contacts; a name hidden by privacy is neither.
+      tracker: row.kind === TRACKER_KIND && row.nameId !== 0,
     };
   }
 
@@ -233,7 +227,7 @@ export class AppRollups {
     const iterator = db
       .prepare(
         `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
-           q.category_id AS categoryId, ${this.hasKind ? 'q.kind' : '0'} AS kind, n.name
+           q.kind, n.name
          FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id <= ? ORDER BY q.id DESC LIMIT ?`,
       )
       .iterate(from, this.chunkRows) as IterableIterator<RawRow>;
@@ -269,9 +263,6 @@ export class AppRollups {
       db.close();
       return null;
     }
-    this.hasKind = (db.prepare('PRAGMA table_info(queries)').all() as Array<{ name: string }>).some(
-      (column) => column.name === 'kind',
-    );
     this.db = db;
     this.openedIno = ino;
     return db;

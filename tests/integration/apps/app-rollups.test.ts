@@ -20,7 +20,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) dir.remove();
 });
 
-/** A logged query: trackers carry kind 1 and a tracking category (either marks them, whichever the log has). */
+/** A logged query: trackers carry kind 1 (a tracker endpoint), as the DNS pipeline sets it. */
 function event(time: number, deviceId: number, name: string, tracker = false): DecodedEvent {
   const ev = emptyQueryEvent();
   ev.timeMs = time;
@@ -31,7 +31,7 @@ function event(time: number, deviceId: number, name: string, tracker = false): D
   ev.status = tracker ? QueryStatus.blocked : QueryStatus.forwarded;
   ev.companyId = tracker ? 4 : 0;
   ev.categoryId = tracker ? TRACKING_CATEGORY : 0;
-  (ev as { kind?: number }).kind = tracker ? 1 : 0;
+  ev.kind = tracker ? 1 : 0;
   return { ...ev } as DecodedEvent;
 }
 
@@ -71,7 +71,6 @@ function setUp(): { dataDir: string; writer: LogWriter; rollups: (chunkRows?: nu
         dataDir: dir.path,
         catalog: shippedAppCatalog(),
         chunkRows,
-        trackingCategories: () => new Set([TRACKING_CATEGORY]),
       });
       made.push(r);
       return r;
@@ -148,6 +147,20 @@ describe('app inference over the query log', () => {
     const db = new Database(join(dataDir, 'querylog.db'), { readonly: true });
     expect(db.prepare("SELECT last_id FROM rollup_state WHERE name = 'apps'").pluck().get()).toBe(4);
     db.close();
+  });
+
+  it('counts only tracker endpoints as tracker contacts, not a company service', () => {
+    const { writer, rollups } = setUp();
+    const service = event(T0 + 500, 3, 'www.pinterest.com');
+    service.companyId = 4;
+    service.categoryId = TRACKING_CATEGORY;
+    service.kind = 2; // a service of a company the household uses
+    writer.write([event(T0, 3, 'i.pinimg.com'), service], T0 + 500);
+    writer.close();
+    const r = rollups();
+    drain(r, T0 + 60_000);
+    expect(r.trackerLinks(3)).toEqual([]);
+    expect(r.deviceApps(3)).toEqual([{ appKey: 'pinterest', firstSeen: T0, lastSeen: T0 + 500, queries: 2 }]);
   });
 
   it('leaves names hidden by privacy out (no name, no app)', () => {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceApps, PrivacyReportResult } from '../../../server/api/schemas/apps.js';
 import { AppRollups } from '../../../server/store/app-rollups.js';
 import { shippedAppCatalog } from '../../../server/trackers/apps/app-catalog.js';
-import { loadCatalog } from '../../../server/trackers/catalog.js';
 import { dig } from '../../helpers/dns-clients.js';
 import type { Session } from '../api/harness.js';
 import { startStack, type Stack } from '../api/stack.js';
@@ -29,13 +28,7 @@ describe('apps over real DNS traffic and the API', () => {
   beforeAll(async () => {
     s = await startStack();
     session = await s.login();
-    const catalog = loadCatalog();
-    const tracking = new Set(catalog.categories.filter((c) => c.tracking).map((c) => c.id));
-    rollups = new AppRollups({
-      dataDir: s.dir,
-      catalog: shippedAppCatalog(),
-      trackingCategories: () => tracking,
-    });
+    rollups = new AppRollups({ dataDir: s.dir, catalog: shippedAppCatalog() });
     // The phone opens TikTok three times; each time TikTok's event log and a listed tracker follow.
     for (let i = 0; i < 3; i++) {
       await dig(s.dnsPort, `api${22 + i}-normal-c-useast1a.tiktokv.com`, 'A', ['-b', '127.0.0.2']);
