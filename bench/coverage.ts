@@ -62,12 +62,12 @@ interface CatalogLike {
   attributedDomains: number;
 }
 
-async function load(): Promise<CatalogLike> {
+async function load(root: string, withImport: boolean): Promise<CatalogLike> {
   const catalogModule = (await import(pathToFileURL(join(root, 'server/trackers/catalog.ts')).href)) as {
     loadCatalog: (dir?: string, options?: object) => CatalogLike;
   };
   const dir = join(root, 'blocklists');
-  if (!args.includes('--companiesdb-import')) return catalogModule.loadCatalog(dir);
+  if (!withImport) return catalogModule.loadCatalog(dir);
   const db = (await import(pathToFileURL(join(root, 'server/trackers/companiesdb.ts')).href)) as {
     parseCompaniesDb: (t: string, c: string) => unknown;
   };
@@ -85,7 +85,7 @@ function heapUsed(): number {
 }
 
 const before = heapUsed();
-const catalog = await load();
+const catalog = await load(root, args.includes('--companiesdb-import'));
 const catalogHeap = heapUsed() - before;
 
 interface Score {
@@ -132,9 +132,12 @@ if (existsSync(listFile)) {
 const attribution = catalog.attribution();
 const out = { companyId: 0, categoryId: 0, appId: 0, kind: 0, tracking: false, dualUse: false };
 /** Lookups in a function (module top-level loops run less optimised and would measure the harness). */
-function lookupAll(rounds: number): number {
+function lookupAll(
+  rounds: number,
+  through: { attribute(name: string, out: object): boolean } = attribution,
+): number {
   let found = 0;
-  for (let r = 0; r < rounds; r++) for (const n of names) if (attribution.attribute(n, out)) found++;
+  for (let r = 0; r < rounds; r++) for (const n of names) if (through.attribute(n, out)) found++;
   return found;
 }
 let hits = lookupAll(20);
@@ -185,6 +188,28 @@ if (web.wrongHosts.length + mobile.wrongHosts.length > 0)
   console.log(`wrong:\n  ${[...web.wrongHosts, ...mobile.wrongHosts].join('\n  ')}`);
 if (web.unnamedHosts.length + mobile.unnamedHosts.length > 0)
   console.log(`unnamed: ${[...web.unnamedHosts, ...mobile.unnamedHosts].join(' ')}`);
+// `--compare DIR`: the same names through another checkout's catalog (with the companiesdb import), timed
+// interleaved with this one in one process, so a busy machine slows both alike; best of 8 rounds each.
+const compareRoot = option('--compare');
+if (compareRoot) {
+  const other = (await load(resolve(compareRoot), true)).attribution();
+  lookupAll(20, other);
+  const best = { this: Infinity, other: Infinity };
+  for (let i = 0; i < 8; i++) {
+    for (const [key, through] of [
+      ['this', attribution],
+      ['other', other],
+    ] as const) {
+      const t0 = process.hrtime.bigint();
+      lookupAll(20, through);
+      best[key] = Math.min(best[key], Number(process.hrtime.bigint() - t0) / (20 * names.length));
+    }
+  }
+  console.log(
+    `interleaved: ${best.this.toFixed(0)} ns per lookup here, ${best.other.toFixed(0)} ns in ${compareRoot} + companiesdb import (×${(best.this / best.other).toFixed(2)})`,
+  );
+}
+
 // Blind sample: hosts drawn (fixed seed) from a real DNS blocklist that no one curated for this set.
 // There is no answer key, so it measures how many names get a company at all (and which ones, for a
 // reader to spot-check); right/wrong comes from the vendor-documented set above.
