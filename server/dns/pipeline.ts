@@ -47,7 +47,7 @@ import { toWireAnswer } from './codec/wire-answer.js';
 import { type PrebuiltAnswer, Sinkhole } from './sinkhole.js';
 import { AccessControl } from './stages/access.js';
 import { blockedCnameTarget, isRebinding } from './stages/answer-inspection.js';
-import { LocalRecords, RewriteAnswers } from './stages/local-records.js';
+import { LocalRecords, RewriteAnswers, targetQuery } from './stages/local-records.js';
 import { RateLimiter } from './stages/rate-limit.js';
 import type { DnsStats } from './stats.js';
 import type { UpstreamAnswer, UpstreamPool } from './upstream/types.js';
@@ -257,6 +257,22 @@ export class Pipeline {
     ev.kind = kindOf(verdict);
     if (verdict.action === VerdictAction.rewrite && verdict.rewrite !== null) {
       // A list rule answers ($dnsrewrite, a hosts line with an address): a local record with the rule.
+      if (this.rewrites.needsTarget(verdict.rewrite, q.qtype)) {
+        const f = this.forwardOf(
+          query,
+          q,
+          nowMs,
+          startMs,
+          clientAddress,
+          deviceId,
+          protocol,
+          limits,
+          responder,
+          ctx,
+        );
+        this.followCnameRewrite(f, verdict.rewrite);
+        return PENDING;
+      }
       const r = this.rewrites.answerFor(verdict.rewrite, q.qtype);
       const answer = buildAnswer(
         query,
@@ -315,20 +331,18 @@ export class Pipeline {
     }
 
     // Upstream: the slow path. Everything needed later is copied into one object.
-    const forward: Forward<C> = {
+    const forward = this.forwardOf(
       query,
-      q: { ...q },
-      timeMs: nowMs,
+      q,
+      nowMs,
       startMs,
       clientAddress,
       deviceId,
       protocol,
-      maxSize: limits.maxSize,
-      verdict: { ...verdict },
+      limits,
       responder,
       ctx,
-      done: false,
-    };
+    );
     this.deps.upstreams
       .resolve(this.upstreamQuery(query, q), q.name, q.qtype, q.ednsDo)
       .then(
@@ -339,6 +353,66 @@ export class Pipeline {
         this.deps.logger.error({ err: error }, 'DNS pipeline failed on an upstream answer'),
       );
     return PENDING;
+  }
+
+  private forwardOf<C>(
+    query: Buffer,
+    q: ParsedQuery,
+    timeMs: number,
+    startMs: number,
+    clientAddress: string,
+    deviceId: number,
+    protocol: Protocol,
+    limits: AnswerLimits,
+    responder: Responder<C>,
+    ctx: C,
+  ): Forward<C> {
+    const verdict = { ...this.verdict };
+    const maxSize = limits.maxSize;
+    return {
+      query,
+      q: { ...q },
+      timeMs,
+      startMs,
+      clientAddress,
+      deviceId,
+      protocol,
+      maxSize,
+      verdict,
+      responder,
+      ctx,
+      done: false,
+    };
+  }
+
+  /** A CNAME rewrite: the CNAME, then the target's records resolved upstream (the CNAME alone if that fails). */
+  private followCnameRewrite<C>(f: Forward<C>, set: NonNullable<Verdict['rewrite']>): void {
+    const done = (packet: Buffer | null): void => {
+      this.refillEvent(f);
+      const r = this.rewrites.withTarget(set, f.q.qtype, packet);
+      const answer = buildAnswer(
+        f.query,
+        f.q,
+        r.rcode,
+        r.answer,
+        r.ancount,
+        null,
+        0,
+        EdeCode.none,
+        this.limitsOf(f),
+        true,
+      );
+      this.reply(f, this.finish(answer, QueryStatus.local, Reason.rewritten, r.rcode, f.startMs)!);
+    };
+    this.deps.upstreams
+      .resolve(targetQuery(set.cname, f.q.qtype), set.cname, f.q.qtype, false)
+      .then(
+        (answer) => done(answer.packet),
+        () => done(null),
+      )
+      .catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'DNS pipeline failed on a CNAME rewrite'),
+      );
   }
 
   /** The limits for this answer: UDP gets min(client's EDNS size, ours) or 512 without EDNS. */

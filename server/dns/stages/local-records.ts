@@ -18,6 +18,8 @@ import {
   ipv4Bytes,
   ipv6Bytes,
 } from '../codec/record-encoder.js';
+import { randomInt } from 'node:crypto';
+import { Section, readMessage, readName } from '../codec/message-reader.js';
 import { rewriteRdata } from '../codec/rewrite-rdata.js';
 import type { RewriteSet } from '../../filter/rewrite.js';
 import { type PrebuiltAnswer, negativeSoa } from '../sinkhole.js';
@@ -164,6 +166,41 @@ export class RewriteAnswers {
     return answer;
   }
 
+  /** A CNAME rewrite asked for another type: the answer needs the target's records (AdGuard resolves it). */
+  needsTarget(set: RewriteSet, qtype: number): boolean {
+    return set.cname !== '' && set.rcode === Rcode.NOERROR && qtype !== QType.CNAME && qtype !== QType.ANY;
+  }
+
+  /**
+   * The CNAME record followed by the target's records from the upstream answer (the CNAME chain and
+   * the records of the asked type, names written out uncompressed); the CNAME alone when the upstream
+   * answer is missing or unreadable. Built per query: CNAME rewrites go upstream anyway.
+   */
+  withTarget(set: RewriteSet, qtype: number, upstream: Buffer | null): PrebuiltAnswer {
+    const own = encodeRecord(
+      QUESTION_NAME_POINTER,
+      QType.CNAME,
+      LOCAL_TTL,
+      rewriteRdata(QType.CNAME, set.cname),
+    );
+    const out = [own];
+    const info = upstream === null ? null : readMessage(upstream);
+    if (upstream !== null && info !== null) {
+      for (const r of info.records) {
+        if (r.section !== Section.answer || (r.type !== qtype && r.type !== QType.CNAME)) continue;
+        const owner = readName(upstream, r.nameOffset);
+        let rdata: Uint8Array | null = upstream.subarray(r.rdataOffset, r.rdataOffset + r.rdLength);
+        if (r.type === QType.CNAME) {
+          const target = readName(upstream, r.rdataOffset);
+          rdata = target === null ? null : encodeName(target);
+        } else if (qtype !== QType.A && qtype !== QType.AAAA && qtype !== QType.TXT) rdata = null; // may hold compressed names
+        if (owner === null || rdata === null) continue;
+        out.push(encodeRecord(encodeName(owner), r.type, Math.min(r.ttl, LOCAL_TTL), rdata));
+      }
+    }
+    return records(out);
+  }
+
   private build(set: RewriteSet, qtype: number): PrebuiltAnswer {
     if (set.rcode === Rcode.NXDOMAIN) return this.nxdomain;
     if (set.rcode !== Rcode.NOERROR)
@@ -180,6 +217,19 @@ export class RewriteAnswers {
       ),
     );
   }
+}
+
+/** A recursive question for `name` (the target of a CNAME rewrite), as the upstream pool takes it. */
+export function targetQuery(name: string, qtype: number): Buffer {
+  const question = encodeName(name);
+  const buf = Buffer.alloc(12 + question.length + 4);
+  buf.writeUInt16BE(randomInt(0, 65536), 0);
+  buf.writeUInt16BE(0x0100, 2); // RD
+  buf.writeUInt16BE(1, 4);
+  question.copy(buf, 12);
+  buf.writeUInt16BE(qtype, 12 + question.length);
+  buf.writeUInt16BE(1, 14 + question.length);
+  return buf;
 }
 
 function records(encoded: Buffer[]): PrebuiltAnswer {

@@ -295,6 +295,12 @@ describe('$dnsrewrite [AGH TestDNSFilter_CheckHostRules_dnsrewrite, DOC $dnsrewr
     expect(data(await ask('https-record.test', 'HTTPS'))).toEqual(['1 . alpn="h3"']);
     const cname = await ask('cname.test', 'CNAME');
     expect(cname.answers).toEqual([{ name: 'cname.test.', ttl: 60, type: 'CNAME', data: 'target.test.' }]);
+    // Asked for A, the CNAME comes with the target's records, resolved upstream (AdGuard Home resolves it).
+    const followed = await ask('cname.test', 'A');
+    expect(followed.answers.map((a) => [a.name, a.type, a.data])).toEqual([
+      ['cname.test.', 'CNAME', 'target.test.'],
+      ['target.test.', 'A', '203.0.113.7'],
+    ]);
     // A record rewrite answers only its type: the rest is an empty answer (NODATA).
     const other = await ask('a-record.test', 'AAAA');
     expect(other.status).toBe('NOERROR');
