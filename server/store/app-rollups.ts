@@ -28,6 +28,8 @@ export interface AppRollupsOptions {
   /** Rows per step. */
   chunkRows?: number;
   logger?: Logger;
+  /** Only read the rollups (the API): a read-only handle, and pass() is not for it. */
+  readOnly?: boolean;
 }
 
 export interface DeviceAppRow {
@@ -108,6 +110,7 @@ export class AppRollups {
    * more rows wait (call again soon). A busy log leaves everything for the next step.
    */
   pass(now: number): boolean {
+    if (this.options.readOnly) throw new Error('a read-only AppRollups cannot count rows');
     const db = this.connection();
     if (!db) return false;
     const from =
@@ -249,9 +252,9 @@ export class AppRollups {
     if (this.db !== null && ino === this.openedIno) return this.db;
     this.db?.close();
     this.db = null;
-    const db = openDatabase(this.dbPath);
+    const db = openDatabase(this.dbPath, { readonly: this.options.readOnly ?? false });
     // The writer thread owns the log: never hold the main thread long for its lock.
-    db.pragma('busy_timeout = 20');
+    if (!this.options.readOnly) db.pragma('busy_timeout = 20');
     const tables = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('device_apps', 'rollup_state')",

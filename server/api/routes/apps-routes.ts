@@ -28,7 +28,7 @@ export function appsRoutes(app: App, context: RouteContext): void {
   const catalog: AppCatalog = shippedAppCatalog();
   const reports = new PrivacyReportRepo(context.deps.configDb);
   // Reads the rollups the inference job (services.ts) keeps in querylog.db.
-  const rollups = new AppRollups({ dataDir: context.deps.config.dataDir, catalog });
+  const rollups = new AppRollups({ dataDir: context.deps.config.dataDir, catalog, readOnly: true });
   app.addHook('onClose', async () => rollups.stop());
 
   const company = (idOrKey: number): { key: string; name: string } | null => {
