@@ -41,6 +41,14 @@ export interface RawCompany {
   domains: string[];
   apps: RawApp[];
   endpoints: RawEndpoint[];
+  /** `file:line` of a top-level field or of item `index` of a top-level list (just `file` when unknown). */
+  at(field: string, index?: number): string;
+}
+
+/** Where things are in a YAML file (yaml-file.ts implements it). */
+export interface LineLookup {
+  keyLine(key: string): number | null;
+  itemLine(key: string, index: number): number | null;
 }
 
 export interface RawResolver {
@@ -66,14 +74,18 @@ export class Checker {
   constructor(
     private readonly problems: string[],
     private readonly where: string,
+    /** Line of a top-level field in the file (so a problem can say `file:line`), when known. */
+    private readonly fieldLine?: (field: string) => number | null,
   ) {}
 
-  at(where: string): Checker {
-    return new Checker(this.problems, `${this.where}: ${where}`);
+  /** A checker for one entry; `line` (where the entry starts) goes right after the file name. */
+  at(where: string, line: number | null = null): Checker {
+    return new Checker(this.problems, `${this.where}${line ? `:${line}` : ''}: ${where}`);
   }
 
   problem(field: string, message: string): void {
-    this.problems.push(`${this.where}: field '${field}' ${message}`);
+    const line = this.fieldLine?.(field.replace(/\[.*$/, '')) ?? null;
+    this.problems.push(`${this.where}${line ? `:${line}` : ''}: field '${field}' ${message}`);
   }
 
   object(value: unknown, what: string): Obj | null {
@@ -195,8 +207,19 @@ export function checkCategories(doc: unknown, file: string, problems: string[]):
   });
 }
 
-export function checkCompany(doc: unknown, file: string, problems: string[]): RawCompany | null {
-  const check = new Checker(problems, file);
+export function checkCompany(
+  doc: unknown,
+  file: string,
+  problems: string[],
+  lines?: LineLookup,
+): RawCompany | null {
+  const lineOf = (field: string, index?: number): number | null =>
+    (index === undefined ? lines?.keyLine(field) : lines?.itemLine(field, index)) ?? null;
+  const at = (field: string, index?: number): string => {
+    const line = lineOf(field, index);
+    return `${file}${line ? `:${line}` : ''}`;
+  };
+  const check = new Checker(problems, file, (field) => lineOf(field));
   const obj = check.object(doc, 'the file');
   if (!obj) return null;
   check.unknownFields(obj, [
@@ -223,10 +246,11 @@ export function checkCompany(doc: unknown, file: string, problems: string[]): Ra
     domains: check.domains(obj, 'domains'),
     apps: [],
     endpoints: [],
+    at,
   };
   company.apps = check.list(obj, 'apps').flatMap((entry, index) => {
     const key = (entry as Obj | null)?.['key'];
-    const at = check.at(`apps[${index}]${typeof key === 'string' ? ` (${key})` : ''}`);
+    const at = check.at(`apps[${index}]${typeof key === 'string' ? ` (${key})` : ''}`, lineOf('apps', index));
     const app = at.object(entry, 'an app');
     if (!app) return [];
     at.unknownFields(app, ['key', 'name', 'category', 'domains', 'source']);
@@ -244,7 +268,10 @@ export function checkCompany(doc: unknown, file: string, problems: string[]): Ra
   });
   company.endpoints = check.list(obj, 'endpoints').flatMap((entry, index) => {
     const domain = (entry as Obj | null)?.['domain'];
-    const at = check.at(`endpoints[${index}]${typeof domain === 'string' ? ` (${domain})` : ''}`);
+    const at = check.at(
+      `endpoints[${index}]${typeof domain === 'string' ? ` (${domain})` : ''}`,
+      lineOf('endpoints', index),
+    );
     const endpoint = at.object(entry, 'an endpoint');
     if (!endpoint) return [];
     at.unknownFields(endpoint, ['domain', 'use', 'category', 'app', 'what', 'source']);
@@ -325,13 +352,13 @@ export function checkCrossReferences(
   for (const company of companies) {
     const previous = companyFiles.get(company.key);
     if (previous)
-      problems.push(`${company.file}: company key '${company.key}' is already used by ${previous}`);
+      problems.push(`${company.at('key')}: company key '${company.key}' is already used by ${previous}`);
     companyFiles.set(company.key, company.file);
-    category(company.category, company.file);
-    company.domains.forEach((domain, i) => claim(domain, `${company.file}: domains[${i}]`));
+    category(company.category, company.at('category'));
+    company.domains.forEach((domain, i) => claim(domain, `${company.at('domains')}: domains[${i}]`));
     const ownApps = new Set<string>();
     company.apps.forEach((app, i) => {
-      const where = `${company.file}: apps[${i}] (${app.key})`;
+      const where = `${company.at('apps', i)}: apps[${i}] (${app.key})`;
       const owner = appOwners.get(app.key);
       if (owner) problems.push(`${where}: app key '${app.key}' is already used in ${owner}`);
       appOwners.set(app.key, company.file);
@@ -340,7 +367,7 @@ export function checkCrossReferences(
       app.domains.forEach((domain, j) => claim(domain, `${where} domains[${j}]`));
     });
     company.endpoints.forEach((endpoint, i) => {
-      const where = `${company.file}: endpoints[${i}] (${endpoint.domain})`;
+      const where = `${company.at('endpoints', i)}: endpoints[${i}] (${endpoint.domain})`;
       category(endpoint.category, where);
       if (endpoint.app && !ownApps.has(endpoint.app)) {
         problems.push(

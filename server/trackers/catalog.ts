@@ -296,7 +296,7 @@ export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOpt
     const yaml = read(join(dir, 'companies', name));
     if (!yaml) continue;
     companyFiles.set(yaml.file, yaml);
-    const company = checkCompany(yaml.doc, yaml.file, problems);
+    const company = checkCompany(yaml.doc, yaml.file, problems, yaml);
     if (company) companiesRaw.push(company);
   }
   const resolversYaml = read(join(dir, 'public-resolvers.yaml'));

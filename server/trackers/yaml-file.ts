@@ -15,6 +15,8 @@ export interface YamlFile {
   valueLine(value: string): number | null;
   /** Line where item `index` of the top-level list `key` starts. */
   itemLine(key: string, index: number): number | null;
+  /** Line of the top-level key `key`. */
+  keyLine(key: string): number | null;
 }
 
 export function readYamlFile(path: string, root: string, problems: string[]): YamlFile | undefined {
@@ -54,6 +56,12 @@ export function readYamlFile(path: string, root: string, problems: string[]): Ya
     file,
     doc: doc.toJS(),
     valueLine: (value) => values.get(value) ?? null,
+    keyLine(key) {
+      const top = doc.contents;
+      if (!isMap(top)) return null;
+      const pair = top.items.find((p) => isScalar(p.key) && p.key.value === key);
+      return pair && isScalar(pair.key) ? lineAt(pair.key.range?.[0]) : null;
+    },
     itemLine(key, index) {
       const top = doc.contents;
       if (!isMap(top)) return null;

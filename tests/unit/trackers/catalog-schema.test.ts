@@ -1,4 +1,4 @@
-/** A malformed catalog is refused with every problem named by file, entry and field. */
+/** A malformed catalog is refused with every problem named by file, line, entry and field. */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ afterEach(() => {
 });
 
 describe('catalog schema check', () => {
-  it('names file, entry and field of each bad value, and reports them all', () => {
+  it('names file, line, entry and field of each bad value, and reports them all', () => {
     const dir = catalogWith(
       'companies/zz-bad.yaml',
       [
@@ -52,16 +52,16 @@ describe('catalog schema check', () => {
     const problems = problemsOf(dir);
     const text = problems.join('\n');
     expect(text).toMatch(
-      /blocklists\/companies\/zz-bad\.yaml: field 'source' must be a public http\(s\) URL/,
+      /blocklists\/companies\/zz-bad\.yaml:4: field 'source' must be a public http\(s\) URL/,
     );
     expect(text).toMatch(
-      /zz-bad\.yaml: endpoints\[0\] \(track\.bad\.example\): field 'use' must be 'tracking'/,
+      /zz-bad\.yaml:7: endpoints\[0\] \(track\.bad\.example\): field 'use' must be 'tracking'/,
     );
     expect(text).toMatch(
-      /zz-bad\.yaml: endpoints\[1\] \(\*\.wild\.example\): field 'domain' must be a lower-case domain/,
+      /zz-bad\.yaml:8: endpoints\[1\] \(\*\.wild\.example\): field 'domain' must be a lower-case domain/,
     );
     expect(text).toMatch(/endpoints\[1\].*unknown category 'nope'/);
-    expect(text).toMatch(/endpoints\[2\] \(x\.bad\.example\): field 'app' names 'ghost'/);
+    expect(text).toMatch(/zz-bad\.yaml:9: endpoints\[2\] \(x\.bad\.example\): field 'app' names 'ghost'/);
     expect(problems.length).toBeGreaterThanOrEqual(5);
   });
 
@@ -72,10 +72,10 @@ describe('catalog schema check', () => {
     );
     const text = problemsOf(dir).join('\n');
     expect(text).toMatch(
-      /zz-dup\.yaml: company key 'meta' is already used by blocklists\/companies\/meta\.yaml/,
+      /zz-dup\.yaml:1: company key 'meta' is already used by blocklists\/companies\/meta\.yaml/,
     );
     expect(text).toMatch(
-      /zz-dup\.yaml: domains\[0\]: domain 'facebook\.com' is already described at blocklists\/companies\/meta\.yaml: apps\[0\]/,
+      /zz-dup\.yaml:6: domains\[0\]: domain 'facebook\.com' is already described at blocklists\/companies\/meta\.yaml:\d+: apps\[0\]/,
     );
   });
 
@@ -86,6 +86,6 @@ describe('catalog schema check', () => {
       'companies/zz-field.yaml',
       'key: zz\nname: Z\nwebsite: https://z.example\nsource: https://z.example\ncategory: misc\ncolour: red\n',
     );
-    expect(problemsOf(dir2).join('\n')).toMatch(/zz-field\.yaml: field 'colour' is not a known field/);
+    expect(problemsOf(dir2).join('\n')).toMatch(/zz-field\.yaml:6: field 'colour' is not a known field/);
   });
 });
