@@ -11,6 +11,8 @@
  *   [DOC] AdGuard DNS filtering syntax (adguard-dns.io/kb/general/dns-filtering-syntax): $client, $dnstype,
  *         $dnsrewrite (short forms, NOERROR;;, exceptions), hosts syntax
  *   [3789] AdGuard Home issue #3789: a hosts name with only an IPv6 address answers AAAA; A is empty NOERROR
+ *   [BL]  Blocky lists/parsers/hosts_test.go ("Hosts" parsing valid lines / invalid lines): one list mixing
+ *         plain names, hosts lines with aliases and comments, /regex/, IDN, `*.name` and `||name^`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -220,6 +222,45 @@ describe('lists that mix syntaxes are read line by line', () => {
     expect(forwarded(await ask('mixed-c.test'))).toBe(true);
     expect(blocked(await ask('plain.test'))).toBe(true); // trailing comment keeps working
     expect(blocked(await ask('fromhosts.test'))).toBe(true);
+  });
+
+  it("a mixed list as Blocky's hosts parser reads it [BL]", async () => {
+    const blocky = [
+      'localhost',
+      '# comment',
+      '  ',
+      '127.0.0.1 domain.tld # comment',
+      '::1 localhost alias.test',
+      '/domain\\.(tld|local)/',
+      '/^(.*\\.)?2023\\.xn--aptslabs-6fd\\.net$/',
+      'müller.com',
+      '*.example.com',
+      '||0-c1j0.lat^',
+      'xn----7sbhlqiujscje.xn--p1ai',
+      'invalidIP localhost',
+      'invalid.*.wildcard',
+    ].join('\n');
+    for (const format of ['hosts', 'auto'] as const) {
+      const parsed = parseList(blocky, { listId: 1, format });
+      expect(
+        parsed.invalid.map((i) => i.line),
+        format,
+      ).toEqual([12, 13]);
+      load([blocky, format]);
+      for (const name of [
+        'domain.tld',
+        'alias.test',
+        'domain.local',
+        'www.2023.xn--aptslabs-6fd.net',
+        'xn--mller-kva.com',
+        'sub.example.com',
+        'example.com',
+        'x.0-c1j0.lat',
+        'xn----7sbhlqiujscje.xn--p1ai',
+      ]) {
+        expect(blocked(await ask(name)), `${format}: ${name}`).toBe(true);
+      }
+    }
   });
 
   it('one bad line is skipped with its line and reason; the rest loads', () => {
