@@ -18,6 +18,7 @@ import { QUERY_LOG_FILE } from './query-log.js';
 import { type Db, openDatabase } from './sqlite.js';
 
 export const APP_WINDOW_MS = 2000;
+const CATCH_UP_PAUSE_MS = 10;
 const TRACKER_KIND = 1;
 
 export interface AppRollupsOptions {
@@ -91,7 +92,9 @@ export class AppRollups {
         this.error = (error as Error).message;
         this.options.logger?.warn({ err: error }, 'app inference pass failed; trying again');
       }
-      if (!this.stopped) this.timer = setTimeout(tick, more ? 0 : intervalMs);
+      // Catching up (a long log at first start): a short pause between steps leaves the main thread to
+      // DNS and the API most of the time.
+      if (!this.stopped) this.timer = setTimeout(tick, more ? CATCH_UP_PAUSE_MS : intervalMs);
     };
     this.timer = setTimeout(tick, intervalMs);
     this.timer.unref?.();
