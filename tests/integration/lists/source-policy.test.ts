@@ -18,6 +18,7 @@ import {
   sourcePolicyFor,
 } from '../../../server/lists/source-policy.js';
 import { silentLogger } from '../../../server/logger.js';
+import { CompaniesDbUpdater } from '../../../server/trackers/companiesdb-updater.js';
 import { openConfigDb, type Db } from '../../../server/store/sqlite.js';
 import { type Catalog, loadCatalog } from '../../../server/trackers/catalog.js';
 import { hostsList, ListServer } from './list-server.js';
@@ -59,6 +60,7 @@ beforeAll(async () => {
       return void res.end();
     }
     if (req.url === '/list') return void res.writeHead(200).end('chatty.example\n');
+    if (req.url === '/ssh') return void res.writeHead(200).end(`SSH-2.0-OpenSSH_9.2 ${SECRET}\r\n`);
     res.statusMessage = `Forbidden ${SECRET}`;
     res.writeHead(403).end(SECRET);
   });
@@ -199,6 +201,19 @@ describe('foreign content stays unseen', () => {
     const { summary } = await lists.add({ source: `${chattyUrl}/forbidden` });
     expect(summary?.error).toMatch(/HTTP 403/);
     expect(summary?.error).not.toMatch(/hunter2|Forbidden/);
+  });
+
+  it('a companies database import that gets something else does not repeat it', async () => {
+    const updater = new CompaniesDbUpdater({
+      dataDir: dir,
+      configDb: db,
+      current: () => ({ companiesDbInfo: null }),
+      onCatalog: () => undefined,
+      timeoutMs: 2_000,
+    });
+    const failed = updater.import({ trackers: `${chattyUrl}/ssh`, companies: `${chattyUrl}/ssh` });
+    await expect(failed).rejects.toThrow(/not valid JSON/);
+    await expect(failed).rejects.not.toThrow(/SSH-2\.0|hunter2/);
   });
 
   it('explain shows a line only when it is an entry of the list', async () => {
