@@ -5,6 +5,8 @@
 import type { QueryStatus } from '../../events/query-event.js';
 import type { Analytics, QueryRow as AnalyticsRow } from '../../store/analytics.js';
 import { NameKind } from '../../trackers/attribution.js';
+import type { RouteContext } from '../context.js';
+import { unavailable } from '../http/errors.js';
 import type { StatusName } from '../schemas/common.js';
 
 export type PeriodName = '24h' | '7d' | '30d';
@@ -104,6 +106,13 @@ const ALWAYS_SERIES: StatusName[] = ['blocked', 'forwarded', 'cached'];
 
 function toLogRow(row: AnalyticsRow): LogRow {
   return { ...row, name: row.name ?? '' };
+}
+
+/** The analytics view of a route's context, or 503 when the query log is not running. */
+export function requireAnalytics(context: RouteContext): AnalyticsView {
+  const view = analyticsView(context.deps.analytics, context.now);
+  if (!view) throw unavailable('the query log (analytics)');
+  return view;
 }
 
 /** Maps the store's Analytics (store/analytics.ts) onto AnalyticsView; null when it is not there. */

@@ -1,9 +1,9 @@
 /** The query log: a filtered page newest first (keyset cursor), a CSV export, and the live tail (SSE). */
 import type { FastifyRequest } from 'fastify';
 import { QueryStatus } from '../../events/query-event.js';
-import type { LogFilter } from '../adapters/analytics-view.js';
 import { NameResolver } from '../adapters/names.js';
 import { QueryRowMapper } from '../adapters/query-rows.js';
+import { requireAnalytics, type LogFilter } from '../adapters/analytics-view.js';
 import type { App, RouteContext } from '../context.js';
 import { csvLine } from '../http/csv.js';
 import { HttpError, badRequest } from '../http/errors.js';
@@ -15,7 +15,6 @@ import {
   type QueryFilter as Filter,
   type QueryRow,
 } from '../schemas/queries.js';
-import { requireAnalytics } from './stats-routes.js';
 
 const LIVE_POLL_MS = 1000;
 const LIVE_HEARTBEAT_MS = 15_000;

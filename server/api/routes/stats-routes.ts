@@ -1,16 +1,9 @@
 /** Overview numbers, the stacked time series and the rankings, for a period, overall or per device. */
-import { PERIOD_MS, analyticsView, type AnalyticsView } from '../adapters/analytics-view.js';
+import { PERIOD_MS, requireAnalytics } from '../adapters/analytics-view.js';
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
-import { unavailable } from '../http/errors.js';
 import { ErrorResponse, nameKindName } from '../schemas/common.js';
 import { StatsQuery, Summary, TimeSeries, Tops } from '../schemas/stats.js';
-
-export function requireAnalytics(context: RouteContext): AnalyticsView {
-  const view = analyticsView(context.deps.analytics, context.now);
-  if (!view) throw unavailable('the query log (analytics)');
-  return view;
-}
 
 function startOfToday(now: number): number {
   const date = new Date(now);

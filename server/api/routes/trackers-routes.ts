@@ -1,5 +1,6 @@
 /** Companies and categories ranked by traffic with their devices and names; the per-company policy. */
 import { NameResolver } from '../adapters/names.js';
+import { requireAnalytics } from '../adapters/analytics-view.js';
 import type { App, RouteContext } from '../context.js';
 import { notFound, unavailable } from '../http/errors.js';
 import { ErrorResponse, nameKindName } from '../schemas/common.js';
@@ -15,7 +16,6 @@ import {
   type CompanyPolicy,
   type DualUseEndpoint,
 } from '../schemas/trackers.js';
-import { requireAnalytics } from './stats-routes.js';
 
 export function trackersRoutes(app: App, context: RouteContext): void {
   const catalog = () => {
