@@ -50,6 +50,7 @@ export function explainRoutes(app: App, context: RouteContext): void {
           text: entry.text ?? null,
           applies: entry.applies,
           winner: entry.winner,
+          outcome: entry.outcome,
         })),
         company: result.company ? names.company(result.company.companyId) : null,
         category: result.company ? (names.category(result.company.categoryId)?.name ?? null) : null,

@@ -25,6 +25,10 @@ export const ExplainMatch = Type.Object({
     description: 'False when it matches the name but not this device/type, or expired',
   }),
   winner: Type.Boolean(),
+  outcome: Type.String({
+    description:
+      'What the rule did to this question: blocked, allowed, rewrote: A 1.2.3.4, did not apply: <why>, or matched, but another rule decided',
+  }),
 });
 export type ExplainMatch = Static<typeof ExplainMatch>;
 

@@ -309,6 +309,7 @@ export function fixtures(hostile: boolean) {
         text: HOSTILE,
         applies: true,
         winner: true,
+        outcome: 'blocked',
       },
     ],
     company: meta,
