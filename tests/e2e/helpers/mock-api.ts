@@ -31,6 +31,7 @@ import type {
   TimeSeries,
   Tops,
 } from '../../../server/api/schemas/index.js';
+import { mockDeviceApps } from './mock-apps.js';
 
 /**
  * The server's policy without 'unsafe-inline' for styles: the dashboard sets styles only through the
@@ -413,6 +414,8 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     let body: unknown = routes[path];
     const deviceMatch = /^\/api\/devices\/(\d+)$/.exec(path);
     if (deviceMatch) body = data.devices.find((d) => d.id === Number(deviceMatch[1]));
+    const appsMatch = /^\/api\/devices\/(\d+)\/apps$/.exec(path);
+    if (appsMatch) body = mockDeviceApps(Number(appsMatch[1]), options.hostile);
     if (path.startsWith('/api/setup/check/')) body = data.probe;
     if (path === '/api/queries/live') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
