@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { readSetupCode } from './api/auth/setup-code.js';
-import { lanAddresses, urlFor } from './api/lan-addresses.js';
+import { isLoopback, lanAddresses, urlFor } from './api/lan-addresses.js';
 import { listProblems } from './api/list-problems.js';
 import { allKeys, ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -27,7 +27,8 @@ function printStartup(services: Services, config: Config, configFile: string | n
   const dnsPort = portOf(dns.udp);
   // "0.0.0.0" is no address to type anywhere: name the ones other devices reach this machine at.
   const dashboardHosts = lanAddresses(config.http.bind);
-  const dnsHosts = lanAddresses(config.dns.bind);
+  // Never tell anyone to point a router at 127.0.0.1: that would break the whole network's DNS.
+  const dnsHosts = lanAddresses(config.dns.bind).filter((host) => !isLoopback(host));
   const dashboard = dashboardHosts.map((host) => urlFor(host, httpPort));
   const local = config.http.bind === '0.0.0.0' || config.http.bind === '::';
   const environment = environmentInUse(process.env);
@@ -46,7 +47,9 @@ function printStartup(services: Services, config: Config, configFile: string | n
       ? `  router:    set your router's DNS server to ${dnsHosts.join(' or ')}${
           dnsPort === 53 ? '' : ` (DNS is on port ${dnsPort}; routers expect 53)`
         }`
-      : `  router:    no LAN address found on this machine; see Setup help in the dashboard`,
+      : isLoopback(config.dns.bind)
+        ? `  router:    DNS answers only on this machine (dns.bind ${config.dns.bind}); set TRACKSINK_BIND=0.0.0.0 to serve the network`
+        : `  router:    no LAN address found on this machine; see Setup help in the dashboard`,
     `  config:    ${configFile ?? 'built-in defaults'}${
       environment.length > 0 ? `, environment ${environment.join(', ')}` : ''
     }`,

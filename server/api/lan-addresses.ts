@@ -34,6 +34,10 @@ export function lanAddresses(bind: string, interfaces: Interfaces = networkInter
   return [...found].sort((a, b) => rank(a) - rank(b));
 }
 
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === 'localhost';
+}
+
 /** `http://host:port/` with IPv6 hosts in brackets. */
 export function urlFor(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;

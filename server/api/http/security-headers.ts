@@ -19,13 +19,25 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Browsers apply Cross-Origin-Opener-Policy only on a trustworthy origin (HTTPS, or localhost and loopback
+ * over HTTP); on http://192.168.1.2 they ignore it and log a console error on every page. Send it where it
+ * applies.
+ */
+export function coopApplies(protocol: string, hostname: string): boolean {
+  if (protocol === 'https') return true;
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '::1';
+}
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
+    if (coopApplies(request.protocol, request.hostname))
+      reply.header('cross-origin-opener-policy', 'same-origin');
     reply.header('cross-origin-resource-policy', 'same-origin');
     reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))

@@ -1,9 +1,11 @@
 /** "Does this device's DNS go through tracksink?" (see schemas/setup.ts for how the check works). */
 import { randomBytes } from 'node:crypto';
 import { analyticsView } from '../adapters/analytics-view.js';
+import { formatAddress } from '../adapters/module-stats.js';
 import { toDeviceBase } from '../adapters/devices-adapter.js';
 import type { App, RouteContext } from '../context.js';
 import { notFound, unavailable } from '../http/errors.js';
+import { isLoopback, lanAddresses } from '../lan-addresses.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { PROBE_SUFFIX, SetupCheck, SetupProbeParams, SetupProbeResult } from '../schemas/setup.js';
 
@@ -40,6 +42,12 @@ export function setupRoutes(app: App, context: RouteContext): void {
         lastQueryAt,
         token,
         probeName: `${token}.${PROBE_SUFFIX}`,
+        // The address the dashboard was opened at may be 127.0.0.1 or a reverse proxy: name the LAN ones.
+        dnsAddresses: lanAddresses(context.deps.config.dns.bind).filter((address) => !isLoopback(address)),
+        dnsPort: Number(
+          /:(\d+)$/.exec(formatAddress(context.deps.dns?.udpAddress) ?? '')?.[1] ??
+            context.deps.config.dns.port,
+        ),
       };
     },
   );

@@ -19,6 +19,10 @@ export const SetupCheck = Type.Object({
   lastQueryAt: Nullable(Type.Integer()),
   token: Type.String(),
   probeName: Type.String(),
+  /** The LAN addresses devices and the router should use as their DNS server (never 0.0.0.0 or loopback). */
+  dnsAddresses: Type.Array(Type.String()),
+  /** The port DNS answers on (routers and phones only send to 53). */
+  dnsPort: Type.Integer(),
 });
 export type SetupCheck = Static<typeof SetupCheck>;
 

@@ -334,6 +334,8 @@ export function fixtures(hostile: boolean) {
     lastQueryAt: now - 60_000,
     token: 'abcdefabcdefabcdef',
     probeName: 'abcdefabcdefabcdef.check.tracksink.home.arpa',
+    dnsAddresses: ['192.168.1.2'],
+    dnsPort: 53,
   };
   const probe: SetupProbeResult = {
     token: check.token,

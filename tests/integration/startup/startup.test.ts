@@ -46,7 +46,12 @@ describe('start-up and shutdown', () => {
       const output = server.output();
       expect(output).toMatch(/DNS:\s+udp 127\.0\.0\.1:\d+, tcp 127\.0\.0\.1:\d+/);
       expect(output).toContain('upstreams: ');
-      expect(output).toMatch(/lists:\s+\d+ lists, [\d,]+ entries/);
+      expect(output).toMatch(/lists:\s+\d+ of \d+ lists in use, [\d,]+ names/);
+      // The dashboard line names an address a person can open, never the wildcard 0.0.0.0.
+      expect(output).toMatch(/dashboard:\s+http:\/\/(?!0\.0\.0\.0)[^\s/]+:\d+\//);
+      // DNS is bound to 127.0.0.1 here: no router could use it, and the banner says where to look instead.
+      expect(output).toMatch(/router:\s+DNS answers only on this machine \(dns\.bind 127\.0\.0\.1\)/);
+      expect(output).not.toMatch(/DNS server to 127\./);
       const health = await fetch(`${server.baseUrl}/api/health`);
       expect(health.status).toBe(200);
       const body = (await health.json()) as { status: string };

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { networkInterfaces } from 'node:os';
 import { lanAddresses, urlFor } from '../../../server/api/lan-addresses.js';
+import { coopApplies } from '../../../server/api/http/security-headers.js';
 import { listProblems } from '../../../server/api/list-problems.js';
 import type { ListView } from '../../../server/lists/list-manager.js';
 import { STEVENBLACK_UNIFIED } from '../../../server/lists/list-source.js';
@@ -134,5 +135,16 @@ describe('log lines in a terminal', () => {
     );
     expect(line).toBe('12:04:05 warn  list refresh failed (list=StevenBlack, tries=2)');
     expect(formatLogLine('not json\n')).toBe('not json');
+  });
+});
+
+describe('Cross-Origin-Opener-Policy only where browsers apply it', () => {
+  it('is sent over HTTPS and to loopback names, not over plain HTTP on a LAN address', () => {
+    expect(coopApplies('https', '192.168.1.2')).toBe(true);
+    expect(coopApplies('http', 'localhost')).toBe(true);
+    expect(coopApplies('http', '127.0.0.1')).toBe(true);
+    expect(coopApplies('http', '[::1]')).toBe(true);
+    expect(coopApplies('http', '192.168.1.2')).toBe(false);
+    expect(coopApplies('http', 'tracksink.lan')).toBe(false);
   });
 });

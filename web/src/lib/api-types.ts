@@ -46,6 +46,7 @@ export type {
   TimeSeries,
   Tops,
 } from '../../../server/api/schemas/index.js';
+export type { Health } from '../../../server/api/schemas/health.js';
 
 /** Runtime copies of small enums the UI offers as choices (the schema types check they stay in sync). */
 import type { CompanyPolicy, DeviceType, StatusName } from '../../../server/api/schemas/index.js';

@@ -2,6 +2,7 @@
 // route change is a one-line change here. Types come from server/api/schemas via api-types.ts.
 import { request, setCsrfToken, withQuery } from './http.js';
 import type {
+  Health,
   AppCatalogList,
   AuthStatus,
   CategoryList,
@@ -142,6 +143,7 @@ export const api = {
     exportUrl: '/api/export',
     import: (file: unknown) => request<ImportResult>('POST', '/api/import', file),
   },
+  health: () => request<Health>('GET', '/api/health'),
   setup: {
     check: () => request<SetupCheck>('GET', '/api/setup/check'),
     probe: (token: string) =>
