@@ -45,7 +45,7 @@ function classifyLine(text: string, start: number, end: number): ListFormat | nu
   // `$ORIGIN`, `$TTL`, `$INCLUDE` are zone-file directives; `$dnstype=AAAA` is an adblock rule with no
   // name pattern (it applies to every name).
   if (c === 36 /* $ */)
-    return /^\$[A-Z]+(\s|$)/.test(text.slice(start, Math.min(end, start + 12))) ? 'rpz' : 'adblock';
+    return /^\$[a-z]+(\s|$)/i.test(text.slice(start, Math.min(end, start + 12))) ? 'rpz' : 'adblock';
   if (c === 35 /* # */) return text.charCodeAt(start + 1) === 35 ? 'adblock' : null;
   if (c === 124 /* | */ || (c === 64 && text.charCodeAt(start + 1) === 64)) return 'adblock';
   if (
