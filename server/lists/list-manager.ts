@@ -2,151 +2,45 @@
  * Blocklist subscriptions: keeps every enabled list's last good copy on disk and in memory (parsed),
  * builds one matcher from all of them (plus the catalog's built-in lists) and swaps it into the policy.
  *
- * The last good state always serves: start-up loads from the on-disk copies (downloading only lists that
- * have none), and a refresh that fails, times out, or brings something that is not a sound list keeps the
- * copy in use and records the error on the list for the dashboard.
+ * The last good state always serves: start-up loads what is on this machine and downloads the lists that
+ * have no copy in the background, and a refresh that fails, times out, or brings something that is not a
+ * sound list keeps the copy in use and records the error on the list (list-loader.ts does the loading).
  */
-import type { Logger } from '../logger.js';
-import type { Db } from '../store/sqlite.js';
-import { CatalogRepo, type CompanyPolicy } from '../store/repos/catalog-repo.js';
-import {
-  type ListAssignment,
-  type ListFormatSetting,
-  type ListKind,
-  type ListPatch,
-  type ListRow,
-  ListsRepo,
-} from '../store/repos/lists-repo.js';
-import type { Catalog } from '../trackers/catalog.js';
 import type { InvalidLine } from '../filter/list-types.js';
-import { type AcceptPolicy, DEFAULT_ACCEPT_POLICY, refuseReason } from './accept-list.js';
-import { fetchListSource } from './fetch-list.js';
-import {
-  type ListInput,
-  type ListPolicyTarget,
-  type MatcherBuilder,
-  type ParsedList,
-  buildMatcher,
-  parseList,
-} from './filter-bridge.js';
+import { CatalogRepo, type CompanyPolicy } from '../store/repos/catalog-repo.js';
+import { type ListRow, ListsRepo } from '../store/repos/lists-repo.js';
+import type { Catalog } from '../trackers/catalog.js';
+import { DEFAULT_ACCEPT_POLICY } from './accept-list.js';
+import { type ListInput, type MatcherBuilder, buildMatcher } from './filter-bridge.js';
 import { ListCache } from './list-cache.js';
-import { lineAt, shownLine } from './list-line.js';
-import { ListParser } from './list-parser.js';
-import { type ListSourcePolicy, sourcePolicyFor, sourceProblem } from './source-policy.js';
-import type { ListSourceError } from './list-source.js';
+import { subscribeDefaults, subscribeExtra, syncPublicResolversRow } from './default-lists.js';
+import { ListLoader } from './list-loader.js';
 import {
-  BUILTIN_CATALOG,
-  BUILTIN_PUBLIC_RESOLVERS,
-  STEVENBLACK_UNIFIED,
-  defaultListName,
-  normaliseSource,
-  sourceKind,
-} from './list-source.js';
+  type AddListInput,
+  ListError,
+  checkListPatch,
+  type ListManagerOptions,
+  type ListSummary,
+  type ListView,
+  type Loaded,
+  type RefreshProgress,
+  type UpdateListInput,
+} from './list-manager-types.js';
+import type { ListSourceError } from './list-source.js';
+import { BUILTIN_CATALOG, defaultListName, normaliseSource, sourceKind } from './list-source.js';
+import { sourcePolicyFor, sourceProblem } from './source-policy.js';
 
 export { ListSourceError } from './list-source.js';
-
-export const LIST_FORMAT_SETTINGS: readonly ListFormatSetting[] = [
-  'auto',
-  'hosts',
-  'domains',
-  'wildcard',
-  'dnsmasq',
-  'unbound',
-  'rpz',
-  'adblock',
-];
-const FORMATS = LIST_FORMAT_SETTINGS;
-/** Settings key: the default lists were subscribed once (travels with a backup). */
-export const DEFAULTS_APPLIED_KEY = 'state.lists.defaultsApplied';
-
-export interface ListManagerOptions {
-  db: Db;
-  dataDir: string;
-  policy: ListPolicyTarget;
-  catalog: Catalog;
-  logger: Logger;
-  refreshHours: number;
-  fetchTimeoutMs?: number;
-  /** Largest list accepted (bytes); default 64 MiB. */
-  maxBytes?: number;
-  /** dns.blockPublicResolvers: enables the built-in public-resolver list. */
-  blockPublicResolvers?: boolean;
-  /** How often to look for lists due a refresh (default 10 minutes). */
-  checkIntervalMs?: number;
-  acceptPolicy?: AcceptPolicy;
-  /** Never download: start() loads only on-disk copies, refresh() reports failure (explain CLI). */
-  offline?: boolean;
-  /** Override the filter's buildMatcher (tests). */
-  buildMatcher?: MatcherBuilder;
-  /**
-   * Where lists may come from (source-policy.ts). Default: local files only in `<dataDir>/lists-local`,
-   * no http(s) list on a local or private address, nothing trusted.
-   */
-  sources?: ListSourcePolicy;
-}
-
-export type RefreshProgress =
-  | { listId: number; name: string; phase: 'bytes'; bytes: number; expected: number | null }
-  | { listId: number; name: string; phase: 'entries'; entries: number; invalidLines: number };
-
-export type RefreshStatus = 'updated' | 'not-modified' | 'failed';
-
-export interface ListSummary {
-  listId: number;
-  name: string;
-  status: RefreshStatus;
-  /** Entries of the copy in use after the refresh. */
-  entries: number;
-  invalidLines: number;
-  durationMs: number;
-  bytes: number;
-  error: string | null;
-}
-
-export interface ListView extends ListRow {
-  assignment: ListAssignment;
-  /** A copy of this list is in the matcher now. */
-  loaded: boolean;
-}
-
-export interface AddListInput {
-  source: string;
-  name?: string;
-  format?: ListFormatSetting;
-  kind?: ListKind;
-  enabled?: boolean;
-}
-
-export interface UpdateListInput extends ListPatch {
-  assignment?: ListAssignment;
-}
-
-export class ListError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not-found' | 'invalid' | 'conflict',
-  ) {
-    super(message);
-    this.name = 'ListError';
-  }
-}
-
-interface Loaded {
-  parsed: ParsedList;
-  /** The format it was parsed with (a changed format means parsing again). */
-  format: ListRow['format'];
-  /** Text of built-in lists (generated, not cached on disk). */
-  text: string | null;
-}
+export * from './list-manager-types.js';
 
 export class ListManager {
   private readonly repo: ListsRepo;
   private readonly catalogRepo: CatalogRepo;
   private readonly cache: ListCache;
-  private readonly loaded = new Map<number, Loaded>();
+  private readonly loader: ListLoader;
+  private readonly loaded: Map<number, Loaded>;
   private readonly knownSources = new Map<number, string>();
   private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog'>>;
-  private readonly parser = new ListParser();
   private catalog: Catalog;
   private readonly builder: MatcherBuilder;
   private queue: Promise<unknown> = Promise.resolve();
@@ -179,6 +73,20 @@ export class ListManager {
           lists: { fileDir: '', allowPrivateUrls: false, extra: [] },
         }),
     };
+    this.loader = new ListLoader({
+      repo: this.repo,
+      cache: this.cache,
+      logger: this.options.logger,
+      catalog: () => this.catalog,
+      fetchTimeoutMs: this.options.fetchTimeoutMs,
+      maxBytes: this.options.maxBytes,
+      sources: this.options.sources,
+      acceptPolicy: this.options.acceptPolicy,
+      offline: this.options.offline,
+      isStopped: () => this.stopped,
+      signal: this.abort.signal,
+    });
+    this.loaded = this.loader.loaded;
   }
 
   /**
@@ -187,40 +95,10 @@ export class ListManager {
    * loads them. Defaults are applied once, so lists the user removed later do not come back.
    */
   ensureDefaults(extra: string[], defaults: boolean): void {
-    const db = this.options.db;
-    const applied =
-      db.prepare('SELECT 1 FROM settings WHERE key = ?').get(DEFAULTS_APPLIED_KEY) !== undefined;
-    if (defaults && !applied && this.repo.all().length === 0) {
-      this.repo.insert({
-        name: defaultListName(BUILTIN_CATALOG),
-        source: BUILTIN_CATALOG,
-        format: 'adblock',
-        builtin: true,
-      });
-      this.repo.insert({
-        name: defaultListName(STEVENBLACK_UNIFIED),
-        source: STEVENBLACK_UNIFIED,
-        format: 'hosts',
-      });
-    }
-    if (!applied) {
-      db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(
-        DEFAULTS_APPLIED_KEY,
-        'true',
-      );
-    }
+    subscribeDefaults(this.options.db, this.repo, defaults);
     // The public-resolver list follows dns.blockPublicResolvers at every start.
     this.syncPublicResolversRow();
-    for (const input of extra) {
-      let source: string;
-      try {
-        source = normaliseSource(input);
-      } catch (error) {
-        this.options.logger.warn({ source: input }, `lists.extra: ${(error as Error).message}`);
-        continue;
-      }
-      if (!this.repo.bySource(source)) this.repo.insert({ name: defaultListName(source), source });
-    }
+    subscribeExtra(this.repo, extra, this.options.logger);
   }
 
   /**
@@ -236,15 +114,15 @@ export class ListManager {
       for (const row of this.repo.all()) {
         if (!row.enabled) continue;
         if (row.builtin) {
-          this.loadBuiltin(row);
+          this.loader.loadBuiltin(row);
           continue;
         }
         // Local files are cheap and may have been edited while stopped: read them (the copy is the fallback).
         if (sourceKind(row.source) === 'file' && !this.options.offline) {
-          await this.refreshOne(row, undefined);
+          await this.loader.refreshOne(row, undefined);
           continue;
         }
-        await this.loadFromCopy(row);
+        await this.loader.loadFromCopy(row);
         if (!this.loaded.has(row.id)) download.push(row.id);
       }
       this.rememberSources();
@@ -271,7 +149,7 @@ export class ListManager {
       const rows =
         listId === undefined ? this.repo.all().filter((r) => r.enabled) : [this.requireRow(listId)];
       const summaries: ListSummary[] = [];
-      for (const row of rows) summaries.push(await this.refreshOne(row, onProgress));
+      for (const row of rows) summaries.push(await this.loader.refreshOne(row, onProgress));
       if (summaries.some((s) => s.status === 'updated')) await this.rebuild();
       return summaries;
     });
@@ -285,7 +163,7 @@ export class ListManager {
     } catch (error) {
       throw new ListError((error as ListSourceError).message, 'invalid');
     }
-    this.checkPatch({ format: input.format, kind: input.kind, name: input.name });
+    checkListPatch({ format: input.format, kind: input.kind, name: input.name });
     const problem = sourceProblem(this.options.sources, source);
     if (problem !== null) throw new ListError(problem, 'invalid');
     const row = await this.serialised(async () => {
@@ -309,15 +187,15 @@ export class ListManager {
 
   /** Renames, re-formats, enables/disables or re-assigns a list, then rebuilds the matcher. */
   update(id: number, patch: UpdateListInput): Promise<ListView> {
-    this.checkPatch(patch);
+    checkListPatch(patch);
     return this.serialised(async () => {
       const before = this.requireRow(id);
       const row = this.repo.update(id, patch) as ListRow;
       if (patch.assignment) this.repo.setAssignments(id, patch.assignment);
       if (!row.enabled) this.loaded.delete(id);
       else if (!this.loaded.has(id) || patch.format !== undefined || before.format !== row.format) {
-        await this.loadFromCopy(row);
-        if (!this.loaded.has(id)) await this.refreshOne(row, undefined);
+        await this.loader.loadFromCopy(row);
+        if (!this.loaded.has(id)) await this.loader.refreshOne(row, undefined);
       }
       await this.rebuild();
       return this.view(this.requireRow(id));
@@ -349,18 +227,12 @@ export class ListManager {
 
   /** The first invalid lines of the copy in use (line, text, reason), for the dashboard. */
   invalidLines(id: number): InvalidLine[] {
-    return this.loaded.get(id)?.parsed.invalid ?? [];
+    return this.loader.invalidLines(id);
   }
 
-  /**
-   * Text of line `line` (1-based) of the copy in use, for explain; null when unknown, and null when the
-   * line is not an entry of the list's format (explain shows list rules, never other text of a file).
-   */
+  /** Text of a line of the copy in use, for explain (only when it is a list entry: list-loader.ts). */
   lineText(listId: number, line: number): string | null {
-    const loaded = this.loaded.get(listId);
-    const text = loaded?.text ?? this.cache.read(listId);
-    if (text === null || !loaded) return null;
-    return shownLine(lineAt(text, line), listId, loaded.parsed.format);
+    return this.loader.lineText(listId, line);
   }
 
   /** Resolves once every list operation queued so far (such as start()'s background downloads) is done. */
@@ -391,7 +263,7 @@ export class ListManager {
     return this.serialised(async () => {
       this.catalog = catalog;
       this.applyAttribution();
-      for (const row of this.repo.all()) if (row.enabled && row.builtin) this.loadBuiltin(row);
+      for (const row of this.repo.all()) if (row.enabled && row.builtin) this.loader.loadBuiltin(row);
       await this.rebuild();
       this.applyCompanyPolicies();
     });
@@ -403,7 +275,7 @@ export class ListManager {
       this.options.blockPublicResolvers = block;
       const row = this.syncPublicResolversRow();
       if (!row) return;
-      if (row.enabled) this.loadBuiltin(row);
+      if (row.enabled) this.loader.loadBuiltin(row);
       else this.loaded.delete(row.id);
       this.rememberSources();
       await this.rebuild();
@@ -438,15 +310,15 @@ export class ListManager {
           continue;
         }
         if (row.builtin) {
-          this.loadBuiltin(row);
+          this.loader.loadBuiltin(row);
         } else if (sourceKind(row.source) === 'file' && !this.options.offline) {
-          await this.refreshOne(row, undefined);
+          await this.loader.refreshOne(row, undefined);
         } else {
           // The same list as before keeps its parsed copy unless its format changed.
           const loaded = this.loaded.get(row.id);
           if (!loaded || loaded.format !== row.format) {
             this.loaded.delete(row.id);
-            await this.loadFromCopy(row);
+            await this.loader.loadFromCopy(row);
           }
           if (!this.loaded.has(row.id)) download.push(row.id);
         }
@@ -482,7 +354,7 @@ export class ListManager {
     this.timer = null;
     this.abort.abort();
     await this.queue.catch(() => undefined);
-    await this.parser.close();
+    await this.loader.close();
   }
 
   // ——— internals ———
@@ -499,155 +371,9 @@ export class ListManager {
     return row;
   }
 
-  private checkPatch(patch: { format?: unknown; kind?: unknown; name?: unknown }): void {
-    if (patch.format !== undefined && !FORMATS.includes(patch.format as ListFormatSetting)) {
-      throw new ListError(
-        `format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(patch.format)}`,
-        'invalid',
-      );
-    }
-    if (patch.kind !== undefined && patch.kind !== 'block' && patch.kind !== 'allow') {
-      throw new ListError(`kind must be 'block' or 'allow', got ${JSON.stringify(patch.kind)}`, 'invalid');
-    }
-    if (patch.name !== undefined && (typeof patch.name !== 'string' || patch.name.trim() === '')) {
-      throw new ListError('name must be a non-empty string', 'invalid');
-    }
-  }
-
   private view(row: ListRow): ListView {
     const assignment = this.repo.assignments().get(row.id) ?? { groupIds: [], deviceIds: [] };
     return { ...row, assignment, loaded: this.loaded.has(row.id) };
-  }
-
-  private builtinText(source: string): string {
-    return source === BUILTIN_PUBLIC_RESOLVERS
-      ? this.catalog.publicResolversListText()
-      : this.catalog.trackingListText();
-  }
-
-  private loadBuiltin(row: ListRow): void {
-    const text = this.builtinText(row.source);
-    const parsed = parseList(text, { listId: row.id, format: row.format });
-    this.loaded.set(row.id, { parsed, text, format: row.format });
-    this.repo.recordSuccess(row.id, {
-      entries: parsed.entries,
-      invalidLines: parsed.invalidCount,
-      etag: null,
-      lastModified: null,
-    });
-  }
-
-  /** Loads the last good copy on disk, parsed in the worker; a copy that cannot be read is left alone. */
-  private async loadFromCopy(row: ListRow): Promise<void> {
-    if (row.builtin) return this.loadBuiltin(row);
-    if (!this.cache.has(row.id)) return;
-    let parsed: ParsedList;
-    try {
-      parsed = await this.parser.parseFile(this.cache.path(row.id), row.id, row.format);
-    } catch (error) {
-      this.options.logger.warn({ list: row.name }, `last good copy not loaded: ${(error as Error).message}`);
-      return;
-    }
-    this.loaded.set(row.id, { parsed, text: null, format: row.format });
-    this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
-  }
-
-  private async refreshOne(
-    row: ListRow,
-    onProgress: ((p: RefreshProgress) => void) | undefined,
-  ): Promise<ListSummary> {
-    const started = performance.now();
-    const summary = (status: RefreshStatus, bytes: number, error: string | null): ListSummary => {
-      const parsed = this.loaded.get(row.id)?.parsed;
-      return {
-        listId: row.id,
-        name: row.name,
-        status,
-        entries: parsed?.entries ?? 0,
-        invalidLines: parsed?.invalidCount ?? 0,
-        durationMs: Math.round(performance.now() - started),
-        bytes,
-        error,
-      };
-    };
-    if (row.builtin) {
-      this.loadBuiltin(row);
-      const parsed = this.loaded.get(row.id)?.parsed as ParsedList;
-      onProgress?.({
-        listId: row.id,
-        name: row.name,
-        phase: 'entries',
-        entries: parsed.entries,
-        invalidLines: parsed.invalidCount,
-      });
-      return summary('updated', 0, null);
-    }
-    const hasCopy = this.cache.has(row.id);
-    let bytes = 0;
-    if (this.options.offline || this.stopped) {
-      // No download (explain CLI, or shutting down): not a fault of the list, so nothing is recorded.
-      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
-      return summary('failed', 0, this.stopped ? 'stopped: not downloaded' : 'offline: not downloaded');
-    }
-    try {
-      const result = await fetchListSource(row.source, {
-        // Validators only make sense while we still hold the copy they describe.
-        etag: hasCopy ? row.etag : null,
-        lastModified: hasCopy ? row.lastModified : null,
-        timeoutMs: this.options.fetchTimeoutMs,
-        maxBytes: this.options.maxBytes,
-        signal: this.abort.signal,
-        policy: this.options.sources,
-        onBytes: (received, expected) => {
-          bytes = received;
-          onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
-        },
-      });
-      if (result.status === 'not-modified') {
-        this.repo.recordNotModified(row.id);
-        if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
-        this.options.logger.debug({ list: row.name }, 'list not modified');
-        return summary('not-modified', 0, null);
-      }
-      const { parsed, text } = await this.parser.decodeAndParse(
-        result.body,
-        result.servedAsHtml,
-        row.id,
-        row.format,
-      );
-      onProgress?.({
-        listId: row.id,
-        name: row.name,
-        phase: 'entries',
-        entries: parsed.entries,
-        invalidLines: parsed.invalidCount,
-      });
-      const lastGood =
-        this.loaded.get(row.id)?.parsed.entries ?? (hasCopy && row.lastSuccess ? row.entries : null);
-      const refusal = refuseReason(text, parsed, lastGood, this.options.acceptPolicy);
-      if (refusal) throw new Error(refusal);
-      await this.cache.write(row.id, text);
-      this.loaded.set(row.id, { parsed, text: null, format: row.format });
-      this.repo.recordSuccess(row.id, {
-        entries: parsed.entries,
-        invalidLines: parsed.invalidCount,
-        etag: result.etag,
-        lastModified: result.lastModified,
-      });
-      const done = summary('updated', result.bytes, null);
-      this.options.logger.info(
-        { list: row.name, entries: done.entries, invalid: done.invalidLines, ms: done.durationMs },
-        'list refreshed',
-      );
-      return done;
-    } catch (error) {
-      const kept = this.loaded.has(row.id) || hasCopy;
-      const message = `${(error as Error).message}${kept ? '; kept the last good copy' : '; no copy to fall back on'}`;
-      this.repo.recordError(row.id, message);
-      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
-      this.options.logger.warn({ list: row.name, source: row.source }, `list refresh failed: ${message}`);
-      return summary('failed', bytes, message);
-    }
   }
 
   private async rebuild(): Promise<void> {
@@ -696,18 +422,7 @@ export class ListManager {
 
   /** Makes the built-in public-resolver list's row follow options.blockPublicResolvers; returns it. */
   private syncPublicResolversRow(): ListRow | undefined {
-    const resolvers = this.repo.bySource(BUILTIN_PUBLIC_RESOLVERS);
-    const block = this.options.blockPublicResolvers;
-    if (!resolvers && block) {
-      return this.repo.insert({
-        name: defaultListName(BUILTIN_PUBLIC_RESOLVERS),
-        source: BUILTIN_PUBLIC_RESOLVERS,
-        format: 'adblock',
-        builtin: true,
-      });
-    }
-    if (resolvers && resolvers.enabled !== block) return this.repo.update(resolvers.id, { enabled: block });
-    return resolvers;
+    return syncPublicResolversRow(this.repo, this.options.blockPublicResolvers);
   }
 
   /** Which source each list id had when the manager last synced with the table (see reload()). */

@@ -1,0 +1,206 @@
+/**
+ * Gets each list into memory and keeps the last good copy there: built-in lists generated from the
+ * catalog, the on-disk copy (parsed in the worker), or a fresh download that passed the acceptance checks
+ * (accept-list.ts). A refresh that fails keeps what was loaded and records why on the list.
+ */
+import type { InvalidLine } from '../filter/list-types.js';
+import type { Logger } from '../logger.js';
+import type { ListRow, ListsRepo } from '../store/repos/lists-repo.js';
+import type { Catalog } from '../trackers/catalog.js';
+import { type AcceptPolicy, refuseReason } from './accept-list.js';
+import { fetchListSource } from './fetch-list.js';
+import { type ParsedList, parseList } from './filter-bridge.js';
+import type { ListCache } from './list-cache.js';
+import { lineAt, shownLine } from './list-line.js';
+import type { Loaded, ListSummary, RefreshProgress, RefreshStatus } from './list-manager-types.js';
+import { ListParser } from './list-parser.js';
+import { BUILTIN_PUBLIC_RESOLVERS } from './list-source.js';
+import type { ListSourcePolicy } from './source-policy.js';
+
+export interface ListLoaderOptions {
+  repo: ListsRepo;
+  cache: ListCache;
+  logger: Logger;
+  /** The catalog in use (built-in lists are generated from it). */
+  catalog: () => Catalog;
+  fetchTimeoutMs: number;
+  maxBytes: number;
+  sources: ListSourcePolicy;
+  acceptPolicy: AcceptPolicy;
+  offline: boolean;
+  isStopped: () => boolean;
+  signal: AbortSignal;
+}
+
+export class ListLoader {
+  /** The copy in use of each loaded list, by list id. */
+  readonly loaded = new Map<number, Loaded>();
+  private readonly parser = new ListParser();
+  private readonly repo: ListsRepo;
+  private readonly cache: ListCache;
+
+  constructor(private readonly options: ListLoaderOptions) {
+    this.repo = options.repo;
+    this.cache = options.cache;
+  }
+
+  /** The first invalid lines of the copy in use (line, text, reason), for the dashboard. */
+  invalidLines(id: number): InvalidLine[] {
+    return this.loaded.get(id)?.parsed.invalid ?? [];
+  }
+
+  /**
+   * Text of line `line` (1-based) of the copy in use, for explain; null when unknown, and null when the
+   * line is not an entry of the list's format (explain shows list rules, never other text of a file).
+   */
+  lineText(listId: number, line: number): string | null {
+    const loaded = this.loaded.get(listId);
+    const text = loaded?.text ?? this.cache.read(listId);
+    if (text === null || !loaded) return null;
+    return shownLine(lineAt(text, line), listId, loaded.parsed.format);
+  }
+
+  /** Ends the parse worker. */
+  close(): Promise<void> {
+    return this.parser.close();
+  }
+
+  private builtinText(source: string): string {
+    return source === BUILTIN_PUBLIC_RESOLVERS
+      ? this.options.catalog().publicResolversListText()
+      : this.options.catalog().trackingListText();
+  }
+
+  loadBuiltin(row: ListRow): void {
+    const text = this.builtinText(row.source);
+    const parsed = parseList(text, { listId: row.id, format: row.format });
+    this.loaded.set(row.id, { parsed, text, format: row.format });
+    this.repo.recordSuccess(row.id, {
+      entries: parsed.entries,
+      invalidLines: parsed.invalidCount,
+      etag: null,
+      lastModified: null,
+    });
+  }
+
+  /** Loads the last good copy on disk, parsed in the worker; a copy that cannot be read is left alone. */
+  async loadFromCopy(row: ListRow): Promise<void> {
+    if (row.builtin) return this.loadBuiltin(row);
+    if (!this.cache.has(row.id)) return;
+    let parsed: ParsedList;
+    try {
+      parsed = await this.parser.parseFile(this.cache.path(row.id), row.id, row.format);
+    } catch (error) {
+      this.options.logger.warn({ list: row.name }, `last good copy not loaded: ${(error as Error).message}`);
+      return;
+    }
+    this.loaded.set(row.id, { parsed, text: null, format: row.format });
+    this.repo.recordCounts(row.id, parsed.entries, parsed.invalidCount);
+  }
+
+  /**
+   * Fetches one list, and takes the new copy only when it is a sound list; on any failure the last good
+   * copy stays in use (loaded from disk if it was not yet) and the error is recorded on the list.
+   */
+  async refreshOne(
+    row: ListRow,
+    onProgress: ((p: RefreshProgress) => void) | undefined,
+  ): Promise<ListSummary> {
+    const started = performance.now();
+    const summary = (status: RefreshStatus, bytes: number, error: string | null): ListSummary => {
+      const parsed = this.loaded.get(row.id)?.parsed;
+      return {
+        listId: row.id,
+        name: row.name,
+        status,
+        entries: parsed?.entries ?? 0,
+        invalidLines: parsed?.invalidCount ?? 0,
+        durationMs: Math.round(performance.now() - started),
+        bytes,
+        error,
+      };
+    };
+    if (row.builtin) {
+      this.loadBuiltin(row);
+      const parsed = this.loaded.get(row.id)?.parsed as ParsedList;
+      onProgress?.({
+        listId: row.id,
+        name: row.name,
+        phase: 'entries',
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+      });
+      return summary('updated', 0, null);
+    }
+    const hasCopy = this.cache.has(row.id);
+    let bytes = 0;
+    if (this.options.offline || this.options.isStopped()) {
+      // No download (explain CLI, or shutting down): not a fault of the list, so nothing is recorded.
+      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
+      return summary(
+        'failed',
+        0,
+        this.options.isStopped() ? 'stopped: not downloaded' : 'offline: not downloaded',
+      );
+    }
+    try {
+      const result = await fetchListSource(row.source, {
+        // Validators only make sense while we still hold the copy they describe.
+        etag: hasCopy ? row.etag : null,
+        lastModified: hasCopy ? row.lastModified : null,
+        timeoutMs: this.options.fetchTimeoutMs,
+        maxBytes: this.options.maxBytes,
+        signal: this.options.signal,
+        policy: this.options.sources,
+        onBytes: (received, expected) => {
+          bytes = received;
+          onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
+        },
+      });
+      if (result.status === 'not-modified') {
+        this.repo.recordNotModified(row.id);
+        if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
+        this.options.logger.debug({ list: row.name }, 'list not modified');
+        return summary('not-modified', 0, null);
+      }
+      const { parsed, text } = await this.parser.decodeAndParse(
+        result.body,
+        result.servedAsHtml,
+        row.id,
+        row.format,
+      );
+      onProgress?.({
+        listId: row.id,
+        name: row.name,
+        phase: 'entries',
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+      });
+      const lastGood =
+        this.loaded.get(row.id)?.parsed.entries ?? (hasCopy && row.lastSuccess ? row.entries : null);
+      const refusal = refuseReason(text, parsed, lastGood, this.options.acceptPolicy);
+      if (refusal) throw new Error(refusal);
+      await this.cache.write(row.id, text);
+      this.loaded.set(row.id, { parsed, text: null, format: row.format });
+      this.repo.recordSuccess(row.id, {
+        entries: parsed.entries,
+        invalidLines: parsed.invalidCount,
+        etag: result.etag,
+        lastModified: result.lastModified,
+      });
+      const done = summary('updated', result.bytes, null);
+      this.options.logger.info(
+        { list: row.name, entries: done.entries, invalid: done.invalidLines, ms: done.durationMs },
+        'list refreshed',
+      );
+      return done;
+    } catch (error) {
+      const kept = this.loaded.has(row.id) || hasCopy;
+      const message = `${(error as Error).message}${kept ? '; kept the last good copy' : '; no copy to fall back on'}`;
+      this.repo.recordError(row.id, message);
+      if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
+      this.options.logger.warn({ list: row.name, source: row.source }, `list refresh failed: ${message}`);
+      return summary('failed', bytes, message);
+    }
+  }
+}
