@@ -20,7 +20,7 @@ export interface DnsPort {
   readonly udpAddress?: unknown;
   readonly tcpAddress?: unknown;
   /** Answers one wire query as if it came from `clientAddress` (DoH). null = nothing to send. */
-  answer(query: Buffer, clientAddress: string, protocol: number): Promise<Buffer | null>;
+  answer(query: Buffer, clientAddress: string, protocol: number, deviceId?: number): Promise<Buffer | null>;
   /** Plain counters (dns/stats.ts), read by /metrics and /api/health. */
   readonly stats?: unknown;
   clearCache?(): void;
@@ -102,7 +102,7 @@ export type QueryLogPort = Pick<QueryLog, 'stats' | 'flush' | 'setDevicePrivacy'
 /** trackers/companiesdb-updater.ts. */
 export type CompaniesDbPort = Pick<
   CompaniesDbUpdater,
-  'imported' | 'import' | 'attribution' | 'licence' | 'defaults'
+  'imported' | 'import' | 'lastRefusal' | 'attribution' | 'licence' | 'defaults'
 >;
 
 /** The read side of the query log (store/analytics.ts). */

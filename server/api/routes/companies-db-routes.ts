@@ -24,8 +24,11 @@ export function companiesDbRoutes(app: App, context: RouteContext): void {
             trackers: info.trackers,
             domains: info.domains,
             companies: info.companies,
+            origin: info.origin,
+            problem: info.problem,
           }
         : null,
+      lastRefusal: u.lastRefusal(),
       attribution: u.attribution,
       licence: u.licence,
       defaults: { ...u.defaults },

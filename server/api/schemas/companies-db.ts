@@ -1,6 +1,6 @@
 /**
- * The optional AdGuard companies database (CC BY-SA 4.0): what is imported, and importing it again. It
- * widens which names the dashboard can put a company on; it never blocks anything.
+ * The AdGuard companies database (CC BY-SA 4.0) that names trackers: the copy shipped with tracksink, or
+ * a newer one downloaded from its publisher, and updating it. It only names; it never blocks anything.
  */
 import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
@@ -13,8 +13,14 @@ export const CompaniesDbStatus = Type.Object({
       trackers: Type.Integer(),
       domains: Type.Integer(),
       companies: Type.Integer(),
+      /** `shipped`: the copy that comes with tracksink; `refreshed`: a newer one downloaded since. */
+      origin: Type.Enum(['shipped', 'refreshed'] as const),
+      /** Why the refreshed copy could not be used (the shipped one serves instead), else null. */
+      problem: Nullable(Type.String()),
     }),
   ),
+  /** The last update that was refused (the copy in use stayed), and why; null after a good one. */
+  lastRefusal: Nullable(Type.Object({ at: Type.String(), message: Type.String() })),
   /** Shown wherever its data is: the licence asks for it. */
   attribution: Type.String(),
   licence: Type.String(),

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import type { Health } from '../../../server/api/schemas/health.js';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-headers.js';
@@ -215,7 +216,15 @@ export function fixtures(hostile: boolean) {
     ],
   };
   const companiesDb: CompaniesDbStatus = {
-    imported: { timeUpdated: '2026-07-20T11:02:11.184Z', trackers: 3330, domains: 5400, companies: 2368 },
+    imported: {
+      timeUpdated: '2026-07-20T11:02:11.184Z',
+      trackers: 3330,
+      domains: 5400,
+      companies: 2368,
+      origin: 'refreshed',
+      problem: null,
+    },
+    lastRefusal: { at: '2026-11-30T08:00:00.000Z', message: label('the download timed out') },
     attribution: label('Tracker and company data from the AdGuard companies database'),
     licence: 'CC BY-SA 4.0',
     defaults: {
@@ -408,6 +417,31 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/explain': data.explanation,
     '/api/setup/check': data.check,
     '/api/pause': data.pause,
+    // A failed main blocklist, so the overview's status notice is on every run (hostile text in the reason).
+    '/api/health': {
+      status: 'degraded',
+      version: '0.1.0',
+      dns: { udp: '0.0.0.0:53', tcp: '0.0.0.0:53' },
+      lists: { entries: 153, loaded: true },
+      log: { written: 0, dropped: 0, error: null },
+      uptime: 60,
+      problems: [
+        {
+          kind: 'list',
+          list: 'StevenBlack unified hosts',
+          source: 'https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts',
+          reason: options.hostile
+            ? `could not resolve ${HOSTILE}`
+            : 'could not resolve raw.githubusercontent.com: ENOTFOUND',
+          main: true,
+          message: `your main blocklist could not be downloaded: ${
+            options.hostile
+              ? `could not resolve ${HOSTILE}`
+              : 'could not resolve raw.githubusercontent.com: ENOTFOUND'
+          }; blocking with the built-in list only`,
+        },
+      ],
+    } satisfies Health,
   };
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

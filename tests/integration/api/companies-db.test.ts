@@ -92,7 +92,8 @@ describe('companies database import through the API', () => {
     const status = await request({ method: 'GET', url: '/api/companies-db' });
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({
-      imported: { trackers: 3330, companies: 2359 },
+      imported: { trackers: 3330, companies: 2359, origin: 'shipped', problem: null },
+      lastRefusal: null,
       licence: 'CC BY-SA 4.0',
       defaults: { trackers: expect.stringMatching(/^https:\/\/.*AdguardTeam\/companiesdb.*trackers\.json$/) },
     });
@@ -153,7 +154,9 @@ describe('companies database import through the API', () => {
     expect(missing.statusCode).toBe(502);
     expect(missing.json().message).toMatch(/404/);
     const status = (await request({ method: 'GET', url: '/api/companies-db' })).json();
-    expect(status.imported).toMatchObject({ trackers: 3330 });
+    expect(status.imported).toMatchObject({ trackers: 3330, origin: 'refreshed' });
+    // The dashboard says why the last update was not used.
+    expect(status.lastRefusal.message).toMatch(/404/);
     expect(await loggedCompany('tag.upstream-only.example')).toBe('adguard:1000mercis');
   });
 });
