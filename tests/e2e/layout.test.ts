@@ -37,6 +37,14 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** The elements that reach past the right edge of the screen (for the failure message). */
+async function widest(page: TestBrowser['page']): Promise<string> {
+  return page.evaluate<string>(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(-3).map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))
+    .join('; ')`);
+}
+
 /** Every main-menu link lies inside the screen (none cut off behind a strip that scrolls out of sight). */
 async function navLinksOutsideScreen(page: TestBrowser['page']): Promise<string[]> {
   return page.evaluate<string[]>(`[...document.querySelectorAll('nav a, nav button')]
@@ -97,7 +105,9 @@ describe.sequential('dashboard layout and escaping', () => {
         await screenshot(`layout-${viewport.label}-${hash.replace('/', '-')}`);
         // Nothing may force sideways scrolling of the whole page (tables scroll in their box).
         const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
-        expect(overflow, `page wider than the screen on ${hash}`).toBeLessThanOrEqual(1);
+        expect(overflow, `page wider than the screen on ${hash}: ${await widest(page)}`).toBeLessThanOrEqual(
+          1,
+        );
       }
       // The hostile text shows literally (escaped), with the control byte made visible.
       await page.goto(`${api!.baseUrl}/#/queries`);
@@ -120,7 +130,7 @@ describe.sequential('dashboard layout and escaping', () => {
       const onConsole = (message: { type(): string; text(): string; location(): { url: string } }) => {
         // The setup check's probe image is meant to fail in a test (no DNS for it): that is not an error of the page.
         if (message.type() === 'error' && !message.location().url.includes('check.tracksink.home.arpa'))
-          consoleErrors.push(message.text());
+          consoleErrors.push(`${message.text()} (${message.location().url})`);
       };
       page.on('console', onConsole);
       try {
