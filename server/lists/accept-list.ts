@@ -15,12 +15,14 @@ export const DEFAULT_ACCEPT_POLICY: AcceptPolicy = { shrinkRatio: 0.5, shrinkMin
 
 /** Returns null when the copy is acceptable, else the reason to refuse it. */
 export function refuseReason(
-  text: string,
+  /** The copy's text, or (when it was decoded in the parse worker) whether it is only white space. */
+  text: string | { blank: boolean },
   parsed: ParsedList,
   lastGoodEntries: number | null,
   policy: AcceptPolicy = DEFAULT_ACCEPT_POLICY,
 ): string | null {
-  if (text.trim() === '') return 'the list is empty';
+  const blank = typeof text === 'string' ? text.trim() === '' : text.blank;
+  if (blank) return 'the list is empty';
   if (parsed.entries === 0) {
     return `no usable entry in ${parsed.lines} lines (${parsed.invalidCount} invalid, ${parsed.ignoredCount} ignored)`;
   }

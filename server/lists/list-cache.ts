@@ -31,7 +31,7 @@ export class ListCache {
   }
 
   /** Asynchronous: writing tens of megabytes must not hold the event loop. */
-  async write(listId: number, text: string): Promise<void> {
+  async write(listId: number, text: string | Uint8Array): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const path = this.path(listId);
     const temporary = `${path}.${process.pid}.tmp`;

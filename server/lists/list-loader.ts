@@ -163,7 +163,7 @@ export class ListLoader {
         this.options.logger.debug({ list: row.name }, 'list not modified');
         return summary('not-modified', 0, null);
       }
-      const { parsed, text } = await this.parser.decodeAndParse(
+      const { parsed, blank } = await this.parser.decodeAndParse(
         result.body,
         result.servedAsHtml,
         row.id,
@@ -178,9 +178,13 @@ export class ListLoader {
       });
       const lastGood =
         this.loaded.get(row.id)?.parsed.entries ?? (hasCopy && row.lastSuccess ? row.entries : null);
-      const refusal = refuseReason(text, parsed, lastGood, this.options.acceptPolicy);
+      const refusal = refuseReason({ blank }, parsed, lastGood, this.options.acceptPolicy);
       if (refusal) throw new Error(refusal);
-      await this.cache.write(row.id, text);
+      // The bytes as downloaded (decodeText accepted them; no string is encoded again), without a BOM,
+      // which decodeText dropped and a later read of the copy would keep.
+      const body = result.body;
+      const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+      await this.cache.write(row.id, bom ? body.subarray(3) : body);
       this.loaded.set(row.id, { parsed, text: null, format: row.format });
       this.repo.recordSuccess(row.id, {
         entries: parsed.entries,

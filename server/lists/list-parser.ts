@@ -28,8 +28,8 @@ export interface ParseRequest {
 export interface ParseResponse {
   id: number;
   parsed?: ParsedList;
-  /** The decoded text of a `body` request. */
-  text?: string;
+  /** The decoded text is only white space (for the acceptance check). */
+  blank?: boolean;
   error?: string;
   /** The error is decodeText's: the body is not a text list (a DownloadError on this side too). */
   notText?: boolean;
@@ -66,23 +66,24 @@ export class ListParser {
 
   /**
    * Decodes (decodeText: a DownloadError when the body is not a text list) and parses downloaded bytes,
-   * in place when small, else in the worker. Returns the text too, for the on-disk copy.
+   * in place when small, else in the worker. The text stays where it was decoded: the caller keeps the
+   * bytes for the on-disk copy, and learns whether the text was blank.
    */
   async decodeAndParse(
     body: Uint8Array,
     servedAsHtml: boolean,
     listId: number,
     format: ListFormat | 'auto',
-  ): Promise<{ parsed: ParsedList; text: string }> {
+  ): Promise<{ parsed: ParsedList; blank: boolean }> {
     const inPlace = () => {
       const text = decodeText(body, servedAsHtml);
-      return { parsed: parseList(text, { listId, format }), text };
+      return { parsed: parseList(text, { listId, format }), blank: text.trim() === '' };
     };
     if (body.byteLength <= INLINE_MAX_BYTES) return inPlace();
     try {
       // Copied, not transferred: if the worker is lost, the bytes are still here to parse in place.
       const response = await this.send({ listId, format, body, servedAsHtml });
-      return { parsed: response.parsed as ParsedList, text: response.text ?? '' };
+      return { parsed: response.parsed as ParsedList, blank: response.blank ?? false };
     } catch (error) {
       if (!(error instanceof WorkerLost) || this.closed) throw error;
       return inPlace();

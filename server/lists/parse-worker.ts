@@ -33,6 +33,6 @@ async function handle(request: ParseRequest): Promise<ParseResponse> {
   if (request.body) text = decodeText(request.body, request.servedAsHtml ?? false);
   else text = await readFile(request.path as string, 'utf8');
   const parsed = parseList(text, { listId: request.listId, format: request.format });
-  // A downloaded body's text goes back for the on-disk copy; a cached copy's text stays on disk.
-  return { id: request.id, parsed, ...(request.body ? { text } : {}) };
+  // The text itself stays here: sending 60 MB of string back would cost the event loop a second.
+  return { id: request.id, parsed, blank: text.trim() === '' };
 }
