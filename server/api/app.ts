@@ -29,6 +29,7 @@ import { explainRoutes } from './routes/explain-routes.js';
 import { groupsRoutes } from './routes/groups-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { listsRoutes } from './routes/lists-routes.js';
+import { localRecordsRoutes } from './routes/local-records-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { pauseRoutes } from './routes/pause-routes.js';
 import { queriesRoutes } from './routes/queries-routes.js';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     companiesDbRoutes,
     queriesRoutes,
     listsRoutes,
+    localRecordsRoutes,
     rulesRoutes,
     explainRoutes,
     pauseRoutes,

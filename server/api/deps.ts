@@ -10,6 +10,7 @@ import type { Db } from '../store/sqlite.js';
 import type { ListManager } from '../lists/list-manager.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { Explanation } from '../filter/explain.js';
+import type { ListMatcher } from '../filter/matcher.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { Analytics } from '../store/analytics.js';
 import type { QueryLog } from '../store/query-log.js';
@@ -51,6 +52,8 @@ export interface PolicyPort {
     qtype?: number,
     lineText?: (listId: number, line: number) => string | undefined,
   ): Explanation;
+  /** The lists in force (the local records page reads their rules that answer with a record). */
+  readonly lists: Pick<ListMatcher, 'localRecords'>;
 }
 
 /** The list manager (lists/list-manager.ts); the API uses these members. */

@@ -1,6 +1,6 @@
 /** The shapes the list matcher takes and gives (matcher.ts builds it; policy-engine and explain read it). */
 import type { ParsedList } from './list-types.js';
-import type { RewriteSet } from './rewrite.js';
+import type { Rewrite, RewriteSet } from './rewrite.js';
 import type { SlowRule } from './slow-rule.js';
 
 export interface ListInput {
@@ -110,4 +110,17 @@ export interface ListMatcher {
   match(name: string, ctx: MatchContext, out: ListMatch): void;
   /** Every rule that matches `name` (explain). */
   collect(name: string, ctx: MatchContext): RuleHit[];
+  /** The rules that answer with a record of their own (hosts lines with an address, `$dnsrewrite`). */
+  localRecords(): LocalRecordRule[];
+}
+
+/** A list rule that answers with its own record: what the dashboard lists as a local record. */
+export interface LocalRecordRule {
+  listId: number;
+  line: number;
+  /** The name as written: a domain, or the rule's pattern. */
+  name: string;
+  /** An `@@…$dnsrewrite` exception (lifts rewrites) rather than a rewrite. */
+  exception: boolean;
+  rewrite: Rewrite;
 }

@@ -10,7 +10,15 @@
  * PolicyEngine replaces its single reference to it.
  */
 import { HASH1_SEED, HASH2_SEED } from './domain-hash.js';
-import type { ListInfo, ListInput, ListMatch, ListMatcher, MatchContext, RuleHit } from './matcher-types.js';
+import type {
+  ListInfo,
+  ListInput,
+  ListMatch,
+  ListMatcher,
+  LocalRecordRule,
+  MatchContext,
+  RuleHit,
+} from './matcher-types.js';
 import { FLAG_BITS, RuleFlag } from './rule-flags.js';
 import type { NameMatcher } from './name-pattern.js';
 import { RewriteIndex } from './rewrite-index.js';
@@ -18,7 +26,15 @@ import type { RewriteEntry } from './rewrite-index.js';
 import type { SlowRule } from './slow-rule.js';
 import { compilePattern, denyAllowExempts, dnsTypeAllows, slowPatternMatches } from './slow-rule.js';
 
-export type { ListInfo, ListInput, ListMatch, ListMatcher, MatchContext, RuleHit } from './matcher-types.js';
+export type {
+  ListInfo,
+  ListInput,
+  ListMatch,
+  ListMatcher,
+  LocalRecordRule,
+  MatchContext,
+  RuleHit,
+} from './matcher-types.js';
 export { emptyListMatch } from './matcher-types.js';
 
 // Local copies: imported bindings can be getters under dev loaders (tsx, vitest): too slow per probe.
@@ -218,6 +234,22 @@ class CompactMatcher implements ListMatcher {
       out.rewrite = null;
       out.hostsRecord = null;
     }
+  }
+
+  localRecords(): LocalRecordRule[] {
+    return this.rewrites.all().flatMap(({ rule, listIndex }) =>
+      rule.rewrite === null
+        ? []
+        : [
+            {
+              listId: this.lists[listIndex]!.id,
+              line: rule.line,
+              name: rule.domain || rule.source,
+              exception: (rule.flags & EXCEPTION) !== 0,
+              rewrite: rule.rewrite,
+            },
+          ],
+    );
   }
 
   private readonly rewriteApplies = (entry: RewriteEntry, name: string): boolean =>

@@ -43,6 +43,11 @@ export class RewriteIndex {
     this.size = entries.length;
   }
 
+  /** Every entry: the `$dnsrewrite` rules, then the hosts lines. */
+  all(): RewriteEntry[] {
+    return [...this.rules, ...[...this.hosts.values()].flat()];
+  }
+
   /** Fills out.rewrite (`$dnsrewrite`) and out.hostsRecord (hosts lines) for this name. */
   match(name: string, applies: EntryApplies, out: ListMatch): void {
     out.rewrite = null;

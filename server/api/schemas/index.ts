@@ -16,3 +16,4 @@ export * from './setup.js';
 export * from './backup.js';
 export * from './companies-db.js';
 export * from './apps.js';
+export * from './local-records.js';

@@ -412,6 +412,18 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/companies-db': data.companiesDb,
     '/api/categories': data.categories,
     '/api/lists': data.lists,
+    '/api/local-records': {
+      items: [
+        {
+          name: options.hostile ? `nas.home ${'<img src=x onerror=alert(1)>'}` : 'nas.home',
+          answer: 'A 192.168.1.10',
+          source: 'list',
+          list: { id: 1, name: 'Home names', line: 2 },
+          exception: false,
+        },
+        { name: 'router.home', answer: '192.168.1.1', source: 'settings', list: null, exception: false },
+      ],
+    },
     '/api/rules': data.rules,
     '/api/settings': data.settings,
     '/api/explain': data.explanation,

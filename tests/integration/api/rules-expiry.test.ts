@@ -16,6 +16,7 @@ describe('timed rules', () => {
         explain: () => {
           throw new Error('not used');
         },
+        lists: { localRecords: () => [] },
       },
     });
   });

@@ -24,6 +24,7 @@ export type {
   List,
   ListCreateBody,
   ListList,
+  LocalRecordList,
   PauseState,
   PrivacyReportResult,
   Period,

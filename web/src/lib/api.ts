@@ -21,6 +21,7 @@ import type {
   List,
   ListCreateBody,
   ListList,
+  LocalRecordList,
   PauseState,
   PrivacyReportResult,
   Period,
@@ -123,6 +124,7 @@ export const api = {
     refresh: (id?: number) =>
       request<RefreshJob>('POST', id === undefined ? '/api/lists/refresh' : `/api/lists/${id}/refresh`),
     refreshJob: (job: string) => request<RefreshJob>('GET', `/api/lists/refresh/${encodeURIComponent(job)}`),
+    localRecords: () => request<LocalRecordList>('GET', '/api/local-records'),
   },
   rules: {
     list: (deviceId?: number) => request<RuleList>('GET', withQuery('/api/rules', { device: deviceId })),
