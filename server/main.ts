@@ -21,7 +21,7 @@ function environmentInUse(env: NodeJS.ProcessEnv): string[] {
 }
 
 function printStartup(services: Services, config: Config, configFile: string | null): void {
-  const { dns, http } = services.summary();
+  const { dns, http, encrypted } = services.summary();
   const portOf = (hostPort: string): number => Number(/:(\d+)$/.exec(hostPort)?.[1] ?? 0);
   const httpPort = portOf(http);
   const dnsPort = portOf(dns.udp);
@@ -43,6 +43,7 @@ function printStartup(services: Services, config: Config, configFile: string | n
       dashboard.length > 1 ? ` (also ${dashboard.slice(1).join(', ')})` : ''
     }${local ? `; on this machine ${urlFor('localhost', httpPort)}` : ''}`,
     `  DNS:       udp ${dns.udp}, tcp ${dns.tcp}`,
+    ...encryptedLines(encrypted),
     dnsHosts.length > 0
       ? `  router:    set your router's DNS server to ${dnsHosts.join(' or ')}${
           dnsPort === 53 ? '' : ` (DNS is on port ${dnsPort}; routers expect 53)`
@@ -64,6 +65,24 @@ function printStartup(services: Services, config: Config, configFile: string | n
   const setupCode = readSetupCode(config.dataDir);
   if (setupCode) lines.push(`  setup code: ${setupCode} (the dashboard asks for it on first run)`);
   console.log(lines.join('\n'));
+}
+
+/** DoT and HTTPS addresses, the certificate's fingerprint, and why either is off. */
+function encryptedLines(encrypted: ReturnType<Services['summary']>['encrypted']): string[] {
+  const { status } = encrypted;
+  const lines: string[] = [];
+  if (encrypted.dot !== null || encrypted.https !== null) {
+    const parts = [
+      encrypted.dot === null ? null : `DoT ${encrypted.dot}`,
+      encrypted.https === null ? null : `HTTPS https://${encrypted.https} (DoH at /dns-query/<clientid>)`,
+    ].filter((part) => part !== null);
+    lines.push(`  encrypted: ${parts.join(', ')}`);
+  }
+  if (status.certificate !== null) {
+    lines.push(`  certificate: ${status.certificate.source}, SHA-256 ${status.certificate.fingerprint256}`);
+  }
+  for (const problem of status.problems) lines.push(`  WARNING:   ${problem}`);
+  return lines;
 }
 
 async function main(): Promise<void> {

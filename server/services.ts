@@ -18,9 +18,11 @@ import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
+import { type EncryptedDns, type EncryptedDnsStatus, startEncryptedDns } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
+import { startSchedules } from './schedules/start-schedules.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
 import {
   RESTART_ONLY_SETTINGS,
@@ -49,7 +51,14 @@ export interface Services {
   upstreams: LiveUpstreamPool;
   dns: DnsServer;
   app: FastifyInstance;
-  summary(): { dns: { udp: string; tcp: string }; http: string; lists: { lists: number; entries: number } };
+  encryptedDns: EncryptedDns;
+  summary(): {
+    dns: { udp: string; tcp: string };
+    http: string;
+    /** DoT and HTTPS "host:port" (null when off), with what went wrong. */
+    encrypted: { dot: string | null; https: string | null; status: EncryptedDnsStatus };
+    lists: { lists: number; entries: number };
+  };
   stop(): Promise<void>;
 }
 
@@ -124,6 +133,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     queryLog.setDevicePrivacy(devices.devicePrivacy());
     policy.setDeviceGroups(devices.deviceGroups());
     loadPolicyState({ configDb, policy, devices, logger });
+    // Profiles' company policies and the schedules in force: a timer swaps a new set into the policy at
+    // each schedule boundary, so DNS only reads it.
+    let catalogInUse = catalog;
+    const schedules = startSchedules({ configDb, policy, catalog: () => catalogInUse, devices, logger });
+    stack.push(() => schedules.stop());
 
     const lists = new ListManager({
       db: configDb,
@@ -188,6 +202,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       lists,
       catalog,
       devices,
+      clientIds: devices.clientIds,
       queryLog,
       analytics,
       webRoot,
@@ -196,7 +211,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       version,
       applySettings: (next, changed) => applySettings(live, next, changed),
       restartOnlySettings: RESTART_ONLY_SETTINGS,
-      reloadAll: () => reloadConfiguration(live, config, base),
+      reloadAll: async () => {
+        const changed = await reloadConfiguration(live, config, base);
+        schedules.refresh();
+        return changed;
+      },
+      schedules,
     };
     // An imported companies database widens the catalog: the list manager hands its attribution to
     // the policy engine (next query), and the API names companies from the new catalog.
@@ -207,12 +227,25 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       onCatalog: async (next) => {
         await lists.setCatalog(next);
         deps.catalog = next;
+        catalogInUse = next;
+        schedules.refresh();
         logger.info({ companiesDb: next.companiesDbInfo }, 'companies database imported');
       },
     });
     const app = await buildApp(deps);
     stack.push(() => app.close());
     await app.listen({ host: config.http.bind, port: config.http.port });
+    // DoT (ClientID in the SNI) and HTTPS (DoH at /dns-query/<clientid>, the dashboard): a certificate or
+    // port problem turns only these off (named in the start-up lines and on the Setup page).
+    const encryptedDns = await startEncryptedDns({
+      config,
+      dns,
+      clientIds: devices.clientIds,
+      app,
+      logger,
+    });
+    stack.push(() => encryptedDns.close());
+    deps.encryptedDns = encryptedDns;
     ready = true;
 
     const httpAddress = app.server.address();
@@ -230,11 +263,17 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       upstreams,
       dns,
       app,
+      encryptedDns,
       summary: () => {
         const listStats = lists.stats();
         return {
           dns: { udp: hostPort(dns.udpAddress), tcp: hostPort(dns.tcpAddress) },
           http,
+          encrypted: {
+            dot: encryptedDns.dotAddress && hostPort(encryptedDns.dotAddress),
+            https: encryptedDns.httpsAddress && hostPort(encryptedDns.httpsAddress),
+            status: encryptedDns.status(),
+          },
           lists: { lists: listStats.loaded, entries: listStats.entries },
         };
       },

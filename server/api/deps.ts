@@ -11,7 +11,9 @@ import type { ListManager } from '../lists/list-manager.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { Explanation } from '../filter/explain.js';
 import type { ListMatcher } from '../filter/matcher.js';
+import type { ClientIdDirectory } from '../devices/client-id-directory.js';
 import type { DeviceRegistry } from '../devices/registry.js';
+import type { EncryptedDnsStatus } from '../encrypted-dns.js';
 import type { Analytics } from '../store/analytics.js';
 import type { QueryLog } from '../store/query-log.js';
 import type { CompaniesDbUpdater } from '../trackers/companiesdb-updater.js';
@@ -99,6 +101,17 @@ export type DevicesPort = Pick<
   | 'deviceGroups'
 >;
 
+/** ClientID → device for encrypted DNS (devices/client-id-directory.ts; the registry's `clientIds`). */
+export type ClientIdsPort = Pick<
+  ClientIdDirectory,
+  'deviceIdFor' | 'byDevice' | 'deviceOf' | 'assign' | 'remove'
+>;
+
+/** DoT/HTTPS listeners and their certificate (encrypted-dns.ts). */
+export interface EncryptedDnsPort {
+  status(): EncryptedDnsStatus;
+}
+
 /** The query log (store/query-log.ts). */
 export type QueryLogPort = Pick<QueryLog, 'stats' | 'flush' | 'setDevicePrivacy'>;
 
@@ -121,6 +134,9 @@ export interface AppDeps {
   lists?: ListsPort;
   catalog?: CatalogPort;
   devices?: DevicesPort;
+  clientIds?: ClientIdsPort;
+  /** Set once the encrypted listeners started (after buildApp: the HTTPS listener serves this app). */
+  encryptedDns?: EncryptedDnsPort;
   queryLog?: QueryLogPort;
   analytics?: AnalyticsPort;
   /** Imports the AdGuard companies database and puts the widened catalog in use (deps.catalog too). */

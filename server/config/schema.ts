@@ -78,6 +78,18 @@ export interface Config {
     leasesFile: string;
     reverseDnsServer: string;
   };
+  tls: {
+    enabled: boolean;
+    serverName: string;
+    dotPort: number;
+    httpsPort: number;
+    certFile: string;
+    keyFile: string;
+    acme: {
+      email: string;
+      directoryUrl: string;
+    };
+  };
 }
 
 export type Kind = 'string' | 'integer' | 'boolean' | 'string[]' | 'map';
@@ -409,6 +421,66 @@ export const schema: SchemaNode = {
       kind: 'string',
       default: '',
       why: 'Router address to ask PTR names of devices (e.g. 192.168.1.1); empty = off.',
+    },
+  },
+  tls: {
+    enabled: {
+      kind: 'boolean',
+      default: true,
+      env: 'TRACKSINK_TLS',
+      why: 'Serve DNS-over-TLS and HTTPS (DoH and the dashboard); a certificate problem turns only these off, plain DNS keeps answering.',
+    },
+    serverName: {
+      kind: 'string',
+      default: '',
+      env: 'TRACKSINK_TLS_SERVER_NAME',
+      why: 'The domain devices name in encrypted DNS (Android Private DNS "<clientid>.<serverName>"); required for ACME.',
+      check: (value) =>
+        value === '' ||
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(String(value))
+          ? null
+          : 'must be a domain name such as dns.example.org (letters, digits and hyphens, at least two labels)',
+    },
+    dotPort: {
+      kind: 'integer',
+      default: 853,
+      min: 0,
+      max: 65535,
+      env: 'TRACKSINK_DOT_PORT',
+      why: 'DNS-over-TLS (RFC 7858), ClientID in the SNI; 853 is privileged like 53; 0 picks a free port (tests).',
+    },
+    httpsPort: {
+      kind: 'integer',
+      default: 8443,
+      min: 0,
+      max: 65535,
+      env: 'TRACKSINK_HTTPS_PORT',
+      why: 'HTTPS: DoH at /dns-query/<clientid> and the dashboard; 0 picks a free port (tests).',
+    },
+    certFile: {
+      kind: 'string',
+      default: '',
+      env: 'TRACKSINK_TLS_CERT',
+      why: 'PEM certificate chain to serve; empty = ACME when acme.email is set, else a self-signed one made in the data directory.',
+    },
+    keyFile: {
+      kind: 'string',
+      default: '',
+      env: 'TRACKSINK_TLS_KEY',
+      why: 'PEM private key of certFile.',
+    },
+    acme: {
+      email: {
+        kind: 'string',
+        default: '',
+        env: 'TRACKSINK_ACME_EMAIL',
+        why: "Get a certificate for serverName and each <clientid>.<serverName> from an ACME CA (Let's Encrypt) with this contact (HTTP-01: port 80 of those names must reach http.port; README).",
+      },
+      directoryUrl: {
+        kind: 'string',
+        default: 'https://acme-v02.api.letsencrypt.org/directory',
+        why: "The ACME CA's directory URL (Let's Encrypt production by default).",
+      },
     },
   },
 };

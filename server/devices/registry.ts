@@ -7,15 +7,16 @@
  * that gets a new IP from DHCP stays the same device.
  *
  * Names, in order: the user's name, the DHCP leases file, reverse DNS to the router. Vendor from the OUI;
- * locally administered (randomised) MACs are flagged.
+ * locally administered (randomised) MACs are flagged. Encrypted DNS names devices by ClientID instead.
  */
-import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { DevicesRepo, type DeviceAddress, type DeviceRecord } from '../store/repos/devices-repo.js';
+import { DevicesRepo } from '../store/repos/devices-repo.js';
 import { GroupsRepo, type Group } from '../store/repos/groups-repo.js';
 import type { Db } from '../store/sqlite.js';
+import { ClientIdDirectory } from './client-id-directory.js';
+import { type Device, DeviceNotFoundError, normalizeAddress, toDevice } from './device.js';
 import type { DeviceResolver } from './device-resolver.js';
 import { parseLeases, type Lease } from './leases.js';
 import { isRandomizedMac, normalizeMac, preloadOui, vendorForMac } from './mac-address.js';
@@ -23,32 +24,9 @@ import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './n
 import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
 import { DEVICE_TYPES } from './device-types.js';
 
+export { type Device, DeviceNotFoundError } from './device.js';
 /** How often a new device is tried again while tracksink.db cannot be written. */
 const NEW_DEVICE_RETRY_MS = 5_000;
-
-export interface Device {
-  id: number;
-  /** What to show: the user's name, else the automatic one, else null (the UI shows vendor/address). */
-  name: string | null;
-  userName: string | null;
-  autoName: string | null;
-  /** 'leases' or 'reverse-dns' when autoName is set. */
-  nameSource: string | null;
-  mac: string | null;
-  macRandom: boolean;
-  vendor: string | null;
-  type: string;
-  firstSeen: number;
-  lastSeen: number;
-  pausedUntil: number | null;
-  /** Query log privacy for this device; null = the global setting. */
-  privacy: QueryLogMode | null;
-  /** Current address first (null when none yet). */
-  address: string | null;
-  addresses: string[];
-  addressHistory: DeviceAddress[];
-  groupIds: number[];
-}
 
 export interface DeviceUpdate {
   name?: string | null;
@@ -79,22 +57,6 @@ export interface DeviceRegistryOptions {
   onIdentityChange?: () => void;
 }
 
-export class DeviceNotFoundError extends Error {
-  constructor(id: number) {
-    super(`device ${id} does not exist`);
-    this.name = 'DeviceNotFoundError';
-  }
-}
-
-/** One text form per address: IPv4-mapped IPv6 unwrapped, IPv6 lower case, no zone. */
-export function normalizeAddress(address: string): string {
-  let text = address.trim();
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  if (text.startsWith('::ffff:') && isIP(text.slice(7)) === 4) return text.slice(7);
-  return text.toLowerCase();
-}
-
 export class DeviceRegistry implements DeviceResolver {
   private readonly devices: DevicesRepo;
   private readonly groups: GroupsRepo;
@@ -105,6 +67,8 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly now: () => number;
   private readonly onPrivacyChange: ((overrides: Map<number, QueryLogMode>) => void) | undefined;
   private readonly onIdentityChange: (() => void) | undefined;
+  /** ClientID → device (encrypted DNS): see client-id-directory.ts. */
+  readonly clientIds: ClientIdDirectory;
 
   /** address → device id: the hot lookup. */
   private readonly byAddress = new Map<string, number>();
@@ -138,6 +102,13 @@ export class DeviceRegistry implements DeviceResolver {
     this.now = options.now ?? Date.now;
     this.onPrivacyChange = options.onPrivacyChange;
     this.onIdentityChange = options.onIdentityChange;
+    this.clientIds = new ClientIdDirectory({
+      db: options.db,
+      logger: this.logger,
+      now: this.now,
+      markSeen: (id) => this.seenDevices.set(id, this.now()),
+      onChange: () => this.onIdentityChange?.(),
+    });
     this.loadFromDb();
     const flush = setInterval(() => this.flushSeen(), options.flushIntervalMs ?? 10_000);
     const refresh = setInterval(() => {
@@ -310,6 +281,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.seenAddresses.clear();
     this.needNames.clear();
     this.loadFromDb();
+    this.clientIds.reload();
     this.onPrivacyChange?.(this.devicePrivacy());
     this.onIdentityChange?.();
   }
@@ -424,6 +396,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.macOf.delete(fromId);
     this.seenDevices.delete(fromId);
     this.needNames.delete(fromId);
+    this.clientIds.reload();
     this.logger.info({ from: fromId, into: intoId }, 'device identified by MAC; merged');
   }
 
@@ -471,27 +444,4 @@ export class DeviceRegistry implements DeviceResolver {
       return [];
     }
   }
-}
-
-function toDevice(record: DeviceRecord, groupIds: number[]): Device {
-  const addresses = record.addresses.map((a) => a.address);
-  return {
-    id: record.id,
-    name: record.userName ?? record.autoName,
-    userName: record.userName,
-    autoName: record.autoName,
-    nameSource: record.nameSource,
-    mac: record.mac,
-    macRandom: record.macRandom,
-    vendor: record.vendor,
-    type: record.type,
-    firstSeen: record.firstSeen,
-    lastSeen: record.lastSeen,
-    pausedUntil: record.pausedUntil,
-    privacy: record.privacy,
-    address: addresses[0] ?? null,
-    addresses,
-    addressHistory: record.addresses,
-    groupIds,
-  };
 }

@@ -2,9 +2,11 @@
 
 export function describeBindError(
   error: unknown,
-  protocol: 'UDP' | 'TCP',
+  protocol: 'UDP' | 'TCP' | 'DNS-over-TLS' | 'HTTPS',
   address: string,
   port: number,
+  /** The setting that moves this listener (encrypted DNS has its own ports). */
+  setting = 'TRACKSINK_DNS_PORT / dns.port',
 ): Error {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const where = `${protocol} ${address}:${port}`;
@@ -12,8 +14,7 @@ export function describeBindError(
     return new Error(
       `cannot listen for DNS on ${where}: the port is already in use, usually by another DNS server ` +
         `(systemd-resolved, dnsmasq, Pi-hole, AdGuard Home). Free it (e.g. ` +
-        `"sudo systemctl disable --now systemd-resolved", or stop dnsmasq), or pick another port with ` +
-        `TRACKSINK_DNS_PORT / dns.port.`,
+        `"sudo systemctl disable --now systemd-resolved", or stop dnsmasq), or pick another port with ${setting}.`,
       { cause: error },
     );
   }
@@ -21,7 +22,7 @@ export function describeBindError(
     return new Error(
       `cannot listen for DNS on ${where}: permission denied. Ports below 1024 need root or ` +
         `CAP_NET_BIND_SERVICE: "sudo setcap cap_net_bind_service=+ep $(which node)", or use a port ` +
-        `above 1023 with TRACKSINK_DNS_PORT / dns.port.`,
+        `above 1023 with ${setting}.`,
       { cause: error },
     );
   }

@@ -13,7 +13,13 @@ import type { Logger } from '../logger.js';
 import { DnsCache } from './cache.js';
 import { PENDING, Pipeline, type Responder } from './pipeline.js';
 import { DnsStats } from './stats.js';
-import { type TcpServer, startTcpServer } from './tcp-server.js';
+import {
+  type ClientIdResolver,
+  type StreamHandler,
+  type TcpServer,
+  createStreamHandler,
+  startTcpServer,
+} from './tcp-server.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
 import type { UpstreamPool } from './upstream/types.js';
 
@@ -29,8 +35,13 @@ export interface DnsServerOptions {
 export interface DnsServer {
   udpAddress: AddressInfo;
   tcpAddress: AddressInfo;
-  /** Answers one wire query as if it came from `clientAddress` (DoH); null = no answer (dropped). */
-  answer(query: Buffer, clientAddress: string, protocol: Protocol): Promise<Buffer | null>;
+  /**
+   * Answers one wire query as if it came from `clientAddress` (DoH); null = no answer (dropped).
+   * `deviceId` ≥ 0: the device is known already (a ClientID in the DoH path), not looked up by address.
+   */
+  answer(query: Buffer, clientAddress: string, protocol: Protocol, deviceId?: number): Promise<Buffer | null>;
+  /** DNS over stream sockets accepted elsewhere (DNS-over-TLS: dot-server.ts), with TCP's framing and limits. */
+  streamHandler(protocol: Protocol, clientIds: ClientIdResolver): StreamHandler;
   /** Plain counters, cache figures refreshed on each read. */
   readonly stats: DnsStats;
   clearCache(): void;
@@ -83,12 +94,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   return {
     udpAddress: udpServer.address,
     tcpAddress: tcpServer.address,
-    answer(query, clientAddress, protocol) {
+    answer(query, clientAddress, protocol, deviceId = -1) {
       return new Promise<Buffer | null>((resolve) => {
-        const result = pipeline.handle(query, clientAddress, protocol, promiseResponder, resolve);
+        const result = pipeline.handle(query, clientAddress, protocol, promiseResponder, resolve, deviceId);
         if (result !== PENDING) resolve(result);
       });
     },
+    streamHandler: (protocol, clientIds) =>
+      createStreamHandler({ pipeline, limits: config, logger, stats, protocol, clientIds }),
     get stats() {
       stats.cacheSize = cache.size;
       stats.cacheHits = cache.hits;

@@ -155,13 +155,18 @@ export class Pipeline {
     this.streamLimits = { udpPayloadSize: config.udpPayloadSize, maxSize: STREAM_MAX_SIZE };
   }
 
-  /** Handles one query message. Never throws (a bug is logged and the query answered SERVFAIL or dropped). */
+  /**
+   * Handles one query message. Never throws (a bug is logged and the query answered SERVFAIL or dropped).
+   * `knownDeviceId` ≥ 0 is the device the transport already knows (encrypted DNS with a ClientID); -1 =
+   * look it up by client address.
+   */
   handle<C>(
     query: Buffer,
     clientAddress: string,
     protocol: Protocol,
     responder: Responder<C>,
     ctx: C,
+    knownDeviceId = -1,
   ): HandleResult {
     const startMs = performance.now();
     const nowMs = this.now();
@@ -227,7 +232,7 @@ export class Pipeline {
       const answer = buildRcodeAnswer(query, q, Rcode.REFUSED, EdeCode.none, limits);
       return this.finish(answer, QueryStatus.refused, Reason.none, Rcode.REFUSED, startMs);
     }
-    const deviceId = this.deps.devices.deviceIdFor(clientAddress);
+    const deviceId = knownDeviceId >= 0 ? knownDeviceId : this.deps.devices.deviceIdFor(clientAddress);
     ev.deviceId = deviceId;
 
     const local = this.local.lookup(q.name, q.qtype, this.localOut);

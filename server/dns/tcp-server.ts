@@ -30,6 +30,8 @@ const MAX_HELD_BYTES = 256 * 1024;
 interface Connection {
   socket: Socket;
   address: string;
+  /** The ClientID the connection named (DoT server name), or null: the device is found by address. */
+  clientId: string | null;
   pending: Buffer | null;
   inFlight: number;
   closed: boolean;
@@ -50,15 +52,32 @@ export type TcpLimits = Pick<
   'tcpIdleTimeoutMs' | 'tcpMaxConnections' | 'tcpMaxConnectionsPerClient'
 >;
 
-export async function startTcpServer(opts: {
-  bind: string;
-  port: number;
+/** Where a stream transport finds the device a ClientID names (devices/client-id-directory.ts). */
+export interface ClientIdResolver {
+  deviceIdFor(clientId: string): number;
+}
+
+/**
+ * DNS over any accepted stream socket: the framing, flow control, idle timeout and connection limits
+ * above. Plain TCP and DNS-over-TLS (dot-server.ts, which hands over sockets after the handshake) share it.
+ */
+export interface StreamHandler {
+  /** Serves one connection; `clientId` (valid, lower case) names its device instead of its address. */
+  accept(socket: Socket, clientId?: string | null): void;
+  connections(): number;
+  /** Destroys every open connection. */
+  closeAll(): void;
+}
+
+export function createStreamHandler(opts: {
   pipeline: Pipeline;
   limits: TcpLimits;
   logger: Logger;
   stats: DnsStats;
-}): Promise<TcpServer> {
-  const { pipeline, limits, logger, stats } = opts;
+  protocol: Protocol;
+  clientIds?: ClientIdResolver;
+}): StreamHandler {
+  const { pipeline, limits, logger, stats, protocol, clientIds } = opts;
   const open = new Set<Connection>();
   const perClient = new Map<string, number>();
 
@@ -113,7 +132,9 @@ export async function startTcpServer(opts: {
       const query = Buffer.from(buf.subarray(2, length + 2));
       buf = buf.subarray(length + 2);
       progressed = true;
-      const answer = pipeline.handle(query, conn.address, Protocol.tcp, responder, conn);
+      const deviceId =
+        conn.clientId === null || clientIds === undefined ? -1 : clientIds.deviceIdFor(conn.clientId);
+      const answer = pipeline.handle(query, conn.address, protocol, responder, conn, deviceId);
       if (answer === PENDING) conn.inFlight++;
       else if (answer !== null) write(conn, answer);
       if (conn.closed) return;
@@ -139,7 +160,7 @@ export async function startTcpServer(opts: {
     processFrames(conn);
   }
 
-  function onConnection(socket: Socket): void {
+  function onConnection(socket: Socket, clientId: string | null = null): void {
     const address = unmapAddress(socket.remoteAddress ?? '');
     const fromClient = perClient.get(address) ?? 0;
     if (open.size >= limits.tcpMaxConnections || fromClient >= limits.tcpMaxConnectionsPerClient) {
@@ -152,6 +173,7 @@ export async function startTcpServer(opts: {
     const conn: Connection = {
       socket,
       address,
+      clientId,
       pending: null,
       inFlight: 0,
       closed: false,
@@ -193,7 +215,26 @@ export async function startTcpServer(opts: {
     });
   }
 
-  const server: Server = createServer({ allowHalfOpen: true }, onConnection);
+  return {
+    accept: onConnection,
+    connections: () => open.size,
+    closeAll: () => {
+      for (const conn of open) conn.socket.destroy();
+    },
+  };
+}
+
+export async function startTcpServer(opts: {
+  bind: string;
+  port: number;
+  pipeline: Pipeline;
+  limits: TcpLimits;
+  logger: Logger;
+  stats: DnsStats;
+}): Promise<TcpServer> {
+  const { logger } = opts;
+  const handler = createStreamHandler({ ...opts, protocol: Protocol.tcp });
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => handler.accept(socket));
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => reject(describeBindError(error, 'TCP', opts.bind, opts.port));
     server.once('error', onError);
@@ -206,11 +247,11 @@ export async function startTcpServer(opts: {
 
   return {
     address: server.address() as AddressInfo,
-    connections: () => open.size,
+    connections: () => handler.connections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const conn of open) conn.socket.destroy();
+        handler.closeAll();
       }),
   };
 }

@@ -54,6 +54,7 @@ export const Reason = {
   upstreamFailed: 15,
   catalog: 16, // the built-in tracker catalog (listId of the catalog list)
   rewritten: 17, // answered from a list rule: $dnsrewrite or a hosts line with an address (listId, ruleId = line)
+  schedule: 18, // a schedule of the device or its profile blocks the name now (ruleId = schedule id)
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 export const REASON_NAMES: Record<Reason, string> = {
@@ -75,9 +76,10 @@ export const REASON_NAMES: Record<Reason, string> = {
   15: 'upstream-failed',
   16: 'catalog',
   17: 'rewritten',
+  18: 'schedule',
 };
 
-export const Protocol = { udp: 1, tcp: 2, doh: 3 } as const;
+export const Protocol = { udp: 1, tcp: 2, doh: 3, dot: 4 } as const;
 export type Protocol = (typeof Protocol)[keyof typeof Protocol];
 
 /** One query, as the pipeline saw it. Mutable and reused: a sink must copy, never keep a reference. */

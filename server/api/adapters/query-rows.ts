@@ -7,7 +7,7 @@ import { nameKindName, type StatusName } from '../schemas/common.js';
 import type { LogRow } from './analytics-view.js';
 import type { NameResolver } from './names.js';
 
-const PROTOCOLS: Record<number, string> = { 1: 'udp', 2: 'tcp', 3: 'doh' };
+const PROTOCOLS: Record<number, string> = { 1: 'udp', 2: 'tcp', 3: 'doh', 4: 'dot' };
 
 export class QueryRowMapper {
   private readonly listNames = new Map<number, string>();

@@ -8,7 +8,7 @@
  *   - this machine's host name, its short form and <short>.local (mDNS);
  *   - names tracksink itself answers from `dns.local` (an attacker cannot point them elsewhere);
  *   - `http.allowedHosts`: exact names, ".suffix" / "*.suffix" for a domain, "*" to turn the check off.
- * DoH (/dns-query) is exempt: DNS clients reach it by any name, and it holds nothing to steal.
+ * DoH (/dns-query[/<clientid>]) is exempt: DNS clients reach it by any name, and it holds nothing to steal.
  */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -79,7 +79,7 @@ export function registerHostCheck(
 ): void {
   const warned = new Set<string>();
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/dns-query' || request.url.startsWith('/dns-query?')) return;
+    if (request.url === '/dns-query' || /^\/dns-query[/?]/.test(request.url)) return;
     const header = request.host;
     if (policy.allows(header)) return;
     const name = hostName(header).slice(0, 255);

@@ -173,6 +173,7 @@ export class DevicesRepo {
         )
         .run(intoId, fromId);
       this.db.prepare('UPDATE rules SET device_id = ? WHERE device_id = ?').run(intoId, fromId);
+      this.db.prepare('UPDATE device_client_ids SET device_id = ? WHERE device_id = ?').run(intoId, fromId);
       this.db
         .prepare('UPDATE OR IGNORE list_assignments SET device_id = ? WHERE device_id = ?')
         .run(intoId, fromId);

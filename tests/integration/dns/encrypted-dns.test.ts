@@ -1,0 +1,213 @@
+/**
+ * Encrypted DNS with per-device ClientIDs, the whole product in-process (services.ts) on loopback ports
+ * with a stub upstream, driven by real clients: kdig over TLS and HTTPS (Knot's independent
+ * implementation), Node's tls and http2. A phone set to Private DNS `kid-tablet.example.test` is the
+ * device "kid-tablet" over DoT, and the same device over DoH at /dns-query/kid-tablet.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as http2Connect } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../server/config/load.js';
+import { silentLogger } from '../../../server/logger.js';
+import { startServices, type Services } from '../../../server/services.js';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
+import { kdig } from '../../helpers/dns-clients.js';
+import { QTYPE, buildQuery } from '../../helpers/upstream/dns-message.js';
+import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+
+interface QueryRow {
+  name: string;
+  protocol: string;
+  device: { name: string | null } | null;
+}
+
+/** One query over DNS-over-TLS with Node's tls client; resolves the answer message. */
+function dotQuery(port: number, servername: string, query: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+      const framed = Buffer.alloc(query.length + 2);
+      framed.writeUInt16BE(query.length, 0);
+      query.copy(framed, 2);
+      socket.write(framed);
+    });
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
+        socket.end();
+        resolve(buffered.subarray(2, buffered.readUInt16BE(0) + 2));
+      }
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => reject(new Error('DoT query timed out')));
+  });
+}
+
+/** One DoH POST over HTTP/2 with Node's http2 client. */
+function dohQuery(port: number, path: string, query: Buffer): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const session = http2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+    session.on('error', reject);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/dns-message',
+    });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      session.close();
+      resolve({ status, body: Buffer.concat(chunks) });
+    });
+    stream.on('error', reject);
+    stream.end(query);
+  });
+}
+
+describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracksink-encrypted-'));
+  let upstream: StubDnsServer;
+  let services: Services;
+  let dotPort = 0;
+  let httpsPort = 0;
+  let cookie = '';
+
+  const deviceNamed = (name: string) => services.devices.list().filter((device) => device.name === name);
+
+  beforeAll(async () => {
+    upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });
+    const config = defaultConfig();
+    config.dataDir = dir;
+    config.dns.bind = '127.0.0.1';
+    config.dns.port = 0;
+    config.http.bind = '127.0.0.1';
+    config.http.port = 0;
+    config.dns.upstreams = [upstream.udpUrl];
+    config.lists.defaults = false;
+    config.tls.serverName = 'example.test';
+    config.tls.dotPort = 0;
+    config.tls.httpsPort = 0;
+    services = await startServices(config, silentLogger);
+    dotPort = services.encryptedDns.dotAddress!.port;
+    httpsPort = services.encryptedDns.httpsAddress!.port;
+  }, 60_000);
+
+  afterAll(async () => {
+    await services?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('makes a self-signed certificate for the domain and every <clientid>.<domain>, and reports its fingerprint', () => {
+    const status = services.encryptedDns.status();
+    expect(status.problems).toEqual([]);
+    expect(status.certificate?.source).toBe('self-signed');
+    expect(status.certificate?.names).toEqual(['example.test', '*.example.test']);
+    const onDisk = new X509Certificate(readFileSync(join(dir, 'tls', 'self-signed.crt')));
+    expect(status.certificate?.fingerprint256).toBe(onDisk.fingerprint256);
+    expect(onDisk.checkHost('kid-tablet.example.test')).toBe('*.example.test');
+  });
+
+  it('kdig +tls with SNI kid-tablet.example.test: answered, and the device "kid-tablet" appears', async () => {
+    expect(deviceNamed('kid-tablet')).toEqual([]);
+    const result = await kdig(dotPort, 'www.example.org', 'A', ['+tls', '+tls-sni=kid-tablet.example.test']);
+    expect(result.status, result.raw).toBe('NOERROR');
+    expect(result.answers.map((a) => a.data)).toEqual(['192.0.2.7']);
+    const devices = deviceNamed('kid-tablet');
+    expect(devices).toHaveLength(1);
+    expect(devices[0]!.autoName).toBe('kid-tablet');
+    expect(devices[0]!.nameSource).toBe('client-id');
+    expect(devices[0]!.mac).toBeNull();
+  });
+
+  it('kdig +https at /dns-query/kid-tablet is the same device (not a new one for 127.0.0.1)', async () => {
+    const before = services.devices.list().length;
+    const result = await kdig(httpsPort, 'other.example.org', 'A', [
+      '+https=/dns-query/kid-tablet',
+      '+tls-sni=example.test',
+    ]);
+    expect(result.status, result.raw).toBe('NOERROR');
+    expect(result.answers.map((a) => a.data)).toEqual(['192.0.2.7']);
+    expect(services.devices.list().length).toBe(before);
+    const id = deviceNamed('kid-tablet')[0]!.id;
+    expect(services.devices.clientIds.deviceOf('kid-tablet')).toBe(id);
+    // The query log names the device and the transport for both queries.
+    await services.queryLog.flush();
+    const setup = await services.app.inject({
+      method: 'POST',
+      url: '/api/auth/setup',
+      payload: { password: 'encrypted dns test', setupCode: readSetupCode(dir) ?? '' },
+    });
+    expect(setup.statusCode, setup.body).toBe(200);
+    cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+    const response = await services.app.inject({
+      method: 'GET',
+      url: '/api/queries?limit=50',
+      headers: { cookie },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const rows = (response.json() as { items: QueryRow[] }).items;
+    const mine = rows.filter((row) => row.name === 'www.example.org' || row.name === 'other.example.org');
+    expect(mine.map((row) => [row.name, row.protocol, row.device?.name]).sort()).toEqual([
+      ['other.example.org', 'doh', 'kid-tablet'],
+      ['www.example.org', 'dot', 'kid-tablet'],
+    ]);
+  });
+
+  it("Node's tls client: a ClientID in any case is one device; an SNI without one is known by address", async () => {
+    const query = buildQuery('case.example.org', QTYPE.A);
+    const answer = await dotQuery(dotPort, 'KID-Tablet.Example.Test', query);
+    expect(answer.readUInt16BE(0)).toBe(query.readUInt16BE(0));
+    expect(deviceNamed('kid-tablet')).toHaveLength(1);
+    const count = services.devices.list().length;
+    await dotQuery(dotPort, 'example.test', buildQuery('plain.example.org', QTYPE.A));
+    // The domain itself names no ClientID: the device is the one at 127.0.0.1 (new or already known).
+    expect(services.devices.list().filter((d) => d.nameSource === 'client-id')).toHaveLength(1);
+    expect(services.devices.list().length).toBeLessThanOrEqual(count + 1);
+  });
+
+  it("Node's http2 client: a new ClientID becomes a new device named after it; a bad one is refused", async () => {
+    const ok = await dohQuery(httpsPort, '/dns-query/living-room-tv', buildQuery('tv.example.org', QTYPE.A));
+    expect(ok.status).toBe(200);
+    expect(ok.body.readUInt16BE(2) & 0x000f).toBe(0);
+    expect(deviceNamed('living-room-tv')).toHaveLength(1);
+    for (const bad of ['under_score', 'a.b', '-dash', 'x'.repeat(64)]) {
+      const refused = await dohQuery(httpsPort, `/dns-query/${bad}`, buildQuery('tv.example.org', QTYPE.A));
+      expect(refused.status, bad).toBe(400);
+      expect(JSON.parse(refused.body.toString()).message).toMatch(/ClientID/);
+    }
+    expect(services.devices.list().some((d) => d.name?.includes('under'))).toBe(false);
+  });
+
+  it('the plain HTTP listener serves /dns-query/<clientid> too, and HTTPS serves the dashboard API', async () => {
+    const query = buildQuery('http.example.org', QTYPE.A).toString('base64url');
+    const plain = await services.app.inject({ method: 'GET', url: `/dns-query/kid-tablet?dns=${query}` });
+    expect(plain.statusCode).toBe(200);
+    const health = await fetchOverHttp2(httpsPort, '/api/health');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body.toString()).status).toBeDefined();
+  });
+});
+
+function fetchOverHttp2(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const session = http2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+    session.on('error', reject);
+    const stream = session.request({ ':path': path });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      session.close();
+      resolve({ status, body: Buffer.concat(chunks) });
+    });
+    stream.on('error', reject);
+  });
+}
