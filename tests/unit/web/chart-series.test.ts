@@ -1,6 +1,6 @@
 /** The queries-over-time chart on a new install: it starts at the first busy bucket, not 24 h back. */
 import { describe, expect, it } from 'vitest';
-import { fromFirstActivity } from '../../../web/src/lib/charts.js';
+import { fromFirstActivity } from '../../../web/src/lib/series.js';
 import type { TimeSeries } from '../../../web/src/lib/api-types.js';
 
 const series = (blocked: number[], forwarded: number[]): TimeSeries => ({

@@ -15,6 +15,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import type { Period, TimeSeries } from './api-types.js';
+import { fromFirstActivity } from './series.js';
 
 Chart.register(
   BarController,
@@ -89,26 +90,6 @@ export function splitBlocked(timeseries: TimeSeries): { blocked: number[]; other
 const barFill = { barPercentage: 1, categoryPercentage: 0.92 } as const;
 
 /** Stacked bars of blocked and answered queries per time bucket. */
-/**
- * The series from its first busy bucket on, keeping at least `minBuckets`: on a new install all the
- * queries sit in the last few of 288 buckets, and the chart was one 1-px bar at the right edge.
- */
-export function fromFirstActivity(timeseries: TimeSeries, minBuckets = 12): TimeSeries {
-  const size = timeseries.buckets.length;
-  let first = size;
-  for (const line of timeseries.series) {
-    const index = line.counts.findIndex((count) => count > 0);
-    if (index >= 0 && index < first) first = index;
-  }
-  const start = Math.max(0, Math.min(first, size - minBuckets));
-  if (start === 0) return timeseries;
-  return {
-    ...timeseries,
-    buckets: timeseries.buckets.slice(start),
-    series: timeseries.series.map((line) => ({ ...line, counts: line.counts.slice(start) })),
-  };
-}
-
 export function queriesOverTime(full: TimeSeries, period: Period): ChartConfiguration<'bar'> {
   const timeseries = fromFirstActivity(full);
   const colours = palette();
