@@ -163,6 +163,8 @@ describe.sequential('dashboard layout and escaping', () => {
         expect(pageErrors).toEqual([]);
       } finally {
         page.off('console', onConsole);
+        // Leave the page first: the setup check polls on a timer, which would hit a closed server.
+        await page.goto('about:blank');
         await plain.close();
       }
     });
