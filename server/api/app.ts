@@ -32,8 +32,10 @@ import { listsRoutes } from './routes/lists-routes.js';
 import { localRecordsRoutes } from './routes/local-records-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { pauseRoutes } from './routes/pause-routes.js';
+import { profilesRoutes } from './routes/profiles-routes.js';
 import { queriesRoutes } from './routes/queries-routes.js';
 import { rulesRoutes } from './routes/rules-routes.js';
+import { schedulesRoutes } from './routes/schedules-routes.js';
 import { flatten, settingsRoutes } from './routes/settings-routes.js';
 import { setupRoutes } from './routes/setup-routes.js';
 import { statsRoutes } from './routes/stats-routes.js';
@@ -140,6 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rulesRoutes,
     explainRoutes,
     pauseRoutes,
+    schedulesRoutes,
+    profilesRoutes,
     settingsRoutes,
     setupRoutes,
     backupRoutes,

@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/sqlite.js';
+import type { ScheduleRunner } from '../schedules/schedule-runner.js';
 import type { ListManager } from '../lists/list-manager.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { Explanation } from '../filter/explain.js';
@@ -139,6 +140,8 @@ export interface AppDeps {
   encryptedDns?: EncryptedDnsPort;
   queryLog?: QueryLogPort;
   analytics?: AnalyticsPort;
+  /** The schedule timer (schedules/schedule-runner.ts): refresh() after a change, status() for the API. */
+  schedules?: Pick<ScheduleRunner, 'refresh' | 'status' | 'timeZone'>;
   /** Imports the AdGuard companies database and puts the widened catalog in use (deps.catalog too). */
   companiesDb?: CompaniesDbPort;
   /** web/dist; no static serving when absent or missing on disk. */

@@ -17,7 +17,7 @@ import { emptyVerdict, VerdictAction } from './verdict.js';
 /** Reads the text of rule `line` of list `listId` (undefined when unknown). */
 export type LineTextLookup = (listId: number, line: number) => string | undefined;
 
-export type ExplainSource = 'user-rule' | 'list' | 'catalog' | 'company-policy';
+export type ExplainSource = 'user-rule' | 'list' | 'catalog' | 'company-policy' | 'schedule';
 
 export interface ExplainEntry {
   source: ExplainSource;
@@ -29,7 +29,7 @@ export interface ExplainEntry {
   listName: string;
   /** Line in the list (list rules), else 0. */
   line: number;
-  /** User rule id (user rules), company id (company policy), else 0. */
+  /** User rule id (user rules), company id (company policy), schedule id (schedule), else 0. */
   ruleId: number;
   match: 'exact' | 'subdomain' | 'regex' | 'pattern' | 'attribution';
   /** The domain the rule is written for, when it has one. */
@@ -134,8 +134,13 @@ export function buildExplanation(
   for (const hit of matcher.collect(name, ctx))
     matches.push(listEntry(hit, matcher.lists[hit.listIndex]!, params));
 
-  const policy = engine.companyPolicy(attr.companyId);
-  if (attributed && policy !== 'block-tracking') {
+  const scheduled = engine.profiles.scheduledBlock(deviceId, name, attr);
+  if (scheduled !== null) matches.push(scheduleEntry(scheduled.scheduleId, scheduled.label));
+  const policy = engine.companyPolicy(attr.companyId, deviceId);
+  const policyGroup = engine.profiles.policyGroup(deviceId, attr.companyId);
+  const profileName =
+    policyGroup === null ? null : (engine.groupNames.get(policyGroup) ?? `group ${policyGroup}`);
+  if (attributed && (policy !== 'block-tracking' || profileName !== null)) {
     matches.push({
       source: 'company-policy',
       effect: policy === 'allow' ? 'allow' : 'block',
@@ -146,7 +151,10 @@ export function buildExplanation(
       ruleId: attr.companyId,
       match: 'attribution',
       domain: '',
-      text: `company ${attr.companyId}: ${policy}`,
+      text:
+        profileName === null
+          ? `company ${attr.companyId}: ${policy}`
+          : `${profileName} profile: company ${attr.companyId}: ${policy}`,
       applies: true,
       winner: false,
       rewrite: '',
@@ -184,7 +192,9 @@ export function buildExplanation(
     reason: REASON_NAMES[verdict.reason],
     listId: verdict.listId,
     ruleId: verdict.ruleId,
-    why: describe(verdict.action, verdict.reason, winner, matches.length),
+    why:
+      describeProfile(engine, deviceId, verdict.reason, verdict.action, winner, profileName) ??
+      describe(verdict.action, verdict.reason, winner, matches.length),
     winner,
     matches,
     company: attributed
@@ -199,6 +209,44 @@ export function buildExplanation(
       : null,
     paused,
   };
+}
+
+function scheduleEntry(scheduleId: number, label: string): ExplainEntry {
+  return {
+    source: 'schedule',
+    effect: 'block',
+    important: false,
+    listId: 0,
+    listName: '',
+    line: 0,
+    ruleId: scheduleId,
+    match: 'attribution',
+    domain: '',
+    text: label,
+    applies: true,
+    winner: false,
+    rewrite: '',
+    outcome: '',
+  };
+}
+
+/** The sentence when a profile or a schedule decided; null to let describe() say it. */
+function describeProfile(
+  engine: PolicyEngine,
+  deviceId: number,
+  reason: Reason,
+  action: number,
+  winner: ExplainEntry | null,
+  profileName: string | null,
+): string | null {
+  if (reason === Reason.schedule && winner !== null) return `${winner.text ?? 'A schedule'}: blocked now.`;
+  if (reason === Reason.paused && engine.profiles.pausedBy(deviceId) !== 0)
+    return `Would be blocked, but ${engine.profiles.pauseLabel(deviceId)} pauses blocking now.`;
+  if (reason === Reason.companyPolicy && profileName !== null)
+    return action === VerdictAction.block
+      ? `${profileName} profile: the company is set to "block everything".`
+      : `${profileName} profile: the company is set to "allow", so lists and the catalog do not block it.`;
+  return null;
 }
 
 /** What one matching rule did to the question, in words. */
@@ -256,6 +304,8 @@ function findWinner(
       return applicable.find((m) => m.source === 'user-rule' && m.ruleId === ruleId) ?? null;
     case Reason.companyPolicy:
       return applicable.find((m) => m.source === 'company-policy') ?? null;
+    case Reason.schedule:
+      return applicable.find((m) => m.source === 'schedule' && m.ruleId === ruleId) ?? null;
     case Reason.list:
     case Reason.listException:
     case Reason.paused:

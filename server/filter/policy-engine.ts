@@ -7,7 +7,10 @@
  *   4. lists: `$dnsrewrite` answer > important exception > important block > exception > block >
  *      hosts line with a real address (a local record), as AdGuard Home ranks them
  *   5. catalog: attributed tracking endpoints (not dual-use) are blocked ('block-tracking', the default)
- * then a pause (global or for the device) turns a block into a forward with reason `paused`.
+ * then a pause (global, for the device, or a pausing schedule) turns a block into a forward with reason
+ * `paused`. Before all of these, a blocking schedule in force for the device (or one of its profiles)
+ * blocks its companies, apps and categories (reason `schedule`): a household's time limit beats allow
+ * rules, lists and pauses. A profile's company policy (per device group) replaces the household's.
  * Attribution fields are filled for every name, blocked or not.
  *
  * Every piece of state (matcher, rules, policies, groups, pauses, attribution) is one reference,
@@ -22,6 +25,8 @@ import type { DeviceIdentity } from './client-match.js';
 import { buildExplanation } from './explain.js';
 import type { Explanation, LineTextLookup } from './explain.js';
 import { buildMatcher, emptyListMatch } from './matcher.js';
+import { ProfileState } from './profile-state.js';
+import type { ActiveSchedule, CompanyPolicy } from './profile-state.js';
 import type { ListMatch, ListMatcher, MatchContext } from './matcher.js';
 import { UserRuleSet } from './user-rules.js';
 import type { UserRule, UserRuleMatch } from './user-rules.js';
@@ -30,7 +35,7 @@ import { VerdictAction } from './verdict.js';
 
 export type { UserRule } from './user-rules.js';
 export type { DeviceIdentity } from './client-match.js';
-export type CompanyPolicy = 'block-tracking' | 'block-everything' | 'allow';
+export type { ActiveSchedule, CompanyPolicy } from './profile-state.js';
 
 export interface PolicyEngineOptions {
   attribution?: Attribution;
@@ -64,6 +69,12 @@ export class PolicyEngine implements Policy {
   private pauseGlobalUntil: number | null = null;
   private pauseDeviceUntil: ReadonlyMap<number, number> = new Map();
   private clients = new ClientMatcher(new Map());
+  private groupPolicies: ReadonlyMap<number, ReadonlyMap<number, CompanyPolicy>> = new Map();
+  private activeSchedules: readonly ActiveSchedule[] = [];
+  /** Profile names, for explanations ("the Kids profile"). */
+  groupNames: ReadonlyMap<number, string> = new Map();
+  /** Profile policies and schedules in force, flattened per device (rebuilt when any of them changes). */
+  private profileState = new ProfileState(new Map(), new Map(), []);
   /** Answer of the lookup in progress when a rewrite wins (set with the candidate). */
   private rewriteAnswer: Verdict['rewrite'] = null;
   private catalogBlocking: boolean;
@@ -116,6 +127,35 @@ export class PolicyEngine implements Policy {
 
   setDeviceGroups(groups: Map<number, number[]>): void {
     this.deviceGroups = new Map(groups);
+    this.rebuildProfiles();
+  }
+
+  /** Company policies per profile: group id → company id → policy (they replace the household's). */
+  setGroupCompanyPolicies(
+    policies: Map<number, Map<number, CompanyPolicy>>,
+    groupNames: Map<number, string> = new Map(),
+  ): void {
+    for (const [groupId, map] of policies)
+      for (const [companyId, policy] of map)
+        if (policy !== 'allow' && policy !== 'block-everything' && policy !== 'block-tracking')
+          throw new TypeError(`group ${groupId}, company ${companyId}: unknown policy "${String(policy)}"`);
+    this.groupPolicies = new Map(policies);
+    this.groupNames = new Map(groupNames);
+    this.rebuildProfiles();
+  }
+
+  /** The schedules in force now (the schedule timer swaps a new set in at each boundary). */
+  setSchedules(active: readonly ActiveSchedule[]): void {
+    this.activeSchedules = [...active];
+    this.rebuildProfiles();
+  }
+
+  get profiles(): ProfileState {
+    return this.profileState;
+  }
+
+  private rebuildProfiles(): void {
+    this.profileState = new ProfileState(this.deviceGroups, this.groupPolicies, this.activeSchedules);
   }
 
   /** Addresses and names of devices, for `$client=` list rules. */
@@ -160,6 +200,14 @@ export class PolicyEngine implements Policy {
     out.appId = attr.appId;
     out.kind = attr.kind;
 
+    const profiles = this.profileState;
+    const scheduled = profiles.scheduledBlock(deviceId, name, attr);
+    if (scheduled !== null) {
+      out.rewrite = null;
+      setVerdict(out, ACTION_BLOCK, Reason.schedule, 0, scheduled.scheduleId);
+      return;
+    }
+
     const groups = this.deviceGroups.get(deviceId);
     const um = this.userMatch;
     userRules.match(name, deviceId, groups, this.now, um);
@@ -171,7 +219,10 @@ export class PolicyEngine implements Policy {
     block.listId = 0;
     block.ruleId = 0;
     this.rewriteAnswer = null;
-    const policy = attr.companyId !== 0 ? this.companyPolicies.get(attr.companyId) : undefined;
+    const policy =
+      attr.companyId !== 0
+        ? (profiles.companyPolicy(deviceId, attr.companyId) ?? this.companyPolicies.get(attr.companyId))
+        : undefined;
     if (um.deny >= 0) {
       setCandidate(block, ACTION_BLOCK, Reason.localDeny, 0, userRules.rules[um.deny]!.rule.id);
     } else if (policy === 'block-everything') {
@@ -248,14 +299,19 @@ export class PolicyEngine implements Policy {
   isPaused(deviceId: number): boolean {
     const globalUntil = this.pauseGlobalUntil;
     const deviceUntil = this.pauseDeviceUntil.size > 0 ? this.pauseDeviceUntil.get(deviceId) : undefined;
+    if (this.profileState.pausedBy(deviceId) !== 0) return true;
     if (globalUntil === null && deviceUntil === undefined) return false;
     const now = this.now();
     return (globalUntil !== null && globalUntil > now) || (deviceUntil !== undefined && deviceUntil > now);
   }
 
-  /** The company policy in force for a company (the default is 'block-tracking'). */
-  companyPolicy(companyId: number): CompanyPolicy {
-    return this.companyPolicies.get(companyId) ?? 'block-tracking';
+  /** The company policy in force for a company (the default is 'block-tracking'), for a device's profiles. */
+  companyPolicy(companyId: number, deviceId = 0): CompanyPolicy {
+    return (
+      this.profileState.companyPolicy(deviceId, companyId) ??
+      this.companyPolicies.get(companyId) ??
+      'block-tracking'
+    );
   }
 
   /**

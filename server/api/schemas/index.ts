@@ -16,4 +16,5 @@ export * from './setup.js';
 export * from './backup.js';
 export * from './companies-db.js';
 export * from './apps.js';
+export * from './schedules.js';
 export * from './local-records.js';
