@@ -122,7 +122,7 @@ beforeAll(async () => {
   stub = await startStubDnsServer({ defaultA: upstreamAddress });
   lists = await startListServer({ '/fromurl.txt': `${fromUrlList.join('\n')}\n` });
   tracksink = await startTracksink({
-    configYaml: `dns:\n  bind: "127.0.0.1"\nhttp:\n  bind: "127.0.0.1"\nlists:\n  defaults: false\n  extra:\n    - "${blocklistFile}"\n`,
+    configYaml: `dns:\n  bind: "127.0.0.1"\nhttp:\n  bind: "127.0.0.1"\nlists:\n  defaults: false\n  allowPrivateUrls: true\n  extra:\n    - "${blocklistFile}"\n`,
     env: { TRACKSINK_UPSTREAMS: stub.udpUrl, TRACKSINK_PASSWORD: password },
   });
   await until('the blocklist to load', async () => {
@@ -251,6 +251,21 @@ describe.sequential('dashboard in Chromium', () => {
       return (await page.getByTestId('query-name').filter({ hasText: name }).count()) > 0;
     });
     await page.getByRole('button', { name: 'Stop live' }).click();
+  });
+
+  it('after "Allow for all" on one query log row, every row of that name says it is allowed', async () => {
+    const { page } = web();
+    const name = blockedNames[3]!;
+    await go(page, 'queries');
+    const rows = page.getByTestId('query-row').filter({ hasText: name });
+    await rows.first().waitFor();
+    // Each of the three devices asked for it once: three rows, each offering "Allow for all".
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
+    await rows.first().getByTestId('allow-all').click();
+    await expect.poll(() => rows.getByRole('status').count()).toBe(await rows.count());
+    expect(await rows.getByTestId('allow-all').count()).toBe(0);
+    for (const text of await rows.getByRole('status').allTextContents())
+      expect(text).toBe('Allowed for everyone');
   });
 
   it('adds a list by URL from a local server and counts its entries', async () => {
