@@ -25,6 +25,7 @@ import { backupRoutes } from './routes/backup-routes.js';
 import { companiesDbRoutes } from './routes/companies-db-routes.js';
 import { devicesRoutes } from './routes/devices-routes.js';
 import { dohRoutes } from './routes/doh-routes.js';
+import { encryptedDnsRoutes } from './routes/encrypted-dns-routes.js';
 import { explainRoutes } from './routes/explain-routes.js';
 import { groupsRoutes } from './routes/groups-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -146,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     profilesRoutes,
     settingsRoutes,
     setupRoutes,
+    encryptedDnsRoutes,
     backupRoutes,
     dohRoutes,
     metricsRoutes,
