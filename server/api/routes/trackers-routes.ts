@@ -31,6 +31,11 @@ export function trackersRoutes(app: App, context: RouteContext): void {
         app: endpoint.appKey ? (catalog().app(endpoint.appKey)?.name ?? endpoint.appKey) : null,
         note: endpoint.what,
       }));
+  /** The company's apps and sites (the catalog's apps of the company). */
+  const appsOf = (companyKey: string): string[] =>
+    catalog()
+      .apps.filter((app) => app.companyKey === companyKey)
+      .map((app) => app.name);
   const errors = { 400: ErrorResponse, 503: ErrorResponse };
 
   /** Catalog id of a company key; a company the catalog no longer has is listed under its id. */
@@ -64,6 +69,7 @@ export function trackersRoutes(app: App, context: RouteContext): void {
           serviceUses: row.serviceUses,
           policy: current.get(company.key) ?? ('block-tracking' as const),
           dualUse: known ? dualUse(known.key) : [],
+          apps: known ? appsOf(known.key) : [],
         };
       });
       return { period, items, attribution: catalog().companiesDbInfo?.attribution ?? null };
@@ -147,6 +153,7 @@ export function trackersRoutes(app: App, context: RouteContext): void {
       key: company.key,
       policy: policies().get(company.key) ?? ('block-tracking' as const),
       dualUse: dualUse(company.key),
+      apps: appsOf(company.key),
     };
   };
 

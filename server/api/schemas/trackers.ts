@@ -62,6 +62,8 @@ export const CompanyRanking = Type.Object({
   serviceUses: Type.Integer(),
   policy: CompanyPolicy,
   dualUse: Type.Array(DualUseEndpoint),
+  /** The company's own apps and sites: "block everything" stops them working. */
+  apps: Type.Array(Type.String()),
 });
 export type CompanyRanking = Static<typeof CompanyRanking>;
 
@@ -141,5 +143,7 @@ export const CompanyPolicyResponse = Type.Object({
   policy: CompanyPolicy,
   /** Shown before blocking everything: what the household may lose. */
   dualUse: Type.Array(DualUseEndpoint),
+  /** The company's own apps and sites, which stop working when everything of it is blocked. */
+  apps: Type.Array(Type.String()),
 });
 export type CompanyPolicyResponse = Static<typeof CompanyPolicyResponse>;

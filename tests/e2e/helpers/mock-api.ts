@@ -189,6 +189,7 @@ export function fixtures(hostile: boolean) {
         trackingAttempts: 650,
         serviceUses: 250,
         policy: 'block-tracking',
+        apps: [label('Facebook'), 'Instagram', 'WhatsApp'],
         dualUse: [
           {
             domain: 'graph.facebook.com',

@@ -296,6 +296,10 @@ describe('API over the real modules and real DNS traffic', () => {
     expect(policy.statusCode).toBe(200);
     expect(policy.json().policy).toBe('block-everything');
     expect(policy.json().dualUse.length).toBeGreaterThan(0);
+    // What stops working when everything of the company is blocked: its own apps, by name.
+    expect(policy.json().apps).toEqual(expect.arrayContaining(['Instagram', 'WhatsApp']));
+    const tiktok = (await session.request({ method: 'GET', url: '/api/companies/bytedance/policy' })).json();
+    expect(tiktok.apps).toContain('TikTok');
     expect((await session.request({ method: 'GET', url: '/api/companies/meta/policy' })).json().policy).toBe(
       'block-everything',
     );
