@@ -28,6 +28,9 @@ export interface TracksinkProcess {
   dnsPort: number;
   dnsTcpPort: number;
   httpPort: number;
+  /** DNS-over-TLS and HTTPS ports (0 when encrypted DNS is off). */
+  dotPort: number;
+  httpsPort: number;
   baseUrl: string;
   output: () => string;
   /** SIGTERM and wait; resolves with the exit code. */
@@ -56,6 +59,9 @@ export async function startTracksink(options: TracksinkOptions = {}): Promise<Tr
       TRACKSINK_DATA_DIR: dataDir,
       TRACKSINK_DNS_PORT: '0',
       TRACKSINK_HTTP_PORT: '0',
+      // Encrypted DNS on free ports too: parallel test processes never meet on 853 and 8443.
+      TRACKSINK_DOT_PORT: '0',
+      TRACKSINK_HTTPS_PORT: '0',
       TRACKSINK_BIND: '127.0.0.1',
       TRACKSINK_LOG_LEVEL: 'warn',
       ...options.env,
@@ -79,12 +85,16 @@ export async function startTracksink(options: TracksinkOptions = {}): Promise<Tr
   const dnsPort = portAfter(output, /DNS:\s+udp \S+?:(\d+)/) ?? 0;
   const dnsTcpPort = portAfter(output, /DNS:.*tcp \S+?:(\d+)/) ?? dnsPort;
   const httpPort = portAfter(output, /dashboard:\s+http:\/\/\S+:(\d+)/) ?? 0;
+  const dotPort = portAfter(output, /encrypted:.*DoT \S+?:(\d+)/) ?? 0;
+  const httpsPort = portAfter(output, /encrypted:.*HTTPS https:\/\/\S+?:(\d+)/) ?? 0;
   return {
     proc,
     dataDir,
     dnsPort,
     dnsTcpPort,
     httpPort,
+    dotPort,
+    httpsPort,
     baseUrl: `http://127.0.0.1:${httpPort}`,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
