@@ -47,6 +47,10 @@ export interface ScheduleStatus {
   schedule: Schedule;
   /** "Kids profile: TikTok, YouTube blocked 21:00–07:00 (School nights, Sun–Thu)" */
   label: string;
+  /** Whose it is, in words: "the Kids profile's schedule “School nights”" (the query log says "blocked by …"). */
+  title: string;
+  /** What it blocks, in words ("TikTok, YouTube"); '' for a pausing schedule. */
+  blocks: string;
   active: boolean;
   until: number | null;
   nextStart: number | null;
@@ -110,7 +114,8 @@ export class ScheduleRunner {
       const state = schedule.enabled
         ? windowState(schedule, now, timeZone)
         : { active: false, until: null, nextStart: null };
-      statuses.push({ schedule, label: resolved.label, unknown: resolved.unknown, ...state });
+      const { label, title, blocks, unknown } = resolved;
+      statuses.push({ schedule, label, title, blocks, unknown, ...state });
       if (state.active) active.push(resolved.active);
       if (state.until !== null && (next === null || state.until < next.at))
         next = { at: state.until, scheduleId: schedule.id, change: 'ends' };
@@ -200,11 +205,13 @@ export class ScheduleRunner {
       schedule.groupId !== null
         ? `${groupNames.get(schedule.groupId) ?? `Profile ${schedule.groupId}`} profile`
         : (this.options.deviceName(schedule.deviceId ?? 0) ?? `Device ${schedule.deviceId}`);
-    const when = `${schedule.start}–${schedule.end} (${schedule.name}, ${describeDays(schedule.days)})`;
+    const hours = schedule.start === schedule.end ? 'all day' : `${schedule.start}–${schedule.end}`;
+    const when = `${hours} (${schedule.name}, ${describeDays(schedule.days)})`;
+    const blocks = schedule.action === 'pause' ? '' : names.join(', ') || 'nothing known';
     const label =
       schedule.action === 'pause'
         ? `${owner}: blocking paused ${when}`
-        : `${owner}: ${names.join(', ') || 'nothing known'} blocked ${when}`;
+        : `${owner}: ${blocks} blocked ${when}`;
     const active: ActiveSchedule = {
       scheduleId: schedule.id,
       groupId: schedule.groupId,
@@ -215,6 +222,10 @@ export class ScheduleRunner {
       appHosts,
       label,
     };
-    return { label, unknown, active };
+    const title =
+      schedule.groupId !== null
+        ? `the ${owner}'s schedule “${schedule.name}”`
+        : `the schedule “${schedule.name}” of ${owner}`;
+    return { label, title, blocks, unknown, active };
   }
 }

@@ -12,6 +12,7 @@ const PROTOCOLS: Record<number, string> = { 1: 'udp', 2: 'tcp', 3: 'doh', 4: 'do
 export class QueryRowMapper {
   private readonly listNames = new Map<number, string>();
   private readonly upstreams: string[];
+  private readonly scheduleTitles = new Map<number, string>();
 
   constructor(
     context: RouteContext,
@@ -19,6 +20,8 @@ export class QueryRowMapper {
   ) {
     for (const list of context.deps.lists?.list() ?? []) this.listNames.set(list.id, list.name);
     this.upstreams = context.deps.upstreams?.describe() ?? context.deps.config.dns.upstreams;
+    for (const s of context.deps.schedules?.status().schedules ?? [])
+      this.scheduleTitles.set(s.schedule.id, s.title);
   }
 
   map(row: LogRow): QueryRow {
@@ -37,7 +40,13 @@ export class QueryRowMapper {
       list: fromList
         ? { id: row.listId, name: this.listNames.get(row.listId) ?? `list ${row.listId}`, line: row.ruleId }
         : null,
-      ruleId: fromRule ? row.ruleId : null,
+      ruleId: fromRule || reason === 'schedule' ? row.ruleId : null,
+      ...(reason === 'schedule'
+        ? {
+            schedule:
+              this.scheduleTitles.get(row.ruleId) ?? `a schedule that no longer exists (${row.ruleId})`,
+          }
+        : {}),
       cnameTarget: row.cnameTarget || null,
       device: this.names.device(row.deviceId),
       client: row.client,

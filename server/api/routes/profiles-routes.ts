@@ -36,15 +36,13 @@ export function profilesRoutes(app: App, context: RouteContext): void {
     const householdLists = allLists.filter(
       (l) => l.enabled && l.assignment.groupIds.length === 0 && l.assignment.deviceIds.length === 0,
     ).length;
-    const rules = context.rules
-      .list({ groupId: id })
-      .map((r) => ({
-        id: r.id,
-        action: r.action,
-        match: r.match,
-        pattern: r.pattern,
-        expiresAt: r.expiresAt,
-      }));
+    const rules = context.rules.list({ groupId: id }).map((r) => ({
+      id: r.id,
+      action: r.action,
+      match: r.match,
+      pattern: r.pattern,
+      expiresAt: r.expiresAt,
+    }));
     const household = context.deps.lists?.companyPolicies() ?? new Map();
     const companyPolicies = repo.profilePolicies(id).map((row) => ({
       companyKey: row.companyKey,

@@ -32,6 +32,7 @@ export function scheduleViews(
     .map((s) => ({
       ...s.schedule,
       label: s.label,
+      blocks: s.blocks,
       active: s.active,
       until: s.until,
       nextStart: s.nextStart,

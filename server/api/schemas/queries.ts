@@ -29,6 +29,8 @@ export const QueryRow = Type.Object({
   /** The list or rule that decided, when there was one. */
   list: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), line: Type.Integer() })),
   ruleId: Nullable(Type.Integer()),
+  /** Reason `schedule`: which schedule, in words ("the Kids profile's schedule “School nights”"). */
+  schedule: Type.Optional(Type.String()),
   cnameTarget: Nullable(Type.String()),
   device: Nullable(DeviceRef),
   client: Nullable(Type.String()),

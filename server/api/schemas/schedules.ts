@@ -53,6 +53,7 @@ export const ScheduleView = Type.Object({
   label: Type.String({
     description: 'In words: "Kids profile: TikTok blocked 21:00–07:00 (School nights, Sun–Thu)"',
   }),
+  blocks: Type.String({ description: 'What it blocks, in words ("TikTok, YouTube"); empty when it pauses' }),
   active: Type.Boolean({ description: 'In force now' }),
   until: Nullable(Type.Number({ description: 'While in force: when it stops (ms since epoch)' })),
   nextStart: Nullable(Type.Number({ description: 'When it starts next (ms since epoch)' })),

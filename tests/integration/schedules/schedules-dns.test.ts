@@ -148,8 +148,12 @@ describe('schedules and profiles through real DNS', () => {
       name: string;
       status: string;
       reason: string;
+      schedule?: string;
     }>;
-    expect(log.find((q) => q.name === 'www.tiktok.com' && q.status === 'blocked')?.reason).toBe('schedule');
+    expect(log.find((q) => q.name === 'www.tiktok.com' && q.status === 'blocked')).toMatchObject({
+      reason: 'schedule',
+      schedule: 'the Kids profile\'s schedule “School nights”',
+    });
 
     const explain = await session.request({
       method: 'GET',

@@ -1,0 +1,142 @@
+/**
+ * The profile page in Chromium against a real tracksink: a phone in the Kids profile with a schedule in
+ * force all day today has TikTok blocked (real DNS), the page says what is in force and what changes
+ * next, a schedule added through the form appears with when it starts, and the device page names its
+ * profile. Screenshots at 1440 px and 390 px wide.
+ */
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
+import { startStubDnsServer, type StubDnsServer } from '../helpers/upstream/stub-dns-server.js';
+import { launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { dig } from './helpers/dns-client.js';
+
+const password = 'profiles-e2e-password-1';
+const phone = '127.0.0.12';
+let stub: StubDnsServer | undefined;
+let tracksink: TracksinkProcess | undefined;
+let browser: TestBrowser | undefined;
+let deviceId = 0;
+let profileId = 0;
+
+const ts = (): TracksinkProcess => {
+  if (!tracksink) throw new Error('tracksink did not start');
+  return tracksink;
+};
+const text = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+async function api<T = Record<string, unknown>>(
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  data?: unknown,
+): Promise<{ status: number; body: T }> {
+  const { page } = browser!;
+  const csrf = (
+    (await (await page.request.get(`${ts().baseUrl}/api/auth/status`)).json()) as { csrfToken?: string }
+  ).csrfToken;
+  const response = await page.request.fetch(`${ts().baseUrl}${path}`, {
+    method,
+    data,
+    headers: csrf ? { 'x-csrf-token': csrf } : {},
+  });
+  return { status: response.status(), body: (await response.json()) as T };
+}
+
+beforeAll(async () => {
+  stub = await startStubDnsServer();
+  tracksink = await startTracksink({
+    env: { TRACKSINK_UPSTREAMS: stub.udpUrl, TRACKSINK_PASSWORD: password },
+  });
+  expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
+  browser = await launchBrowser();
+  const login = await browser.page.request.post(`${ts().baseUrl}/api/auth/login`, { data: { password } });
+  expect(login.status()).toBe(200);
+  const devices = await api<{ items: Array<{ id: number; addresses: string[] }> }>('GET', '/api/devices');
+  deviceId = devices.body.items.find((d) => d.addresses.includes(phone))!.id;
+  const group = await api<{ id: number }>('POST', '/api/groups', { name: 'Kids', deviceIds: [deviceId] });
+  expect(group.status).toBe(201);
+  profileId = group.body.id;
+  expect((await api('PUT', '/api/schedules/time-zone', { timeZone: 'UTC' })).status).toBe(200);
+  // In force all day, every day: the real clock is always inside it.
+  const schedule = await api<{ active: boolean }>('POST', '/api/schedules', {
+    name: 'No TikTok',
+    groupId: profileId,
+    days: [0, 1, 2, 3, 4, 5, 6],
+    start: '00:00',
+    end: '00:00',
+    action: 'block',
+    apps: ['tiktok'],
+  });
+  expect(schedule.status).toBe(201);
+  expect(schedule.body.active).toBe(true);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await tracksink?.stop().catch(() => undefined);
+  tracksink?.cleanup();
+  await stub?.close();
+});
+
+describe.sequential('the profile page', { timeout: 60_000 }, () => {
+  it('blocks TikTok for the profile through real DNS', async () => {
+    expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['0.0.0.0']);
+    expect(await dig('127.0.0.13', ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
+  });
+
+  it('shows what is in force now and the profile devices, reached from the navigation', async () => {
+    const { page } = browser!;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${ts().baseUrl}/#/overview`);
+    await page.getByRole('link', { name: 'Profiles' }).first().click();
+    await page.getByTestId('profile-list').getByRole('link', { name: 'Kids' }).click();
+    const now = page.getByTestId('profile-now');
+    await now.waitFor();
+    expect(await text(now)).toContain('TikTok blocked all week (No TikTok)');
+    expect(await text(now)).toContain('(UTC)');
+    expect(await text(page.getByTestId('profile-schedules'))).toContain(
+      'No TikTok In force all week TikTok blocked all day (No TikTok, every day)',
+    );
+  });
+
+  it('adds a school-night schedule through the form and says when it starts', async () => {
+    const { page } = browser!;
+    const form = page.getByRole('form', { name: 'New schedule' });
+    await form.getByLabel('Name').fill('School nights');
+    const pick = form.getByLabel('App, company or kind to block');
+    await pick.selectOption({ label: 'YouTube' });
+    await pick.selectOption({ label: 'Snapchat' });
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    const schedules = page.getByTestId('profile-schedules');
+    const item = schedules.locator('li').filter({ hasText: 'School nights' });
+    await item.waitFor();
+    expect(await text(item)).toMatch(/(In force until|Starts) /);
+    // The real clock decides whether school night is on now; the page says so either way.
+    const now = await text(page.getByTestId('profile-now'));
+    expect(now).toMatch(
+      /YouTube, Snapchat blocked until \d\d:\d\d \(School nights\)|Next: “School nights” starts/,
+    );
+    expect(await text(item)).toContain('YouTube, Snapchat blocked 21:00–07:00 (School nights, Sun–Thu)');
+    expect(browser!.pageErrors).toEqual([]);
+    await browser!.screenshot('profile-1440');
+  });
+
+  it('the device page names its profile', async () => {
+    const { page } = browser!;
+    await page.goto(`${ts().baseUrl}/#/devices/${deviceId}`);
+    const line = page.getByTestId('device-profiles');
+    await line.waitFor();
+    expect(await text(line)).toMatch(/^Profile: Kids/);
+  });
+
+  it('fits a 390 px wide phone screen', async () => {
+    const { page } = browser!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${ts().baseUrl}/#/profiles/${profileId}`);
+    await page.getByTestId('profile-now').waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await browser!.screenshot('profile-390');
+    expect(browser!.pageErrors).toEqual([]);
+  });
+});
