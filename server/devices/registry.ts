@@ -19,7 +19,8 @@ import { ClientIdDirectory } from './client-id-directory.js';
 import { type Device, DeviceNotFoundError, normalizeAddress, toDevice } from './device.js';
 import type { DeviceResolver } from './device-resolver.js';
 import { parseLeases, type Lease } from './leases.js';
-import { isRandomizedMac, normalizeMac, preloadOui, vendorForMac } from './mac-address.js';
+import { isRandomizedMac, normalizeMac } from './mac-address.js';
+import { openOuiRegistry, vendorsFor, type VendorLookupFactory } from './oui-registry.js';
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
 import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
 import { DEVICE_TYPES } from './device-types.js';
@@ -45,7 +46,8 @@ export interface DeviceRegistryOptions {
   reverseDnsServer?: string;
   /** Where MACs come from (tests pass their own); default: this host's kernel table. */
   neighbourTable?: NeighbourSource;
-  /** Clock (tests). */
+  /** Vendors (tests gate them; default: the IEEE registry, searched on disk) and the clock. */
+  vendors?: VendorLookupFactory;
   now?: () => number;
   /** How often batched last-seen times are written (default 10 s). */
   flushIntervalMs?: number;
@@ -64,6 +66,7 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly neighbourSource: NeighbourSource;
   private readonly reverse: ReverseLookup | null;
   private readonly leasesFile: string | null;
+  private readonly vendors: VendorLookupFactory;
   private readonly now: () => number;
   private readonly onPrivacyChange: ((overrides: Map<number, QueryLogMode>) => void) | undefined;
   private readonly onIdentityChange: (() => void) | undefined;
@@ -99,6 +102,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.neighbourSource = options.neighbourTable ?? kernelNeighbours;
     this.reverse = options.reverseDnsServer ? reverseDnsLookup(options.reverseDnsServer) : null;
     this.leasesFile = options.leasesFile ? options.leasesFile : null;
+    this.vendors = options.vendors ?? openOuiRegistry;
     this.now = options.now ?? Date.now;
     this.onPrivacyChange = options.onPrivacyChange;
     this.onIdentityChange = options.onIdentityChange;
@@ -400,20 +404,19 @@ export class DeviceRegistry implements DeviceResolver {
     this.logger.info({ from: fromId, into: intoId }, 'device identified by MAC; merged');
   }
 
-  /** Vendor and automatic names for new or changed devices: leases first, then reverse DNS. */
+  /** Vendors (searched on disk, off DNS's path) and automatic names: leases first, then reverse DNS. */
   private async resolveNames(): Promise<void> {
     if (this.needNames.size === 0) return;
-    await preloadOui();
     const leases = await this.readLeases();
-    const pending = [...this.needNames];
+    const pending = [...this.needNames].map((id) => this.devices.get(id));
     this.needNames.clear();
-    for (const id of pending) {
-      const record = this.devices.get(id);
-      if (record === null) continue;
-      if (record.mac !== null && record.vendor === null) {
-        const vendor = vendorForMac(record.mac);
-        if (vendor !== null) this.devices.setMac(id, record.mac, record.macRandom, vendor);
-      }
+    const macs = pending.flatMap((r) => (r?.mac && r.vendor === null ? [r.mac] : []));
+    const vendors = await vendorsFor(macs, this.vendors);
+    for (const found of pending) {
+      const record = found && this.devices.get(found.id);
+      if (!record) continue;
+      const vendor = record.mac === null ? undefined : vendors.get(record.mac);
+      if (vendor !== undefined) this.devices.setMac(record.id, record.mac!, record.macRandom, vendor);
       const addresses = record.addresses.map((a) => a.address);
       const lease = leases.find(
         (l) =>
@@ -421,14 +424,14 @@ export class DeviceRegistry implements DeviceResolver {
           ((record.mac !== null && l.mac === record.mac) || addresses.includes(l.address)),
       );
       if (lease?.hostname) {
-        if (record.autoName !== lease.hostname) this.devices.setAutoName(id, lease.hostname, 'leases');
+        if (record.autoName !== lease.hostname) this.devices.setAutoName(record.id, lease.hostname, 'leases');
         continue;
       }
       if (this.reverse === null || record.nameSource === 'leases') continue;
       for (const address of addresses) {
         const name = await this.reverse(address);
         if (name !== null) {
-          this.devices.setAutoName(id, name, 'reverse-dns');
+          this.devices.setAutoName(record.id, name, 'reverse-dns');
           break;
         }
       }
