@@ -25,6 +25,8 @@ import type { DnsServer } from './dns/dns-server.js';
 import { type DotServer, startDotServer } from './dns/dot-server.js';
 import type { ClientIdResolver } from './dns/tcp-server.js';
 import type { Logger } from './logger.js';
+import type { AcmeChallenges } from './certs/acme.js';
+import { type AcmeRenewal, startAcmeRenewal } from './certs/acme-renewal.js';
 
 export interface EncryptedDnsStatus {
   enabled: boolean;
@@ -65,6 +67,8 @@ export async function startEncryptedDns(opts: {
   clientIds: ClientIdResolver;
   app: FastifyInstance;
   logger: Logger;
+  /** HTTP-01 answers (served by the HTTP listener) and every ClientID, for ACME (tls.acme.email). */
+  acme?: { challenges: AcmeChallenges; clientIds: () => string[] };
 }): Promise<EncryptedDns> {
   const { config, logger } = opts;
   const { tls } = config;
@@ -114,9 +118,24 @@ export async function startEncryptedDns(opts: {
       problems.push((error as Error).message);
     }
   }
+  let renewal: AcmeRenewal | null = null;
+  if (certificate !== null && tls.acme.email !== '' && tls.certFile === '' && opts.acme !== undefined) {
+    if (tls.serverName === '') {
+      problems.push('ACME is off: tls.acme.email is set but tls.serverName (your domain) is empty');
+    } else {
+      renewal = startAcmeRenewal({
+        config,
+        challenges: opts.acme.challenges,
+        clientIds: opts.acme.clientIds,
+        current: () => certificate,
+        onCertificate: (next) => encrypted.setCertificate(next),
+        logger,
+      });
+    }
+  }
   for (const problem of problems) logger.error(problem);
 
-  return {
+  const encrypted: EncryptedDns = {
     dotAddress: dot?.address ?? null,
     httpsAddress,
     status: () => ({
@@ -126,7 +145,7 @@ export async function startEncryptedDns(opts: {
       httpsPort: httpsAddress?.port ?? null,
       certificate: certificate?.info ?? null,
       selfSignedPem: certificate?.info.source === 'self-signed' ? certificate.cert : null,
-      problems: [...problems],
+      problems: [...problems, ...(renewal?.lastProblem() ? [renewal.lastProblem()!] : [])],
     }),
     setCertificate(next) {
       certificate = next;
@@ -134,6 +153,7 @@ export async function startEncryptedDns(opts: {
       https?.setSecureContext({ cert: next.cert, key: next.key });
     },
     async close() {
+      renewal?.stop();
       const closing: Array<Promise<void>> = [];
       if (dot !== null) closing.push(dot.close());
       const server = https;
@@ -144,4 +164,5 @@ export async function startEncryptedDns(opts: {
       await Promise.all(closing);
     },
   };
+  return encrypted;
 }

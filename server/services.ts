@@ -18,6 +18,7 @@ import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
+import { AcmeChallenges } from './certs/acme.js';
 import { type EncryptedDns, type EncryptedDnsStatus, startEncryptedDns } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
@@ -192,6 +193,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
     };
     let ready = false;
+    const acmeChallenges = new AcmeChallenges();
     const deps: AppDeps = {
       config,
       configDb,
@@ -203,6 +205,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       catalog,
       devices,
       clientIds: devices.clientIds,
+      acmeChallenges,
       queryLog,
       analytics,
       webRoot,
@@ -243,6 +246,10 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       clientIds: devices.clientIds,
       app,
       logger,
+      acme: {
+        challenges: acmeChallenges,
+        clientIds: () => [...devices.clientIds.byDevice().values()].flat(),
+      },
     });
     stack.push(() => encryptedDns.close());
     deps.encryptedDns = encryptedDns;

@@ -15,6 +15,7 @@ import type { ListMatcher } from '../filter/matcher.js';
 import type { ClientIdDirectory } from '../devices/client-id-directory.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { EncryptedDnsStatus } from '../encrypted-dns.js';
+import type { AcmeChallenges } from '../certs/acme.js';
 import type { Analytics } from '../store/analytics.js';
 import type { QueryLog } from '../store/query-log.js';
 import type { CompaniesDbUpdater } from '../trackers/companiesdb-updater.js';
@@ -136,6 +137,8 @@ export interface AppDeps {
   catalog?: CatalogPort;
   devices?: DevicesPort;
   clientIds?: ClientIdsPort;
+  /** HTTP-01 key authorizations waiting for the ACME CA (certs/acme.ts). */
+  acmeChallenges?: Pick<AcmeChallenges, 'get'>;
   /** Set once the encrypted listeners started (after buildApp: the HTTPS listener serves this app). */
   encryptedDns?: EncryptedDnsPort;
   queryLog?: QueryLogPort;

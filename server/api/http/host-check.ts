@@ -80,6 +80,8 @@ export function registerHostCheck(
   const warned = new Set<string>();
   app.addHook('onRequest', async (request) => {
     if (request.url === '/dns-query' || /^\/dns-query[/?]/.test(request.url)) return;
+    // The ACME CA asks by the certificate's names; the answer is a public token.
+    if (request.url.startsWith('/.well-known/acme-challenge/')) return;
     const header = request.host;
     if (policy.allows(header)) return;
     const name = hostName(header).slice(0, 255);

@@ -221,6 +221,24 @@ export function encryptedDnsRoutes(app: App, { deps, now }: RouteContext): void 
     },
   );
 
+  // HTTP-01 (certs/acme.ts): the ACME CA fetches this from http://<name>/ while a certificate is ordered.
+  app.get(
+    '/.well-known/acme-challenge/:token',
+    {
+      config: { public: true },
+      schema: {
+        hide: true,
+        params: { type: 'object', properties: { token: { type: 'string', maxLength: 128 } } },
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.params as { token: string };
+      const answer = deps.acmeChallenges?.get(token);
+      if (answer === undefined) throw notFound('no ACME challenge with this token');
+      return reply.header('content-type', 'text/plain').send(answer);
+    },
+  );
+
   app.get(
     '/api/setup/profile/:token',
     {
