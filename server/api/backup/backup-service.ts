@@ -74,6 +74,17 @@ export function checkBackupFile(data: unknown): BackupFile {
 export function importConfiguration(db: Db, data: unknown, options: BackupCheckOptions = {}): ImportCounts {
   const file = checkBackupFile(data);
   checkBackupContent(file, options);
-  const { settings, groups, devices, lists, rules, companyPolicies } = file;
-  return replaceWithBackup(db, { settings, groups, devices, lists, rules, companyPolicies });
+  const { settings, groups, devices, lists, rules, companyPolicies, schedules, profilePolicies, timeZone } =
+    file;
+  return replaceWithBackup(db, {
+    settings,
+    groups,
+    devices,
+    lists,
+    rules,
+    companyPolicies,
+    schedules,
+    profilePolicies,
+    timeZone,
+  });
 }

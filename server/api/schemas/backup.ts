@@ -50,6 +50,27 @@ export const BackupRule = Row({
   comment: Type.String(),
   createdAt: Type.Integer(),
 });
+export const BackupSchedule = Row({
+  id: Type.Integer({ minimum: 1 }),
+  name: Type.String({ minLength: 1, maxLength: 80 }),
+  groupId: Nullable(Type.Integer()),
+  deviceId: Nullable(Type.Integer()),
+  days: Type.Array(Type.Integer({ minimum: 0, maximum: 6 }), { minItems: 1, maxItems: 7 }),
+  start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+  end: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+  action: Type.Enum(['block', 'pause'] as const),
+  companies: Type.Array(Type.String()),
+  apps: Type.Array(Type.String()),
+  categories: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+});
+
+export const BackupProfilePolicy = Row({
+  groupId: Type.Integer(),
+  companyKey: Type.String({ minLength: 1 }),
+  policy: Type.Enum(['block-tracking', 'block-everything', 'allow'] as const),
+});
+
 export const BackupCompanyPolicy = Row({
   companyKey: Type.String({ minLength: 1 }),
   policy: Type.Enum(['block-tracking', 'block-everything', 'allow'] as const),
@@ -69,6 +90,10 @@ export const BackupFile = Type.Object(
     lists: Type.Array(BackupList),
     rules: Type.Array(BackupRule),
     companyPolicies: Type.Array(BackupCompanyPolicy),
+    /** Profiles and schedules (absent from backups made before them). */
+    schedules: Type.Optional(Type.Array(BackupSchedule)),
+    profilePolicies: Type.Optional(Type.Array(BackupProfilePolicy)),
+    timeZone: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
   },
   { additionalProperties: false },
 );

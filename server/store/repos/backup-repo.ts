@@ -8,8 +8,9 @@
  * them, so a backup keeps what this code does not know about.
  */
 import type { Db } from '../sqlite.js';
+import { type ProfilesBackup, readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
 
-export interface BackupData {
+export interface BackupData extends ProfilesBackup {
   settings: Record<string, unknown>;
   groups: Array<{ id: number; name: string; description: string }>;
   devices: Array<{
@@ -173,7 +174,7 @@ export function readBackup(db: Db): BackupData {
         'SELECT company_key AS companyKey, policy, updated_at AS updatedAt FROM company_policies ORDER BY company_key',
       )
       .all() as BackupData['companyPolicies'];
-    return { settings, groups, devices, lists, rules, companyPolicies };
+    return { settings, groups, devices, lists, rules, companyPolicies, ...readProfilesBackup(db) };
   });
   return read();
 }
@@ -322,6 +323,7 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
         addPolicy.run(policy.companyKey, policy.policy, policy.updatedAt),
       ),
     );
+    writeProfilesBackup(db, data);
 
     return {
       settings: Object.keys(data.settings).length,
