@@ -17,6 +17,11 @@ const PUBLIC = new Set([
   'POST /api/auth/login',
   'GET /dns-query',
   'POST /dns-query',
+  // Encrypted DNS: DoH with a ClientID, the Apple profile behind a one-hour QR token, ACME's HTTP-01.
+  'GET /dns-query/{clientId}',
+  'POST /dns-query/{clientId}',
+  `GET /api/setup/profile/${'a'.repeat(24)}`,
+  `GET /.well-known/acme-challenge/${'a'.repeat(24)}`,
 ]);
 
 describe('web security', () => {

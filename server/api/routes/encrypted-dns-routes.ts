@@ -227,7 +227,8 @@ export function encryptedDnsRoutes(app: App, { deps, now }: RouteContext): void 
     {
       config: { public: true },
       schema: {
-        hide: true,
+        tags: ['setup'],
+        summary: 'HTTP-01 answer for the ACME CA (a public token)',
         params: { type: 'object', properties: { token: { type: 'string', maxLength: 128 } } },
       },
     },
