@@ -79,6 +79,23 @@ afterAll(async () => {
 });
 
 describe.sequential('the profile page', { timeout: 60_000 }, () => {
+  it('the household time zone: a wrong name is refused with what was wrong, a right one saved', async () => {
+    const { page } = browser!;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${ts().baseUrl}/#/profiles`);
+    const card = page.getByTestId('household-time-zone');
+    const input = card.getByLabel('Time zone');
+    await expect.poll(() => input.inputValue()).toBe('UTC');
+    await input.fill('Europe/Atlantis');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await text(page.getByRole('alert'))).toContain('"Europe/Atlantis" is not a time zone name');
+    await input.fill('UTC');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByRole('status').waitFor();
+    expect(await text(card.getByRole('status'))).toBe('Saved: schedules now run on UTC time.');
+  });
+
   it('blocks TikTok for the profile through real DNS', async () => {
     expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['0.0.0.0']);
     expect(await dig('127.0.0.13', ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
