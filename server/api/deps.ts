@@ -26,6 +26,8 @@ export interface DnsPort {
   readonly tcpAddress?: unknown;
   /** Answers one wire query as if it came from `clientAddress` (DoH). null = nothing to send. */
   answer(query: Buffer, clientAddress: string, protocol: number, deviceId?: number): Promise<Buffer | null>;
+  /** DNS access control for an address (an unknown ClientID from outside it makes no device). */
+  allows?(clientAddress: string): boolean;
   /** Plain counters (dns/stats.ts), read by /metrics and /api/health. */
   readonly stats?: unknown;
   clearCache?(): void;

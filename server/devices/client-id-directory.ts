@@ -35,14 +35,16 @@ export class ClientIdDirectory {
 
   /**
    * Hot path. `clientId` must already be a valid lower-case label (client-ids.ts); returns 0 (the
-   * unknown device) only while tracksink.db cannot be written.
+   * unknown device) only while tracksink.db cannot be written, and -1 for an unknown ClientID when
+   * `mayCreate` is false (the address is outside DNS access control: no devices made from the internet).
    */
-  deviceIdFor(clientId: string): number {
+  deviceIdFor(clientId: string, mayCreate = true): number {
     const known = this.byClientId.get(clientId);
     if (known !== undefined) {
       this.options.markSeen(known);
       return known;
     }
+    if (!mayCreate) return -1;
     const now = this.options.now();
     if (this.lastError !== null && now < this.retryAt) return 0;
     try {

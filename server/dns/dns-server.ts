@@ -40,6 +40,8 @@ export interface DnsServer {
    * `deviceId` ≥ 0: the device is known already (a ClientID in the DoH path), not looked up by address.
    */
   answer(query: Buffer, clientAddress: string, protocol: Protocol, deviceId?: number): Promise<Buffer | null>;
+  /** Whether DNS access control lets this address ask (DoH: may an unknown ClientID become a device). */
+  allows(clientAddress: string): boolean;
   /** DNS over stream sockets accepted elsewhere (DNS-over-TLS: dot-server.ts), with TCP's framing and limits. */
   streamHandler(protocol: Protocol, clientIds: ClientIdResolver): StreamHandler;
   /** Plain counters, cache figures refreshed on each read. */
@@ -100,6 +102,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (result !== PENDING) resolve(result);
       });
     },
+    allows: (clientAddress) => pipeline.allows(clientAddress),
     streamHandler: (protocol, clientIds) =>
       createStreamHandler({ pipeline, limits: config, logger, stats, protocol, clientIds }),
     get stats() {

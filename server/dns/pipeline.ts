@@ -155,10 +155,15 @@ export class Pipeline {
     this.streamLimits = { udpPayloadSize: config.udpPayloadSize, maxSize: STREAM_MAX_SIZE };
   }
 
+  /** Whether DNS access control lets this address ask (encrypted DNS: may it create a ClientID device). */
+  allows(clientAddress: string): boolean {
+    return this.access.isAllowed(clientAddress);
+  }
+
   /**
    * Handles one query message. Never throws (a bug is logged and the query answered SERVFAIL or dropped).
-   * `knownDeviceId` ≥ 0 is the device the transport already knows (encrypted DNS with a ClientID); -1 =
-   * look it up by client address.
+   * `knownDeviceId` ≥ 0 is the device the transport already knows (encrypted DNS with a known ClientID,
+   * which also passes access control); -1 = look it up by client address.
    */
   handle<C>(
     query: Buffer,
@@ -190,7 +195,8 @@ export class Pipeline {
     const status = q.status;
     const headerReadable = status !== DecodeStatus.shortHeader && status !== DecodeStatus.response;
 
-    if (!this.access.isAllowed(clientAddress)) {
+    // A device named by a known ClientID (encrypted DNS) is allowed from any address: away from home.
+    if (knownDeviceId < 0 && !this.access.isAllowed(clientAddress)) {
       if (!headerReadable) return this.finish(null, QueryStatus.dropped, Reason.accessDenied, -1, startMs);
       const refused =
         status === DecodeStatus.ok

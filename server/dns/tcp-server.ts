@@ -32,6 +32,8 @@ interface Connection {
   address: string;
   /** The ClientID the connection named (DoT server name), or null: the device is found by address. */
   clientId: string | null;
+  /** DNS access control allows the address: only then may an unknown ClientID become a new device. */
+  allowed: boolean;
   pending: Buffer | null;
   inFlight: number;
   closed: boolean;
@@ -54,7 +56,8 @@ export type TcpLimits = Pick<
 
 /** Where a stream transport finds the device a ClientID names (devices/client-id-directory.ts). */
 export interface ClientIdResolver {
-  deviceIdFor(clientId: string): number;
+  /** -1 when the ClientID is unknown and `mayCreate` is false (an address outside DNS access control). */
+  deviceIdFor(clientId: string, mayCreate?: boolean): number;
 }
 
 /**
@@ -133,7 +136,9 @@ export function createStreamHandler(opts: {
       buf = buf.subarray(length + 2);
       progressed = true;
       const deviceId =
-        conn.clientId === null || clientIds === undefined ? -1 : clientIds.deviceIdFor(conn.clientId);
+        conn.clientId === null || clientIds === undefined
+          ? -1
+          : clientIds.deviceIdFor(conn.clientId, conn.allowed);
       const answer = pipeline.handle(query, conn.address, protocol, responder, conn, deviceId);
       if (answer === PENDING) conn.inFlight++;
       else if (answer !== null) write(conn, answer);
@@ -174,6 +179,7 @@ export function createStreamHandler(opts: {
       socket,
       address,
       clientId,
+      allowed: clientId !== null && pipeline.allows(address),
       pending: null,
       inFlight: 0,
       closed: false,

@@ -44,7 +44,7 @@ export function dohRoutes(app: App, { deps }: RouteContext): void {
   };
 
   /** The device a ClientID in the path names (created when new); lower case costs nothing when it is. */
-  const deviceFor = (raw: string): number => {
+  const deviceFor = (raw: string, clientAddress: string): number => {
     if (!deps.clientIds) throw unavailable('device identification by ClientID');
     let clientId = raw;
     if (!isClientId(clientId)) {
@@ -55,7 +55,8 @@ export function dohRoutes(app: App, { deps }: RouteContext): void {
         throw error;
       }
     }
-    return deps.clientIds.deviceIdFor(clientId);
+    // From outside DNS access control only a known ClientID is let in (-1: refused by address).
+    return deps.clientIds.deviceIdFor(clientId, deps.dns?.allows?.(clientAddress) ?? true);
   };
 
   const schema = { tags: ['dns'], summary: 'DNS-over-HTTPS (RFC 8484)' };
@@ -94,7 +95,7 @@ export function dohRoutes(app: App, { deps }: RouteContext): void {
     },
     async (request, reply) => {
       const { clientId } = request.params as { clientId: string };
-      const deviceId = deviceFor(clientId);
+      const deviceId = deviceFor(clientId, request.ip);
       const { dns } = request.query as { dns: string };
       const packet = await answer(Buffer.from(dns, 'base64url'), request.ip, deviceId);
       return reply.header('content-type', DNS_MESSAGE).header('cache-control', 'no-store').send(packet);
@@ -107,7 +108,7 @@ export function dohRoutes(app: App, { deps }: RouteContext): void {
     async (request, reply) => {
       requireDnsMessage(request.headers['content-type']);
       const { clientId } = request.params as { clientId: string };
-      const packet = await answer(request.body as Buffer, request.ip, deviceFor(clientId));
+      const packet = await answer(request.body as Buffer, request.ip, deviceFor(clientId, request.ip));
       return reply.header('content-type', DNS_MESSAGE).header('cache-control', 'no-store').send(packet);
     },
   );

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../server/config/load.js';
+import type { Config } from '../../../server/config/schema.js';
 import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
@@ -77,6 +78,7 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
   let dotPort = 0;
   let httpsPort = 0;
   let cookie = '';
+  let defaultDnsConfig: Config['dns'];
 
   const deviceNamed = (name: string) => services.devices.list().filter((device) => device.name === name);
 
@@ -94,6 +96,7 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
     config.tls.dotPort = 0;
     config.tls.httpsPort = 0;
     services = await startServices(config, silentLogger);
+    defaultDnsConfig = config.dns;
     dotPort = services.encryptedDns.dotAddress!.port;
     httpsPort = services.encryptedDns.httpsAddress!.port;
   }, 60_000);
@@ -192,6 +195,40 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
     const health = await fetchOverHttp2(httpsPort, '/api/health');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body.toString()).status).toBeDefined();
+  });
+
+  it('away from home (an address outside DNS access control): a known ClientID is answered, an unknown one refused', async () => {
+    const config = structuredClone(defaultDnsConfig);
+    config.access = { allow: [], deny: ['127.0.0.0/8'] };
+    services.dns.reconfigure(config);
+    try {
+      const devicesBefore = services.devices.list().length;
+      const known = await kdig(dotPort, 'away.example.org', 'A', [
+        '+tls',
+        '+tls-sni=kid-tablet.example.test',
+      ]);
+      expect(known.status, known.raw).toBe('NOERROR');
+      const stranger = await kdig(dotPort, 'away.example.org', 'A', [
+        '+tls',
+        '+tls-sni=stranger.example.test',
+      ]);
+      expect(stranger.status, stranger.raw).toBe('REFUSED');
+      const plain = await kdig(dotPort, 'away.example.org', 'A', ['+tls', '+tls-sni=example.test']);
+      expect(plain.status).toBe('REFUSED');
+      const doh = await dohQuery(httpsPort, '/dns-query/kid-tablet', buildQuery('away.example.org', QTYPE.A));
+      expect(doh.body.readUInt16BE(2) & 0x000f).toBe(0);
+      const dohStranger = await dohQuery(
+        httpsPort,
+        '/dns-query/stranger',
+        buildQuery('away.example.org', QTYPE.A),
+      );
+      expect(dohStranger.body.readUInt16BE(2) & 0x000f).toBe(5);
+      // Nobody outside made a device.
+      expect(services.devices.list().length).toBe(devicesBefore);
+      expect(services.devices.clientIds.deviceOf('stranger')).toBeNull();
+    } finally {
+      services.dns.reconfigure(defaultDnsConfig);
+    }
   });
 });
 
