@@ -1,6 +1,6 @@
 /**
  * Importing the AdGuard companies database from the dashboard's API into the running product (as
- * services.ts wires it), from a local HTTP server holding the snapshot in ../shared/fixtures/trackers
+ * services.ts wires it), from a local HTTP server holding the excerpt in tests/fixtures/trackers (CC BY-SA 4.0)
  * (plus one test domain): the shipped copy is in use before any import; after it, the next query of a
  * name only the refreshed copy knows is put on its company, and the trackers API names it
  * with the licence's attribution. Bad sources change nothing.
@@ -21,7 +21,7 @@ import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 
-const fixtures = resolve(projectRoot, '../shared/fixtures/trackers');
+const fixtures = resolve(projectRoot, 'tests/fixtures/trackers');
 
 describe('companies database import through the API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tracksink-companiesdb-api-'));
@@ -35,11 +35,11 @@ describe('companies database import through the API', () => {
     stub = await startStubDnsServer({ defaultA: '192.0.2.1' });
     const bodies: Record<string, string> = {
       // The upstream snapshot plus one domain the shipped copy does not have.
-      '/trackers.json': readFileSync(join(fixtures, 'companiesdb.trackers.json'), 'utf8').replace(
+      '/trackers.json': readFileSync(join(fixtures, 'companiesdb-excerpt.trackers.json'), 'utf8').replace(
         '"trackerDomains": {',
         '"trackerDomains": {\n    "upstream-only.example": "1000mercis",',
       ),
-      '/companies.json': readFileSync(join(fixtures, 'companiesdb.companies.json'), 'utf8'),
+      '/companies.json': readFileSync(join(fixtures, 'companiesdb-excerpt.companies.json'), 'utf8'),
       '/broken.json': '{"trackers": ',
     };
     files = createServer((req, res) => {
@@ -108,7 +108,7 @@ describe('companies database import through the API', () => {
     expect(noCsrf.statusCode).toBe(403);
     const imported = await request({ method: 'POST', url: '/api/companies-db/import', payload });
     expect(imported.statusCode, imported.body).toBe(200);
-    expect(imported.json().imported).toMatchObject({ trackers: 3330, companies: 2368 });
+    expect(imported.json().imported).toMatchObject({ trackers: 10, companies: 10 });
     expect(await loggedCompany('tag.upstream-only.example')).toBe('adguard:1000mercis');
 
     const companies = (await request({ method: 'GET', url: '/api/companies?period=24h' })).json();
@@ -154,7 +154,7 @@ describe('companies database import through the API', () => {
     expect(missing.statusCode).toBe(502);
     expect(missing.json().message).toMatch(/404/);
     const status = (await request({ method: 'GET', url: '/api/companies-db' })).json();
-    expect(status.imported).toMatchObject({ trackers: 3330, origin: 'refreshed' });
+    expect(status.imported).toMatchObject({ trackers: 10, origin: 'refreshed' });
     // The dashboard says why the last update was not used.
     expect(status.lastRefusal.message).toMatch(/404/);
     expect(await loggedCompany('tag.upstream-only.example')).toBe('adguard:1000mercis');
