@@ -55,7 +55,7 @@ COPY --from=build /app/server/store/migrations ./server/store/migrations
 RUN ln -s /config/tracksink.yaml /app/config/tracksink.yaml
 USER node
 VOLUME ["/data", "/config"]
-EXPOSE 53/udp 53/tcp 8080
+EXPOSE 53/udp 53/tcp 8080 853/tcp 8443/tcp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.TRACKSINK_HTTP_PORT||8080)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM

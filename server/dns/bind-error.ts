@@ -10,6 +10,13 @@ export function describeBindError(
 ): Error {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const where = `${protocol} ${address}:${port}`;
+  if (code === 'EADDRINUSE' && (protocol === 'HTTPS' || protocol === 'DNS-over-TLS')) {
+    return new Error(
+      `cannot listen on ${where}: the port is already in use (another tracksink, AdGuard Home or a web ` +
+        `server?). Stop it, or pick another port with ${setting}.`,
+      { cause: error },
+    );
+  }
   if (code === 'EADDRINUSE') {
     return new Error(
       `cannot listen for DNS on ${where}: the port is already in use, usually by another DNS server ` +

@@ -5,6 +5,7 @@
  * again when the configured domain changes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,36 @@ describe('certificates for DoT and HTTPS', () => {
       expect(answer.answers.map((a) => a.data)).toEqual(['192.0.2.9']);
     } finally {
       await services.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a DoT port already in use is named with its setting; HTTPS and plain DNS still serve', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tracksink-certs-port-'));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const config = defaultConfig();
+    config.dataDir = dataDir;
+    config.dns.bind = '127.0.0.1';
+    config.dns.port = 0;
+    config.http.bind = '127.0.0.1';
+    config.http.port = 0;
+    config.tls.dotPort = (taken.address() as AddressInfo).port;
+    config.tls.httpsPort = 0;
+    config.dns.upstreams = [upstream.udpUrl];
+    config.lists.defaults = false;
+    const services = await startServices(config, silentLogger);
+    try {
+      const status = services.encryptedDns.status();
+      expect(status.dotPort).toBeNull();
+      expect(status.httpsPort).toBeGreaterThan(0);
+      expect(status.problems).toEqual([
+        `cannot listen on DNS-over-TLS 127.0.0.1:${config.tls.dotPort}: the port is already in use (another tracksink, AdGuard Home or a web server?). Stop it, or pick another port with TRACKSINK_DOT_PORT / tls.dotPort.`,
+      ]);
+      expect((await dig(services.dns.udpAddress.port, 'www.example.org')).status).toBe('NOERROR');
+    } finally {
+      await services.stop();
+      await new Promise((resolve) => taken.close(resolve));
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
