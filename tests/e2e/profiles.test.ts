@@ -144,6 +144,24 @@ describe.sequential('the profile page', { timeout: 60_000 }, () => {
     const line = page.getByTestId('device-profiles');
     await line.waitFor();
     expect(await text(line)).toMatch(/^Profile: Kids/);
+    const section = page.getByTestId('device-schedules');
+    await expect
+      .poll(() => text(section))
+      .toMatch(/Kids profile: TikTok blocked all day \(No TikTok, every day\)\s*in force now/);
+    // A schedule for this device alone: pause blocking on Saturday mornings.
+    const form = section.getByRole('form', { name: 'New schedule' });
+    await form.getByLabel('Name').fill('Saturday cartoons');
+    for (const day of ['Sun', 'Mon', 'Tue', 'Wed', 'Thu']) await form.getByLabel(day).uncheck();
+    await form.getByLabel('Sat').check();
+    await form.getByLabel('From').fill('08:00');
+    await form.getByLabel('Until').fill('10:00');
+    await form.getByLabel('What happens').selectOption('pause');
+    await form.getByRole('button', { name: 'Add schedule' }).click();
+    const item = section.locator('li').filter({ hasText: 'Saturday cartoons' });
+    await item.waitFor();
+    expect(await text(item)).toContain('blocking paused 08:00–10:00 (Saturday cartoons, Sat)');
+    expect(await text(item)).toMatch(/Starts Sat 08:00|In force until 10:00/);
+    await browser!.screenshot('profile-device-1440');
   });
 
   it('fits a 390 px wide phone screen', async () => {

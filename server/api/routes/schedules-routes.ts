@@ -100,7 +100,11 @@ export function schedulesRoutes(app: App, context: RouteContext): void {
         // A broken app catalog is reported by app inference; companies and categories still work.
       }
       return {
-        companies: (catalog?.companies ?? []).map((c) => ({ key: c.key, name: c.name })).sort(byName),
+        // The curated companies people know; the thousands of the AdGuard database stay out of the pickers.
+        companies: (catalog?.companies ?? [])
+          .filter((c) => c.origin === 'catalog')
+          .map((c) => ({ key: c.key, name: c.name }))
+          .sort(byName),
         apps: apps.sort(byName),
         categories: (catalog?.categories ?? []).map((c) => ({ key: c.key, name: c.name })).sort(byName),
       };

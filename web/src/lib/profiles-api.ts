@@ -29,6 +29,9 @@ export const profilesApi = {
     request<{ timeZone: string; timeZoneIsServer: boolean }>('PUT', '/api/schedules/time-zone', { timeZone }),
 };
 
+/** A schedule running on for longer than this has no end in sight (tracksink looks a week ahead). */
+export const ALWAYS_MS = 6 * 86_400_000;
+
 export const DAY_LABELS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 /** "Sun 21:00" (or "21:00" when it is within the next 24 hours), on the household's clock. */
