@@ -74,8 +74,18 @@ export function checkBackupFile(data: unknown): BackupFile {
 export function importConfiguration(db: Db, data: unknown, options: BackupCheckOptions = {}): ImportCounts {
   const file = checkBackupFile(data);
   checkBackupContent(file, options);
-  const { settings, groups, devices, lists, rules, companyPolicies, schedules, profilePolicies, timeZone } =
-    file;
+  const {
+    settings,
+    groups,
+    devices,
+    lists,
+    rules,
+    companyPolicies,
+    schedules,
+    profilePolicies,
+    timeZone,
+    clientIds,
+  } = file;
   return replaceWithBackup(db, {
     settings,
     groups,
@@ -86,5 +96,6 @@ export function importConfiguration(db: Db, data: unknown, options: BackupCheckO
     schedules,
     profilePolicies,
     timeZone,
+    clientIds,
   });
 }

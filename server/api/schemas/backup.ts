@@ -94,6 +94,19 @@ export const BackupFile = Type.Object(
     schedules: Type.Optional(Type.Array(BackupSchedule)),
     profilePolicies: Type.Optional(Type.Array(BackupProfilePolicy)),
     timeZone: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    /** Encrypted DNS: the device each ClientID names (absent from backups made before them). */
+    clientIds: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            clientId: Type.String({ minLength: 1, maxLength: 63 }),
+            deviceId: Type.Integer({ minimum: 1 }),
+            createdAt: Type.Integer(),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,9 +8,10 @@
  * them, so a backup keeps what this code does not know about.
  */
 import type { Db } from '../sqlite.js';
+import { type ClientIdsBackup, readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
 import { type ProfilesBackup, readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
 
-export interface BackupData extends ProfilesBackup {
+export interface BackupData extends ProfilesBackup, ClientIdsBackup {
   settings: Record<string, unknown>;
   groups: Array<{ id: number; name: string; description: string }>;
   devices: Array<{
@@ -174,7 +175,16 @@ export function readBackup(db: Db): BackupData {
         'SELECT company_key AS companyKey, policy, updated_at AS updatedAt FROM company_policies ORDER BY company_key',
       )
       .all() as BackupData['companyPolicies'];
-    return { settings, groups, devices, lists, rules, companyPolicies, ...readProfilesBackup(db) };
+    return {
+      settings,
+      groups,
+      devices,
+      lists,
+      rules,
+      companyPolicies,
+      ...readProfilesBackup(db),
+      ...readClientIdsBackup(db),
+    };
   });
   return read();
 }
@@ -324,6 +334,11 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
       ),
     );
     writeProfilesBackup(db, data);
+    try {
+      writeClientIdsBackup(db, data);
+    } catch (error) {
+      throw new BackupImportError((error as Error).message);
+    }
 
     return {
       settings: Object.keys(data.settings).length,

@@ -122,6 +122,33 @@ describe('Setup page API for encrypted DNS', () => {
     expect(services.devices.clientIds.deviceOf('mums-phone')).toBeNull();
   });
 
+  it('a backup carries the ClientIDs; a restore brings them back, and refuses a bad one by name', async () => {
+    const exported = await request({ method: 'GET', url: '/api/export' });
+    expect(exported.statusCode, exported.body).toBe(200);
+    const file = exported.json() as { clientIds: Array<{ clientId: string; deviceId: number }> };
+    const tabletId = services.devices.clientIds.deviceOf('kid-tablet')!;
+    expect(file.clientIds).toEqual([expect.objectContaining({ clientId: 'kid-tablet', deviceId: tabletId })]);
+    const bad = await request({
+      method: 'POST',
+      url: '/api/import',
+      payload: { ...file, clientIds: [{ ...file.clientIds[0]!, clientId: 'kid_tablet' }] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/clientIds\[0\]\.clientId: ClientID "kid_tablet" may only hold/);
+    expect(services.devices.clientIds.deviceOf('kid-tablet')).toBe(tabletId);
+    const restored = await request({ method: 'POST', url: '/api/import', payload: file });
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect(services.devices.clientIds.deviceOf('kid-tablet')).toBe(tabletId);
+    // After the import the next encrypted query is still the same device, not a new one.
+    const count = services.devices.list().length;
+    const again = await kdig(services.encryptedDns.dotAddress!.port, 'www.example.org', 'A', [
+      '+tls',
+      '+tls-sni=kid-tablet.example.test',
+    ]);
+    expect(again.status).toBe('NOERROR');
+    expect(services.devices.list().length).toBe(count);
+  });
+
   it('serves an Apple profile for DoH, with the self-signed certificate to trust', async () => {
     const response = await request({
       method: 'GET',
