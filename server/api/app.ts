@@ -102,7 +102,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHostCheck(
     app,
     new HostPolicy({
-      allowedHosts: deps.config.http.allowedHosts,
+      // The encrypted-DNS domain names this tracksink too (the dashboard over HTTPS by its certificate's name).
+      allowedHosts: deps.config.tls.serverName
+        ? [...deps.config.http.allowedHosts, deps.config.tls.serverName]
+        : deps.config.http.allowedHosts,
       localNames: Object.keys(deps.config.dns.local),
     }),
     deps.logger,

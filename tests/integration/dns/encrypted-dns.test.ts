@@ -194,6 +194,9 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
     expect(plain.statusCode).toBe(200);
     const health = await fetchOverHttp2(httpsPort, '/api/health');
     expect(health.status).toBe(200);
+    // The dashboard answers to the encrypted-DNS domain (its certificate's name), not to other names.
+    expect((await fetchOverHttp2(httpsPort, '/api/auth/status', 'example.test')).status).toBe(200);
+    expect((await fetchOverHttp2(httpsPort, '/api/auth/status', 'evil.example')).status).toBe(403);
     expect(JSON.parse(health.body.toString()).status).toBeDefined();
   });
 
@@ -232,11 +235,15 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
   });
 });
 
-function fetchOverHttp2(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+function fetchOverHttp2(
+  port: number,
+  path: string,
+  authority = `127.0.0.1:${port}`,
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const session = http2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
     session.on('error', reject);
-    const stream = session.request({ ':path': path });
+    const stream = session.request({ ':path': path, ':authority': authority });
     let status = 0;
     const chunks: Buffer[] = [];
     stream.on('response', (headers) => (status = Number(headers[':status'])));
