@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { pauseRoutes } from './routes/pause-routes.js';
 import { profilesRoutes } from './routes/profiles-routes.js';
 import { queriesRoutes } from './routes/queries-routes.js';
+import { refusedRoutes } from './routes/refused-routes.js';
 import { rulesRoutes } from './routes/rules-routes.js';
 import { schedulesRoutes } from './routes/schedules-routes.js';
 import { flatten, settingsRoutes } from './routes/settings-routes.js';
@@ -143,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queriesRoutes,
     listsRoutes,
     localRecordsRoutes,
+    refusedRoutes,
     rulesRoutes,
     explainRoutes,
     pauseRoutes,

@@ -6,6 +6,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/schema.js';
+import type { RefusedNetworks } from '../dns/stages/refused-networks.js';
 import type { Db } from '../store/sqlite.js';
 import type { ScheduleRunner } from '../schedules/schedule-runner.js';
 import type { ListManager } from '../lists/list-manager.js';
@@ -30,6 +31,8 @@ export interface DnsPort {
   allows?(clientAddress: string): boolean;
   /** Plain counters (dns/stats.ts), read by /metrics and /api/health. */
   readonly stats?: unknown;
+  /** Networks whose queries access control refused (dns/stages/refused-networks.ts). */
+  readonly refusedNetworks?: Pick<RefusedNetworks, 'list'>;
   clearCache?(): void;
 }
 

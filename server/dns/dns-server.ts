@@ -12,6 +12,7 @@ import type { Policy } from '../filter/verdict.js';
 import type { Logger } from '../logger.js';
 import { DnsCache } from './cache.js';
 import { PENDING, Pipeline, type Responder } from './pipeline.js';
+import type { RefusedNetworks } from './stages/refused-networks.js';
 import { DnsStats } from './stats.js';
 import {
   type ClientIdResolver,
@@ -46,6 +47,8 @@ export interface DnsServer {
   streamHandler(protocol: Protocol, clientIds: ClientIdResolver): StreamHandler;
   /** Plain counters, cache figures refreshed on each read. */
   readonly stats: DnsStats;
+  /** Networks whose queries access control refused (the dashboard offers to allow them). */
+  readonly refusedNetworks: RefusedNetworks;
   clearCache(): void;
   /**
    * Rebuilds the stages that precompute from config.dns (sinkhole answers, access lists, canary names,
@@ -112,6 +115,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       stats.cacheEvictions = cache.evictions;
       return stats;
     },
+    refusedNetworks: pipeline.refused,
     clearCache: () => cache.clear(),
     reconfigure: (dns) => pipeline.reconfigure(dns),
     async close() {

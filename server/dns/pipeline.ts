@@ -49,6 +49,7 @@ import { AccessControl } from './stages/access.js';
 import { blockedCnameTarget, isRebinding } from './stages/answer-inspection.js';
 import { LocalRecords, RewriteAnswers, targetQuery } from './stages/local-records.js';
 import { RateLimiter } from './stages/rate-limit.js';
+import { RefusedNetworks } from './stages/refused-networks.js';
 import type { DnsStats } from './stats.js';
 import type { UpstreamAnswer, UpstreamPool } from './upstream/types.js';
 
@@ -119,9 +120,12 @@ export class Pipeline {
   private readonly stats: DnsStats;
   private readonly cache: DnsCache;
   private readonly now: () => number;
+  /** Networks that access control refused (counted off the allowed clients' path; logged once each). */
+  readonly refused: RefusedNetworks;
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
+    this.refused = new RefusedNetworks(deps.logger);
     this.stats = deps.stats;
     this.cache = deps.cache;
     this.reconfigure(deps.config);
@@ -197,6 +201,7 @@ export class Pipeline {
 
     // A device named by a known ClientID (encrypted DNS) is allowed from any address: away from home.
     if (knownDeviceId < 0 && !this.access.isAllowed(clientAddress)) {
+      this.refused.note(clientAddress, nowMs);
       if (!headerReadable) return this.finish(null, QueryStatus.dropped, Reason.accessDenied, -1, startMs);
       const refused =
         status === DecodeStatus.ok

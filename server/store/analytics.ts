@@ -315,13 +315,15 @@ export class Analytics {
     };
   }
 
-  /** Device ids (≥ 0) that appear in the rollups, found by index hops instead of a DISTINCT scan. */
+  /** Device ids (≥ 1) that appear in the rollups, found by index hops instead of a DISTINCT scan. */
   deviceIds(): number[] {
     const next = this.connection()
       .prepare('SELECT device_id FROM counts_day WHERE device_id > ? ORDER BY device_id LIMIT 1')
       .pluck();
     const ids: number[] = [];
-    let current = ALL_DEVICES;
+    // From 1: device 0 holds queries of no device (refused clients, queries before a device was known);
+    // it is no device to rank or count as active.
+    let current = 0;
     for (;;) {
       const id = next.get(current) as number | undefined;
       if (id === undefined) break;

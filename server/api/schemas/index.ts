@@ -18,3 +18,4 @@ export * from './companies-db.js';
 export * from './apps.js';
 export * from './schedules.js';
 export * from './local-records.js';
+export * from './refused.js';

@@ -413,6 +413,17 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/companies-db': data.companiesDb,
     '/api/categories': data.categories,
     '/api/lists': data.lists,
+    '/api/refused-networks': {
+      items: [
+        {
+          network: '198.19.77.0/24',
+          queries: 42,
+          example: '198.19.77.11',
+          firstSeen: Date.now() - 3_600_000,
+          lastSeen: Date.now() - 60_000,
+        },
+      ],
+    },
     '/api/local-records': {
       items: [
         {

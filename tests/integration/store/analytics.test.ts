@@ -403,3 +403,38 @@ describe('Analytics against brute force', () => {
     expect(analytics.lastId()).toBe(raw.at(-1)!.id);
   });
 });
+
+describe('device 0 (queries of no device, such as refused clients)', () => {
+  it('is neither ranked nor counted as an active device', () => {
+    const small = tempDir('analytics-device0');
+    try {
+      const writer = new LogWriter({
+        dbPath: join(small.path, 'querylog.db'),
+        retentionDays: 30,
+        rollupRetentionDays: 365,
+        queries: 'all',
+        anonymizeClients: false,
+      });
+      expect(writer.open()).toBe(true);
+      const batch = [];
+      for (let i = 0; i < 20; i++) {
+        const ev = makeEvent(i, NOW - 60_000 + i);
+        ev.deviceId = i % 2 === 0 ? 0 : 4; // half from no device (refused), half from device 4
+        ev.status = i % 2 === 0 ? QueryStatus.refused : ev.status;
+        batch.push(decoded(ev));
+      }
+      writer.write(batch, NOW, true);
+      writer.close();
+      const view = Analytics.open({ dataDir: small.path, now: () => NOW });
+      try {
+        const period = { from: NOW - DAY_MS, to: NOW };
+        expect(view.devicesByTracking(period).map((d) => d.deviceId)).toEqual([4]);
+        expect(view.summary(period)).toMatchObject({ total: 20, devicesActive: 1 });
+      } finally {
+        view.close();
+      }
+    } finally {
+      small.remove();
+    }
+  });
+});

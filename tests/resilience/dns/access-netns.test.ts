@@ -85,6 +85,17 @@ describe('access control from a non-local network', () => {
       rcode: 5,
       name: 'blocked.test',
     });
+    // The refused network is remembered (for the overview's "allow this network?"), counted per query.
+    await digFromNamespace(h.port, 'other.test');
+    expect(h.server.refusedNetworks.list()).toEqual([
+      {
+        network: `198.18.${third}.0/24`,
+        queries: 2,
+        example: nsAddr,
+        firstSeen: expect.any(Number),
+        lastSeen: expect.any(Number),
+      },
+    ]);
   });
 
   it('answers the client once its range is in access.allow', async () => {

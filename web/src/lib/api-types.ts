@@ -32,6 +32,8 @@ export type {
   QueryPage,
   QueryRow,
   RefreshJob,
+  RefusedNetwork,
+  RefusedNetworkList,
   ReportedApp,
   Rule,
   RuleCreateBody,

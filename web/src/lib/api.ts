@@ -28,6 +28,7 @@ import type {
   QueryFilter,
   QueryPage,
   RefreshJob,
+  RefusedNetworkList,
   Rule,
   RuleCreateBody,
   RuleList,
@@ -146,6 +147,7 @@ export const api = {
     import: (file: unknown) => request<ImportResult>('POST', '/api/import', file),
   },
   health: () => request<Health>('GET', '/api/health'),
+  refusedNetworks: () => request<RefusedNetworkList>('GET', '/api/refused-networks'),
   setup: {
     check: () => request<SetupCheck>('GET', '/api/setup/check'),
     probe: (token: string) =>
