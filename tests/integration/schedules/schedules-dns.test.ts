@@ -152,7 +152,7 @@ describe('schedules and profiles through real DNS', () => {
     }>;
     expect(log.find((q) => q.name === 'www.tiktok.com' && q.status === 'blocked')).toMatchObject({
       reason: 'schedule',
-      schedule: 'the Kids profile\'s schedule “School nights”',
+      schedule: "the Kids profile's schedule “School nights”",
     });
 
     const explain = await session.request({

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Reason } from '../../../server/events/query-event.js';
-import type { ActiveSchedule } from '../../../server/filter/policy-engine.js';
+import type { ActiveSchedule, CompanyPolicy } from '../../../server/filter/policy-engine.js';
 import { VerdictAction } from '../../../server/filter/verdict.js';
 import { ScheduleRunner, type Timers } from '../../../server/schedules/schedule-runner.js';
 import type { Schedule } from '../../../server/schedules/schedule-types.js';
@@ -104,9 +104,9 @@ describe('schedules and profiles in decide()', () => {
     const e = engine();
     e.setCompanyPolicies(new Map([[BYTEDANCE, 'allow']]));
     e.setGroupCompanyPolicies(
-      new Map([
-        [1, new Map([[BYTEDANCE, 'block-tracking' as const]])],
-        [2, new Map([[BYTEDANCE, 'block-everything' as const]])],
+      new Map<number, Map<number, CompanyPolicy>>([
+        [1, new Map([[BYTEDANCE, 'block-tracking']])],
+        [2, new Map([[BYTEDANCE, 'block-everything']])],
       ]),
       new Map([
         [1, 'Kids'],
