@@ -175,6 +175,42 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
     expect(services.devices.list().length).toBeLessThanOrEqual(count + 1);
   });
 
+  it('DoT uses the TCP framing: pipelined queries all answered on one connection; a zero-length frame closes it', async () => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: dotPort,
+      servername: 'kid-tablet.example.test',
+      rejectUnauthorized: false,
+    });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    const ids = [0x1111, 0x2222, 0x3333];
+    const frames = ids.map((id) => {
+      const query = buildQuery(`pipelined-${id}.example.org`, QTYPE.A, { id });
+      const framed = Buffer.alloc(query.length + 2);
+      framed.writeUInt16BE(query.length, 0);
+      query.copy(framed, 2);
+      return framed;
+    });
+    const answered = new Set<number>();
+    let buffered = Buffer.alloc(0);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
+          answered.add(buffered.readUInt16BE(2));
+          buffered = buffered.subarray(buffered.readUInt16BE(0) + 2);
+        }
+        if (answered.size === ids.length) resolve();
+      });
+      socket.on('error', reject);
+      socket.write(Buffer.concat(frames));
+    });
+    expect([...answered].sort((a, b) => a - b)).toEqual(ids);
+    socket.write(Buffer.from([0, 0]));
+    await closed;
+  });
+
   it("Node's http2 client: a new ClientID becomes a new device named after it; a bad one is refused", async () => {
     const ok = await dohQuery(httpsPort, '/dns-query/living-room-tv', buildQuery('tv.example.org', QTYPE.A));
     expect(ok.status).toBe(200);
