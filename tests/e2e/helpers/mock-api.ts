@@ -440,6 +440,39 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/settings': data.settings,
     '/api/explain': data.explanation,
     '/api/setup/check': data.check,
+    // Encrypted DNS on the Setup page: one device with a ClientID, the others without.
+    '/api/setup/encrypted-dns': {
+      enabled: true,
+      serverName: 'dns.example.org',
+      dotPort: 853,
+      httpsPort: 8443,
+      certificate: {
+        source: 'self-signed',
+        fingerprint256: Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase()).join(
+          ':',
+        ),
+        subject: 'CN=dns.example.org, O=tracksink (self-signed)',
+        names: ['dns.example.org', '*.dns.example.org'],
+        validFrom: '2026-01-01T00:00:00.000Z',
+        validTo: '2028-04-05T00:00:00.000Z',
+      },
+      problems: [],
+      devices: data.deviceList.items.map((device, index) => ({
+        id: device.id,
+        name: device.name,
+        clientIds:
+          index === 0
+            ? [
+                {
+                  clientId: 'kid-tablet',
+                  privateDnsHost: 'kid-tablet.dns.example.org',
+                  dohUrl: 'https://dns.example.org:8443/dns-query/kid-tablet',
+                },
+              ]
+            : [],
+        suggestedClientId: null,
+      })),
+    },
     '/api/pause': data.pause,
     // A failed main blocklist, so the overview's status notice is on every run (hostile text in the reason).
     '/api/health': {
