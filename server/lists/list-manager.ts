@@ -28,7 +28,7 @@ import {
 } from './list-manager-types.js';
 import type { ListSourceError } from './list-source.js';
 import { BUILTIN_CATALOG, defaultListName, normaliseSource, sourceKind } from './list-source.js';
-import { sourcePolicyFor, sourceProblem } from './source-policy.js';
+import { sourceProblem, strictSourcePolicy, trustingAlso } from './source-policy.js';
 
 export { ListSourceError } from './list-source.js';
 export * from './list-manager-types.js';
@@ -66,12 +66,11 @@ export class ListManager {
       checkIntervalMs: options.checkIntervalMs ?? 10 * 60_000,
       acceptPolicy: options.acceptPolicy ?? DEFAULT_ACCEPT_POLICY,
       offline: options.offline ?? false,
-      sources:
-        options.sources ??
-        sourcePolicyFor({
-          dataDir: options.dataDir,
-          lists: { fileDir: '', allowPrivateUrls: false, extra: [] },
-        }),
+      // Lists subscribed before local files had to sit in lists.fileDir keep loading after the upgrade.
+      sources: trustingAlso(
+        options.sources ?? strictSourcePolicy(options.dataDir),
+        this.repo.sourcesBeforeFileDir(),
+      ),
     };
     this.loader = new ListLoader({
       repo: this.repo,

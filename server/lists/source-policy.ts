@@ -52,6 +52,17 @@ export function sourcePolicyFor(config: SourcePolicyConfig): ListSourcePolicy {
   };
 }
 
+/** The default directory, no private URLs, nothing trusted: the policy when none is given. */
+export function strictSourcePolicy(dataDir: string): ListSourcePolicy {
+  return sourcePolicyFor({ dataDir, lists: { fileDir: '', allowPrivateUrls: false, extra: [] } });
+}
+
+/** The policy with more trusted sources (e.g. those subscribed before lists.fileDir existed). */
+export function trustingAlso(policy: ListSourcePolicy, sources: readonly string[]): ListSourcePolicy {
+  if (sources.length === 0) return policy;
+  return { ...policy, trusted: new Set([...policy.trusted, ...sources]) };
+}
+
 function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);

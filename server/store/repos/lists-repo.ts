@@ -64,6 +64,11 @@ export class ListsRepo {
     return row ? fromRaw(row) : undefined;
   }
 
+  /** File sources subscribed before list files had to sit in lists.fileDir (config migration 0009). */
+  sourcesBeforeFileDir(): string[] {
+    return this.db.prepare('SELECT source FROM list_sources_before_file_dir').pluck().all() as string[];
+  }
+
   bySource(source: string): ListRow | undefined {
     const row = this.db.prepare(`SELECT ${COLUMNS} FROM lists WHERE source = ?`).get(source) as
       RawRow | undefined;

@@ -86,7 +86,12 @@ describe('upgrade from the first released schema', () => {
       expect(db.prepare('SELECT group_id FROM device_groups WHERE device_id = 1').get()).toEqual({
         group_id: 1,
       });
+      // The list file sits in the data directory, outside lists.fileDir (a rule newer than the list): a
+      // list subscribed before that rule keeps loading, and its blocking above still holds.
       expect(db.prepare('SELECT entries FROM lists WHERE id = 1').get()).toEqual({ entries: 2 });
+      expect(db.prepare('SELECT source FROM list_sources_before_file_dir').pluck().all()).toEqual([
+        join(dataDir, 'my-hosts.txt'),
+      ]);
       expect(db.prepare('SELECT pattern FROM rules WHERE id = 1').get()).toEqual({
         pattern: 'denied.upgrade.test',
       });
