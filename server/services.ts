@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type AppDeps, buildApp } from './api/app.js';
+import type { AppDeps } from './api/app.js';
 import { loadPolicyState } from './api/policy-sync.js';
 import { applySavedSettings } from './api/saved-settings.js';
 import type { Config } from './config/schema.js';
@@ -18,8 +18,7 @@ import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
-import { AcmeChallenges } from './certs/acme.js';
-import { type EncryptedDns, type EncryptedDnsStatus, startEncryptedDns } from './encrypted-dns.js';
+import type { EncryptedDns, EncryptedDnsStatus } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
@@ -193,6 +192,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
     };
     let ready = false;
+    // Fastify, the routes and the certificate libraries (acme-client, x509) load only now, with dynamic
+    // imports: DNS above already answers while they load (1–3 s of start-up; bench/GAP.md, "Start-up").
+    const { AcmeChallenges } = await import('./certs/acme.js');
     const acmeChallenges = new AcmeChallenges();
     const deps: AppDeps = {
       config,
@@ -235,6 +237,8 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         logger.info({ companiesDb: next.companiesDbInfo }, 'companies database imported');
       },
     });
+    const { buildApp } = await import('./api/app.js');
+    const { startEncryptedDns } = await import('./encrypted-dns.js');
     const app = await buildApp(deps);
     stack.push(() => app.close());
     await app.listen({ host: config.http.bind, port: config.http.port });
