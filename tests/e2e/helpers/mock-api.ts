@@ -413,6 +413,51 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/companies-db': data.companiesDb,
     '/api/categories': data.categories,
     '/api/lists': data.lists,
+    // One school-night schedule for the Kids profile, in force (the device page lists its profile's).
+    '/api/schedules': {
+      timeZone: 'Europe/Berlin',
+      timeZoneIsServer: false,
+      now: Date.now(),
+      next: {
+        at: Date.now() + 3_600_000,
+        scheduleId: 1,
+        change: 'ends',
+        label: options.hostile ? `School nights ${'<script>alert(1)</script>'}` : 'School nights',
+      },
+      items: [
+        {
+          id: 1,
+          name: options.hostile ? `School nights ${'<img src=x onerror=alert(1)>'}` : 'School nights',
+          groupId: 1,
+          deviceId: null,
+          days: [0, 1, 2, 3, 4],
+          start: '21:00',
+          end: '07:00',
+          action: 'block',
+          companies: ['bytedance'],
+          apps: ['youtube'],
+          categories: [],
+          enabled: true,
+          label: 'Kids profile: TikTok, YouTube blocked 21:00–07:00 (School nights, Sun–Thu)',
+          blocks: 'TikTok, YouTube',
+          active: true,
+          until: Date.now() + 3_600_000,
+          nextStart: null,
+          unknown: [],
+        },
+      ],
+    },
+    '/api/schedules/targets': {
+      companies: [
+        { key: 'bytedance', name: 'ByteDance (TikTok)' },
+        { key: 'meta', name: 'Meta Platforms' },
+      ],
+      apps: [
+        { key: 'tiktok', name: 'TikTok' },
+        { key: 'youtube', name: 'YouTube' },
+      ],
+      categories: [{ key: 'advertising', name: 'Advertising' }],
+    },
     '/api/refused-networks': {
       items: [
         {
