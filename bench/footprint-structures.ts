@@ -104,7 +104,7 @@ try {
   const pragma = (db: { pragma(s: string, o: { simple: true }): unknown }, name: string) =>
     Number(db.pragma(name, { simple: true }));
   rows.push(
-    `| tracksink.db page cache (cap) | | | ≤ ${((-pragma(configDb, 'cache_size') * 1024) / MB).toFixed(1)} MB | cache_size ${pragma(configDb, 'cache_size')} (SQLite default) |`,
+    `| tracksink.db page cache (cap) | | | ≤ ${((-pragma(configDb, 'cache_size') * 1024) / MB).toFixed(1)} MB | cache_size ${pragma(configDb, 'cache_size')} (better-sqlite3's default, per connection) |`,
   );
   configDb.close();
   const final = read();

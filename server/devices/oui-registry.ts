@@ -20,7 +20,7 @@ export interface VendorLookup {
 /** Opens a VendorLookup (the registry DeviceRegistry uses by default). */
 export type VendorLookupFactory = () => Promise<VendorLookup>;
 
-/** Longer than any line of the registry (the longest is 341 bytes), twice over plus the split line. */
+/** Holds a split line and a whole one of today's registry (the longest line is 341 bytes). */
 const WINDOW = 1024;
 /** MA-M and MA-S blocks sit inside MA-L prefixes registered to the IEEE itself. */
 const SUBDIVIDED = 'IEEE Registration Authority';
@@ -98,13 +98,15 @@ class FileVendorLookup implements VendorLookup {
    * The entry on the first line that starts after byte `pos`: undefined past the last line, null for a
    * line without an entry (the closing brace, which sorts after every key).
    */
-  private async entryAfter(pos: number): Promise<Entry | null | undefined> {
-    const window = Buffer.allocUnsafe(WINDOW); // one per read: look-ups may run side by side
-    const { bytesRead } = await this.file.read(window, 0, WINDOW, pos);
+  private async entryAfter(pos: number, size = WINDOW): Promise<Entry | null | undefined> {
+    const window = Buffer.allocUnsafe(size); // one per read: look-ups may run side by side
+    const { bytesRead } = await this.file.read(window, 0, size, pos);
     const bytes = window.subarray(0, bytesRead);
     const start = bytes.indexOf(0x0a);
+    let end = start < 0 ? -1 : bytes.indexOf(0x0a, start + 1);
+    // A line longer than the window (none today): read again with a larger one.
+    if (end < 0 && bytesRead === size && size < this.size) return this.entryAfter(pos, size * 4);
     if (start < 0) return undefined;
-    let end = bytes.indexOf(0x0a, start + 1);
     if (end < 0) end = bytes.length;
     if (end === start + 1 && start + 1 >= bytes.length) return undefined;
     return parseOuiLine(bytes.toString('utf8', start + 1, end));

@@ -66,6 +66,16 @@ describe('OUI registry on disk', () => {
     });
   });
 
+  it('reads lines longer than its read window', async () => {
+    const file = join(scratch, 'long.json');
+    const long = 'Long Name Ltd\\n' + 'x'.repeat(3000);
+    writeFileSync(file, `{\n "001122": "Alpha",\n "3C22FB": "${long}",\n "A0B1C2": "Omega"\n}`);
+    const found = await vendorsFor(['00:11:22:00:00:01', '3c:22:fb:00:00:01', 'a0:b1:c2:00:00:01'], () =>
+      openOuiRegistry(file),
+    );
+    expect([...found.values()]).toEqual(['Alpha', 'Long Name Ltd', 'Omega']);
+  });
+
   it('answers no vendor, without an error, when the registry file is missing', async () => {
     const lookup = await openOuiRegistry(join(scratch, 'missing.json'));
     expect(await lookup.vendorFor('3c:22:fb:01:02:03')).toBeNull();
