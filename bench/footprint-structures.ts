@@ -101,6 +101,28 @@ try {
       '8c:1f:64:ff:c0:01',
     ]),
   );
+  const { DnsCache } = await import('../server/dns/cache.js');
+  const { defaultConfig } = await import('../server/config/load.js');
+  const { buildQuery } = await import('./lib/dns-probe.js');
+  const cacheConfig = defaultConfig().dns.cache;
+  await step(
+    `DNS cache full (${cacheConfig.maxEntries.toLocaleString('en')} answers, one A record each)`,
+    'DnsCache.store of answers for names like host123.example-456.com',
+    () => {
+      const cache = new DnsCache(cacheConfig);
+      for (let i = 0; i < cacheConfig.maxEntries; i++) {
+        const name = `host${i}.example-${i % 997}.com`;
+        const query = buildQuery(i & 0xffff, name);
+        const answer = Buffer.alloc(query.length + 16);
+        query.copy(answer);
+        answer.writeUInt16BE(0x8180, 2);
+        answer.writeUInt16BE(1, 6);
+        answer.set([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 198, 18, 0, 10], query.length);
+        cache.store(name, 1, 1, false, answer);
+      }
+      return cache;
+    },
+  );
   const pragma = (db: { pragma(s: string, o: { simple: true }): unknown }, name: string) =>
     Number(db.pragma(name, { simple: true }));
   rows.push(
