@@ -1,0 +1,79 @@
+/**
+ * What a start loads before DNS answers: importing services.js (everything up to the DNS listener) must not
+ * load Fastify or the certificate libraries (acme-client, x509); they load with dynamic imports once DNS
+ * listens (bench/GAP.md, "Start-up"). Checked on the build with a module-resolution hook that writes down
+ * every module a child process loads.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers/tracksink-process.js';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'tracksink-imports-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every module URL the child resolves while importing `entry` (relative to dist/server). */
+async function modulesLoadedBy(entry: string): Promise<string[]> {
+  const log = join(scratch, `${entry.replace(/\W/g, '_')}.log`);
+  const hooks = join(scratch, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(log, result.url + '\\n');
+  return result;
+}
+`,
+  );
+  const register = join(scratch, 'register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });
+`,
+  );
+  writeFileSync(log, '');
+  const target = pathToFileURL(join(repoRoot, 'dist', 'server', entry)).href;
+  await run(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(register).href,
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(target)});`,
+    ],
+    {
+      timeout: 60_000,
+    },
+  );
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+describe('modules loaded before DNS answers', () => {
+  it('services.js loads the DNS path without Fastify, the API routes or the certificate libraries', async () => {
+    const loaded = await modulesLoadedBy('services.js');
+    // The check itself works: the DNS server and the list manager are among them.
+    expect(loaded.some((url) => url.endsWith('/dist/server/dns/dns-server.js'))).toBe(true);
+    expect(loaded.some((url) => url.endsWith('/dist/server/lists/list-manager.js'))).toBe(true);
+    const late = loaded.filter((url) =>
+      /\/node_modules\/(fastify|@fastify\/[^/]+|acme-client|@peculiar\/x509)\/|\/dist\/server\/api\/app\.js$/.test(
+        url,
+      ),
+    );
+    expect(late).toEqual([]);
+  });
+
+  it('the API module does load Fastify (so the check above can fail)', async () => {
+    const loaded = await modulesLoadedBy('api/app.js');
+    expect(loaded.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
+  });
+});
