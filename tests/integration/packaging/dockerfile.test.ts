@@ -121,7 +121,8 @@ describe('Dockerfile', () => {
     expect(instructions(runtime, 'USER')).toEqual(['node']);
     expect(runSteps(runtime).join(' ')).toMatch(/setcap cap_net_bind_service=\+ep/);
     expect(instructions(runtime, 'VOLUME').join(' ')).toMatch(/"\/data".*"\/config"/);
-    expect(instructions(runtime, 'EXPOSE')).toEqual(['53/udp 53/tcp 8080']);
+    // DNS, the dashboard, DNS-over-TLS and HTTPS (DoH with a ClientID, and the dashboard).
+    expect(instructions(runtime, 'EXPOSE')).toEqual(['53/udp 53/tcp 8080 853/tcp 8443/tcp']);
     const health = instructions(runtime, 'HEALTHCHECK').join(' ');
     expect(health).toContain('/api/health');
     expect(health).toMatch(/CMD \["node"/);
@@ -210,7 +211,13 @@ describe('docker/compose.yaml', () => {
       .filter((l) => /^\s*#\s*(ports:|- '\d+:\d+\/(udp|tcp)')/.test(l))
       .map((l) => l.replace(/^(\s*)#\s?/, '$1'));
     const ports = parseYaml(block.map((l) => l.replace(/^ {4}/, '')).join('\n')) as { ports: string[] };
-    expect(ports.ports).toEqual(['53:53/udp', '53:53/tcp', '8080:8080/tcp']);
+    expect(ports.ports).toEqual([
+      '53:53/udp',
+      '53:53/tcp',
+      '8080:8080/tcp',
+      '853:853/tcp',
+      '8443:8443/tcp',
+    ]);
   });
 
   it('is accepted by docker compose config when the compose plugin is installed', () => {
