@@ -154,7 +154,8 @@ async function startOnce(
     await new Promise((r) => setTimeout(r, settleMs));
     const isolates = readdirSync(dataDir)
       .filter((f) => f.startsWith('footprint-'))
-      .map((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as Isolate)
+      .map((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as Isolate & { at: number })
+      .filter((isolate) => isolate.at > Date.now() - 2500) // a thread that ended stopped writing
       .sort((a, b) => a.thread.localeCompare(b.thread));
     return {
       run,

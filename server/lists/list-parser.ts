@@ -4,7 +4,8 @@
  * parsed in place: a worker round trip would cost more than the parse.
  *
  * If the worker cannot start or dies, the pending parses are done in place instead (a stall, never a lost
- * list) and the next parse starts a new worker.
+ * list) and the next parse starts a new worker. An idle worker is ended after IDLE_STOP_MS: its isolate
+ * and heap (~20 MB resident after start-up, bench/GAP.md) are not kept for a refresh hours away.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,6 +39,9 @@ export interface ParseResponse {
 /** The worker went away (could not start, crashed, was stopped): the request was not answered. */
 class WorkerLost extends Error {}
 
+/** An idle worker is ended after this long; the next parse starts another (tens of milliseconds). */
+const IDLE_STOP_MS = 5_000;
+
 /** Bodies up to this size are decoded and parsed in place (a few milliseconds at most). */
 const INLINE_MAX_BYTES = 256 * 1024;
 
@@ -57,12 +61,23 @@ function workerEntry(): URL {
 
 export class ListParser {
   private worker: Worker | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleStopMs: number;
   private nextId = 1;
   private readonly pending = new Map<
     number,
     { resolve: (response: ParseResponse) => void; reject: (error: Error) => void }
   >();
   private closed = false;
+
+  constructor(options: { idleStopMs?: number } = {}) {
+    this.idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
+  }
+
+  /** A worker thread is running (tests: it ends when idle). */
+  get workerRunning(): boolean {
+    return this.worker !== null;
+  }
 
   /**
    * Decodes (decodeText: a DownloadError when the body is not a text list) and parses downloaded bytes,
@@ -104,6 +119,7 @@ export class ListParser {
   /** Ends the worker; parses still pending fail. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = null;
     this.failAll(new WorkerLost('list parser closed'));
@@ -115,6 +131,7 @@ export class ListParser {
     const id = this.nextId++;
     return new Promise<ParseResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      if (this.idleTimer) clearTimeout(this.idleTimer);
       const worker = this.ensureWorker();
       // Held while a parse is in flight (a CLI must not exit under it), let go when idle.
       worker.ref();
@@ -129,7 +146,10 @@ export class ListParser {
       const waiter = this.pending.get(response.id);
       if (!waiter) return;
       this.pending.delete(response.id);
-      if (this.pending.size === 0) worker.unref();
+      if (this.pending.size === 0) {
+        worker.unref();
+        this.stopWhenIdle(worker);
+      }
       if (response.parsed) waiter.resolve(response);
       else {
         const message = response.error ?? 'list parse failed';
@@ -137,13 +157,27 @@ export class ListParser {
       }
     });
     const lost = (error: Error) => {
-      if (this.worker === worker) this.worker = null;
+      // Only the current worker's parses are its own: an idle one ended on purpose had none, and a new
+      // worker may already be parsing.
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.failAll(error);
     };
     worker.on('error', (error) => lost(new WorkerLost(`list parser failed: ${error.message}`)));
     worker.on('exit', (code) => lost(new WorkerLost(`list parser stopped (exit ${code})`)));
     this.worker = worker;
     return worker;
+  }
+
+  private stopWhenIdle(worker: Worker): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.worker !== worker || this.pending.size > 0) return;
+      this.worker = null; // so its 'exit' fails nothing (a newer worker's parses are not its own)
+      void worker.terminate();
+    }, this.idleStopMs);
+    this.idleTimer.unref();
   }
 
   private failAll(error: Error): void {
