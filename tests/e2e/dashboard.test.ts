@@ -228,7 +228,7 @@ describe.sequential('dashboard in Chromium', () => {
     // A new group, and the phone assigned to it.
     await page.getByLabel('New group name').fill('Kids (e2e)');
     await page.getByRole('button', { name: 'Add group' }).click();
-    await page.getByText('Groups: Kids (e2e)').waitFor();
+    await page.getByText('Profiles: Kids (e2e)').waitFor();
     await card.getByRole('button', { name: 'Edit' }).click();
     await card.getByLabel('Groups').selectOption({ label: 'Kids (e2e)' });
     await card.getByRole('button', { name: 'Save' }).click();
@@ -288,7 +288,7 @@ describe.sequential('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Test' }).click();
     await expect.poll(() => page.getByTestId('explain-result').textContent()).toContain('blocked');
     await screenshot('06-blocklists');
-  });
+  }, 60_000); // a download, a parse in a worker and a matcher swap: slow on a busy machine
 
   it('shows a hostile name escaped: no dialog, no injected element', async () => {
     const { page, screenshot, dialogs } = web();
