@@ -110,6 +110,8 @@ async function startOnce(
       cwd: dataDir,
       env: {
         PATH: process.env.PATH ?? '',
+        // glibc's allocator settings, to measure their effect (e.g. MALLOC_ARENA_MAX=2).
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('MALLOC_'))),
         FOOTPRINT_OUT: out,
         TRACKSINK_CONFIG: configFile,
         TRACKSINK_DATA_DIR: dataDir,
