@@ -211,13 +211,7 @@ describe('docker/compose.yaml', () => {
       .filter((l) => /^\s*#\s*(ports:|- '\d+:\d+\/(udp|tcp)')/.test(l))
       .map((l) => l.replace(/^(\s*)#\s?/, '$1'));
     const ports = parseYaml(block.map((l) => l.replace(/^ {4}/, '')).join('\n')) as { ports: string[] };
-    expect(ports.ports).toEqual([
-      '53:53/udp',
-      '53:53/tcp',
-      '8080:8080/tcp',
-      '853:853/tcp',
-      '8443:8443/tcp',
-    ]);
+    expect(ports.ports).toEqual(['53:53/udp', '53:53/tcp', '8080:8080/tcp', '853:853/tcp', '8443:8443/tcp']);
   });
 
   it('is accepted by docker compose config when the compose plugin is installed', () => {
