@@ -7,10 +7,9 @@
  * list) and the next parse starts a new worker. An idle worker is ended after IDLE_STOP_MS: its isolate
  * and heap (~20 MB resident after start-up, bench/GAP.md) are not kept for a refresh hours away.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker-entry.js';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
 import { decodeText, DownloadError } from './download.js';
@@ -44,20 +43,6 @@ const IDLE_STOP_MS = 5_000;
 
 /** Bodies up to this size are decoded and parsed in place (a few milliseconds at most). */
 const INLINE_MAX_BYTES = 256 * 1024;
-
-/** The built worker beside this file, or (tests, tsx) a bootstrap that registers tsx in the worker. */
-function workerEntry(): URL {
-  const built = new URL('./parse-worker.js', import.meta.url);
-  if (existsSync(built)) return built;
-  const source = new URL('./parse-worker.ts', import.meta.url).href;
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(source)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
-}
 
 export class ListParser {
   private worker: Worker | null = null;
@@ -141,7 +126,7 @@ export class ListParser {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerEntry());
+    const worker = new Worker(workerEntry(import.meta.url, 'parse-worker'));
     worker.on('message', (response: ParseResponse) => {
       const waiter = this.pending.get(response.id);
       if (!waiter) return;

@@ -4,11 +4,9 @@
  * DNS never waits for the log; if the writer cannot keep up or storage fails, events are counted as
  * dropped and stats().error says why.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker-entry.js';
 import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -43,26 +41,6 @@ export interface QueryLogStats {
   queued: number;
   /** Why logging is stopped, or null while it works. */
   error: string | null;
-}
-
-/**
- * Resolves the worker both from the build (dist/…/log-writer-worker.js) and from the TypeScript sources
- * (Vitest, tsx). On Node 20, `execArgv: ['--import', 'tsx']` does not reach a worker's own module loader
- * (ERR_UNKNOWN_FILE_EXTENSION), so from sources the worker starts from a tiny ESM bootstrap that
- * registers tsx's hooks inside the worker and then imports the .ts file.
- */
-function workerEntry(): URL {
-  const built = new URL('./log-writer-worker.js', import.meta.url);
-  if (existsSync(built)) return built;
-  const source = new URL('./log-writer-worker.ts', import.meta.url).href;
-  // tsx's ESM api entry; require.resolve finds its CommonJS twin next to it.
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(source)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
 }
 
 export class QueryLog implements QueryLogSink {
@@ -116,7 +94,7 @@ export class QueryLog implements QueryLogSink {
       intervalMs: options.intervalMs ?? 50,
       maxBatch: options.maxBatch ?? 20_000,
     };
-    const worker = new Worker(workerEntry(), { workerData: init });
+    const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
     const log = new QueryLog(worker, queue, options.logger, options);
     // The first flush returns once the worker has opened (or failed to open) the database.
     await log.flush();
