@@ -151,15 +151,20 @@ export class LogWriter {
     if (events.length === 0 && (!flushRollups || this.pending.size() === 0) && !rollNames) return;
     const batch = new RollupSums();
     try {
-      const stored = this.db.transaction(() => {
-        const count = this.writeRows(events, batch);
-        if (flushRollups) {
-          this.upsertRollups(this.pending);
-          this.upsertRollups(batch);
-        }
-        this.rollNames(now, forceRollups);
-        return count;
-      })();
+      // IMMEDIATE: take the write lock at BEGIN. A deferred transaction that reads first (a client id) and
+      // writes later fails with SQLITE_BUSY_SNAPSHOT instead of waiting when the app rollups (another
+      // connection, store/app-rollups.ts) committed in between.
+      const stored = this.db
+        .transaction(() => {
+          const count = this.writeRows(events, batch);
+          if (flushRollups) {
+            this.upsertRollups(this.pending);
+            this.upsertRollups(batch);
+          }
+          this.rollNames(now, forceRollups);
+          return count;
+        })
+        .immediate();
       if (flushRollups) {
         this.pending = new RollupSums();
         this.lastRollupFlush = now;
@@ -196,28 +201,30 @@ export class LogWriter {
       const oldest = this.st.oldestRow.get() as { id: number; time: number } | undefined;
       if (oldest !== undefined && oldest.time < rawCutoff) {
         const st = this.st;
-        this.db.transaction(() => {
-          // Take the pruned rows out of the per-name totals in the same transaction.
-          const pruned = st.prunedNames.all(oldest.id + PRUNE_CHUNK, rawCutoff) as Array<{
-            deviceId: number;
-            nameId: number;
-            status: number;
-            n: number;
-          }>;
-          const overall = new Map<string, number>();
-          for (const row of pruned) {
-            st.subtractNameTotal.run(row.n, row.deviceId, row.nameId, row.status);
-            st.dropEmptyNameTotal.run(row.deviceId, row.nameId, row.status);
-            const key = `${row.nameId},${row.status}`;
-            overall.set(key, (overall.get(key) ?? 0) + row.n);
-          }
-          for (const [key, n] of overall) {
-            const [nameId, status] = key.split(',').map(Number) as [number, number];
-            st.subtractNameTotal.run(n, ALL_DEVICES, nameId, status);
-            st.dropEmptyNameTotal.run(ALL_DEVICES, nameId, status);
-          }
-          st.pruneRows.run(oldest.id + PRUNE_CHUNK, rawCutoff);
-        })();
+        this.db
+          .transaction(() => {
+            // Take the pruned rows out of the per-name totals in the same transaction.
+            const pruned = st.prunedNames.all(oldest.id + PRUNE_CHUNK, rawCutoff) as Array<{
+              deviceId: number;
+              nameId: number;
+              status: number;
+              n: number;
+            }>;
+            const overall = new Map<string, number>();
+            for (const row of pruned) {
+              st.subtractNameTotal.run(row.n, row.deviceId, row.nameId, row.status);
+              st.dropEmptyNameTotal.run(row.deviceId, row.nameId, row.status);
+              const key = `${row.nameId},${row.status}`;
+              overall.set(key, (overall.get(key) ?? 0) + row.n);
+            }
+            for (const [key, n] of overall) {
+              const [nameId, status] = key.split(',').map(Number) as [number, number];
+              st.subtractNameTotal.run(n, ALL_DEVICES, nameId, status);
+              st.dropEmptyNameTotal.run(ALL_DEVICES, nameId, status);
+            }
+            st.pruneRows.run(oldest.id + PRUNE_CHUNK, rawCutoff);
+          })
+          .immediate();
       }
       if (this.rollupPruneQueue.length === 0 && now - this.lastRollupPrune >= ROLLUP_PRUNE_EVERY_MS) {
         this.lastRollupPrune = now;
