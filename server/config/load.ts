@@ -4,9 +4,9 @@
  * and reported with the key (and the file line or variable it came from); an unknown key is an error.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { coerce, DEFAULT_SOURCE, problemAt, type Source } from './coerce.js';
 import { type Config, type KeySpec, type SchemaNode, isKeySpec, schema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -33,8 +33,6 @@ export interface LoadedConfig {
   file: string | null;
 }
 
-type Source = { where: string; line?: number };
-
 /** Builds the defaults object from the schema. */
 export function defaultConfig(): Config {
   return buildDefaults(schema) as unknown as Config;
@@ -46,88 +44,6 @@ function buildDefaults(node: SchemaNode): Record<string, unknown> {
     out[key] = isKeySpec(child) ? structuredClone(child.default) : buildDefaults(child);
   }
   return out;
-}
-
-function describe(source: Source): string {
-  return source.line ? `${source.where}:${source.line}` : source.where;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/** Converts and validates one value against its spec; returns the value or pushes a problem. */
-function coerce(key: string, spec: KeySpec, raw: unknown, source: Source, problems: string[]): unknown {
-  const at = `${key} (${describe(source)})`;
-  const fromEnv = source.where.startsWith('TRACKSINK_');
-  let value = raw;
-  switch (spec.kind) {
-    case 'integer': {
-      if (fromEnv && typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) value = Number(raw.trim());
-      if (typeof value !== 'number' || !Number.isInteger(value)) {
-        problems.push(`${at}: expected an integer, got ${typeName(raw)}`);
-        return undefined;
-      }
-      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-        problems.push(`${at}: ${value} is out of range (${spec.min ?? '-∞'} to ${spec.max ?? '∞'})`);
-        return undefined;
-      }
-      return value;
-    }
-    case 'boolean': {
-      if (fromEnv && typeof raw === 'string') {
-        const text = raw.trim().toLowerCase();
-        if (['1', 'true', 'yes', 'on'].includes(text)) value = true;
-        else if (['0', 'false', 'no', 'off'].includes(text)) value = false;
-      }
-      if (typeof value !== 'boolean') {
-        problems.push(`${at}: expected true or false, got ${typeName(raw)}`);
-        return undefined;
-      }
-      return value;
-    }
-    case 'string': {
-      if (typeof value === 'number' && !fromEnv) value = String(value);
-      if (typeof value !== 'string') {
-        problems.push(`${at}: expected a string, got ${typeName(raw)}`);
-        return undefined;
-      }
-      if (spec.oneOf && !spec.oneOf.includes(value)) {
-        problems.push(`${at}: "${value}" is not one of ${spec.oneOf.join(', ')}`);
-        return undefined;
-      }
-      return value;
-    }
-    case 'string[]': {
-      if (fromEnv && typeof raw === 'string') {
-        value = raw
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item.length > 0);
-      }
-      if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-        problems.push(`${at}: expected a list of strings, got ${typeName(raw)}`);
-        return undefined;
-      }
-      return value;
-    }
-    case 'map': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        problems.push(`${at}: expected a mapping of name: value, got ${typeName(raw)}`);
-        return undefined;
-      }
-      const entries = Object.entries(value as Record<string, unknown>);
-      const bad = entries.find(([, v]) => typeof v !== 'string');
-      if (bad) {
-        problems.push(`${at}: value of "${bad[0]}" must be a string, got ${typeName(bad[1])}`);
-        return undefined;
-      }
-      return Object.fromEntries(entries);
-    }
-  }
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -145,36 +61,104 @@ function specAt(path: string[]): KeySpec | SchemaNode | undefined {
   return node;
 }
 
+const YAML_HINT =
+  'check the lines named above: each level indented two spaces more than its parent (like "dns:" and then "  port: 53" under it), a space after each colon, and quotes around text that holds a colon or #';
+
+/** Where each key's value came from, so checks across keys can say where to change it. */
+type Sources = Map<string, Source>;
+
+/** The closest known key to a misspelt one ("prot" → "port"), when one is close enough. */
+function closest(key: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** 'on the lines below http:, indented two spaces, like bind: "0.0.0.0"': the first setting under `prefix`. */
+function nestedExample(prefix: string[]): string {
+  let path = prefix;
+  let node = specAt(path);
+  while (node && !isKeySpec(node)) {
+    const first = Object.keys(node)[0];
+    if (first === undefined) break;
+    path = [...path, first];
+    node = node[first];
+  }
+  const parent = path.length > 1 ? path[path.length - 2] : 'dns';
+  const leaf = path[path.length - 1];
+  const value = node && isKeySpec(node) ? JSON.stringify(node.default) : '…';
+  return `on the lines below ${parent}:, indented two spaces, like ${leaf}: ${value}`;
+}
+
 /** Applies a parsed YAML mapping onto the config, reporting unknown keys and bad values. */
 function applyFile(
   config: Record<string, unknown>,
   data: unknown,
   file: string,
-  lineOf: (path: string[]) => number | undefined,
+  lineOf: (path: Array<string | number>) => number | undefined,
   problems: string[],
+  sources: Sources,
   prefix: string[] = [],
 ): void {
   if (data === null || data === undefined) return;
   if (typeof data !== 'object' || Array.isArray(data)) {
     const key = prefix.length ? prefix.join('.') : '(top level)';
-    problems.push(`${key} (${file}): expected a mapping, got ${typeName(data)}`);
+    const got = Array.isArray(data) ? 'a list' : JSON.stringify(data);
+    problems.push(
+      problemAt(
+        key,
+        { where: file, line: lineOf(prefix) },
+        `expected settings under it, got ${got}. Write them ${nestedExample(prefix)}`,
+      ),
+    );
     return;
   }
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const path = [...prefix, key];
     const spec = specAt(path);
     const dotted = path.join('.');
-    const source = { where: file, line: lineOf(path) };
+    const source: Source = {
+      where: file,
+      line: lineOf(path),
+      itemLine: (index) => lineOf([...path, index]),
+    };
     if (!spec) {
-      const known = Object.keys((specAt(prefix) as SchemaNode | undefined) ?? {}).join(', ');
-      problems.push(`${dotted} (${describe(source)}): unknown key; known keys here: ${known}`);
+      const known = Object.keys((specAt(prefix) as SchemaNode | undefined) ?? {});
+      const guess = closest(key, known);
+      problems.push(
+        problemAt(
+          dotted,
+          source,
+          `tracksink has no such setting.${guess ? ` Did you mean ${guess}?` : ''} The settings ${prefix.length ? `under ${prefix.join('.')}` : 'at the top level'} are: ${known.join(', ')}`,
+        ),
+      );
       continue;
     }
     if (isKeySpec(spec)) {
       const converted = coerce(dotted, spec, value, source, problems);
-      if (converted !== undefined) setPath(config, path, converted);
+      if (converted !== undefined) {
+        setPath(config, path, converted);
+        sources.set(dotted, source);
+      }
     } else {
-      applyFile(config, value, file, lineOf, problems, path);
+      applyFile(config, value, file, lineOf, problems, sources, path);
     }
   }
 }
@@ -197,54 +181,22 @@ export function allKeys(): Array<{ key: string; spec: KeySpec }> {
   return out;
 }
 
-/** Checks that span several keys or need parsing beyond the type. */
-function crossChecks(config: Config, problems: string[]): void {
-  const { blocking } = config.dns;
-  for (const [key, list, family] of [
-    ['dns.blocking.ipv4', blocking.ipv4, 4],
-    ['dns.blocking.ipv6', blocking.ipv6, 6],
-  ] as const) {
-    for (const address of list) {
-      if (isIP(address) !== family) problems.push(`${key}: "${address}" is not an IPv${family} address`);
-    }
-  }
+/** Checks that span several keys; each names the key to change and where its value came from. */
+function crossChecks(config: Config, sources: Sources, problems: string[]): void {
+  const at = (key: string, problem: string) =>
+    problems.push(problemAt(key, sources.get(key) ?? DEFAULT_SOURCE, problem));
+  const { blocking, cache } = config.dns;
   if (blocking.mode === 'custom' && blocking.ipv4.length === 0 && blocking.ipv6.length === 0) {
-    problems.push(
-      'dns.blocking.mode: "custom" needs at least one address in dns.blocking.ipv4 or dns.blocking.ipv6',
+    at(
+      'dns.blocking.mode',
+      '"custom" answers blocked names with your own addresses, but none is set. Add one to dns.blocking.ipv4 (like ["192.168.1.2"]) or dns.blocking.ipv6, or write another mode: null, nxdomain, nodata or refused',
     );
   }
-  if (config.dns.upstreams.length === 0) problems.push('dns.upstreams: at least one upstream is needed');
-  for (const upstream of config.dns.upstreams) {
-    if (!/^(udp|tcp|tls|https):\/\/./.test(upstream)) {
-      problems.push(`dns.upstreams: "${upstream}" must start with udp://, tcp://, tls:// or https://`);
-    }
-  }
-  for (const address of config.dns.bootstrap) {
-    if (!isIP(address.replace(/:\d+$/, '')) && !isIP(address)) {
-      problems.push(`dns.bootstrap: "${address}" is not an IP address`);
-    }
-  }
-  for (const key of ['dns.access.allow', 'dns.access.deny'] as const) {
-    const list = key === 'dns.access.allow' ? config.dns.access.allow : config.dns.access.deny;
-    for (const cidr of list) {
-      const [address, bits, extra] = cidr.split('/');
-      const family = isIP(address ?? '');
-      const max = family === 6 ? 128 : 32;
-      const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
-      if (!family || !prefixOk || extra !== undefined)
-        problems.push(`${key}: "${cidr}" is not an address or CIDR`);
-    }
-  }
-  for (const [name, address] of Object.entries(config.dns.local)) {
-    if (!isIP(address)) problems.push(`dns.local.${name}: "${address}" is not an IP address`);
-  }
-  if (config.dns.cache.minTtl > config.dns.cache.maxTtl) {
-    problems.push(
-      `dns.cache.minTtl: ${config.dns.cache.minTtl} is larger than dns.cache.maxTtl (${config.dns.cache.maxTtl})`,
+  if (cache.minTtl > cache.maxTtl) {
+    at(
+      'dns.cache.minTtl',
+      `${cache.minTtl} is larger than dns.cache.maxTtl (${cache.maxTtl}). Write a number up to ${cache.maxTtl}, like 0, or raise dns.cache.maxTtl`,
     );
-  }
-  if (config.devices.reverseDnsServer && !isIP(config.devices.reverseDnsServer)) {
-    problems.push(`devices.reverseDnsServer: "${config.devices.reverseDnsServer}" is not an IP address`);
   }
 }
 
@@ -254,6 +206,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const problems: string[] = [];
   const config = defaultConfig() as unknown as Record<string, unknown>;
 
+  const sources: Sources = new Map();
   const explicit = options.file ?? env.TRACKSINK_CONFIG;
   const file = explicit ? resolve(cwd, explicit) : resolve(cwd, 'config/tracksink.yaml');
   let used: string | null = null;
@@ -265,40 +218,52 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line;
-        problems.push(`${file}${line ? `:${line}` : ''}: YAML syntax error: ${error.message.split('\n')[0]}`);
+        const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
+        problems.push(`${file}${line ? `:${line}` : ''}: the file is not valid YAML: ${what}.`);
       }
+      problems.push(`${file}: ${YAML_HINT}`);
     } else {
-      const lineOf = (path: string[]): number | undefined => {
+      const lineOf = (path: Array<string | number>): number | undefined => {
         const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
         return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
       };
-      applyFile(config, doc.toJS(), file, lineOf, problems);
+      applyFile(config, doc.toJS(), file, lineOf, problems, sources);
     }
   } else if (explicit) {
-    problems.push(`TRACKSINK_CONFIG: file ${file} does not exist`);
+    problems.push(
+      `TRACKSINK_CONFIG: the file ${file} does not exist. Set it to the path of your config file (like TRACKSINK_CONFIG=/etc/tracksink/tracksink.yaml), or unset it to use config/tracksink.yaml when present`,
+    );
   }
 
   forEachSpec(schema, (path, spec) => {
     if (!spec.env) return;
     const raw = env[spec.env];
     if (raw === undefined || raw === '') return;
-    const converted = coerce(path.join('.'), spec, raw, { where: spec.env }, problems);
-    if (converted !== undefined) setPath(config, path, converted);
+    const source: Source = { where: spec.env };
+    const converted = coerce(path.join('.'), spec, raw, source, problems);
+    if (converted !== undefined) {
+      setPath(config, path, converted);
+      sources.set(path.join('.'), source);
+    }
   });
 
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     const path = key.split('.');
     const spec = specAt(path);
+    const source: Source = { where: 'override' };
     if (!spec || !isKeySpec(spec)) {
-      problems.push(`${key} (override): unknown key`);
+      problems.push(problemAt(key, source, 'tracksink has no such setting'));
       continue;
     }
-    const converted = coerce(key, spec, value, { where: 'override' }, problems);
-    if (converted !== undefined) setPath(config, path, converted);
+    const converted = coerce(key, spec, value, source, problems);
+    if (converted !== undefined) {
+      setPath(config, path, converted);
+      sources.set(key, source);
+    }
   }
 
   const typed = config as unknown as Config;
-  if (problems.length === 0) crossChecks(typed, problems);
+  if (problems.length === 0) crossChecks(typed, sources, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: typed, file: used };
 }

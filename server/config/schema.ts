@@ -1,119 +1,31 @@
 /**
- * The configuration schema: every key, its type, its default and one line of why. This table is the
- * single source for validation (load.ts), for the TRACKSINK_* environment overrides and for the test
- * that keeps config/tracksink.example.yaml documenting every key.
+ * The configuration key table: every key, its type, its default, its limits, its environment variable and
+ * one line of why. This table is the single source for validation (load.ts), for the TRACKSINK_*
+ * environment overrides and for the test that keeps config/tracksink.example.yaml documenting every key.
+ * The shapes (`Config`, `KeySpec`) are in types.ts and re-exported here; value checks are in checks.ts.
  */
+import {
+  domainNameOrEmpty,
+  ipAddress,
+  ipAddressOrEmpty,
+  network,
+  serverAddress,
+  someUpstream,
+  upstreamUrl,
+} from './checks.js';
+import type { SchemaNode } from './types.js';
 
-export type BlockingMode = 'null' | 'nxdomain' | 'nodata' | 'refused' | 'custom';
-export type UpstreamStrategy = 'parallel' | 'failover';
-export type QueryLogMode = 'all' | 'hide-names' | 'none';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface Config {
-  dns: {
-    bind: string;
-    port: number;
-    udpPayloadSize: number;
-    tcpIdleTimeoutMs: number;
-    tcpMaxConnections: number;
-    tcpMaxConnectionsPerClient: number;
-    blocking: {
-      mode: BlockingMode;
-      ttl: number;
-      ipv4: string[];
-      ipv6: string[];
-    };
-    upstreams: string[];
-    strategy: UpstreamStrategy;
-    upstreamTimeoutMs: number;
-    bootstrap: string[];
-    cache: {
-      maxEntries: number;
-      minTtl: number;
-      maxTtl: number;
-      negativeTtl: number;
-      serveStale: boolean;
-      prefetch: boolean;
-    };
-    access: {
-      allow: string[];
-      deny: string[];
-    };
-    rateLimit: {
-      publicPerSecond: number;
-      privatePerSecond: number;
-    };
-    local: Record<string, string>;
-    rebindingProtection: boolean;
-    canaries: {
-      firefoxDoh: boolean;
-      icloudPrivateRelay: boolean;
-    };
-    blockPublicResolvers: boolean;
-  };
-  http: {
-    bind: string;
-    port: number;
-    password: string;
-    allowedHosts: string[];
-    sessionIdleHours: number;
-    sessionDays: number;
-  };
-  dataDir: string;
-  lists: {
-    refreshHours: number;
-    extra: string[];
-    defaults: boolean;
-    fileDir: string;
-    allowPrivateUrls: boolean;
-  };
-  log: {
-    level: LogLevel;
-    queries: QueryLogMode;
-    anonymizeClients: boolean;
-    retentionDays: number;
-    rollupRetentionDays: number;
-  };
-  devices: {
-    leasesFile: string;
-    reverseDnsServer: string;
-  };
-  tls: {
-    enabled: boolean;
-    serverName: string;
-    dotPort: number;
-    httpsPort: number;
-    certFile: string;
-    keyFile: string;
-    acme: {
-      email: string;
-      directoryUrl: string;
-    };
-  };
-}
-
-export type Kind = 'string' | 'integer' | 'boolean' | 'string[]' | 'map';
-
-/** One leaf of the schema. */
-export interface KeySpec {
-  kind: Kind;
-  default: unknown;
-  why: string;
-  /** Allowed values for strings. */
-  oneOf?: readonly string[];
-  min?: number;
-  max?: number;
-  /** The environment variable that overrides this key (comma lists for string[]). */
-  env?: string;
-  /** Extra check on the final value; returns a problem description or null. */
-  check?: (value: unknown) => string | null;
-}
-
-export type SchemaNode = { [key: string]: KeySpec | SchemaNode };
-
-export function isKeySpec(node: KeySpec | SchemaNode): node is KeySpec {
-  return typeof (node as KeySpec).kind === 'string' && 'why' in node;
-}
+export type {
+  BlockingMode,
+  Config,
+  Kind,
+  KeySpec,
+  LogLevel,
+  QueryLogMode,
+  SchemaNode,
+  UpstreamStrategy,
+} from './types.js';
+export { isKeySpec } from './types.js';
 
 export const schema: SchemaNode = {
   dns: {
@@ -177,14 +89,24 @@ export const schema: SchemaNode = {
         kind: 'string[]',
         default: [],
         why: 'Addresses answered for A queries in custom mode (e.g. a local block page).',
+        example: '["192.168.1.2"]',
+        itemCheck: ipAddress(4, '192.168.1.2'),
       },
-      ipv6: { kind: 'string[]', default: [], why: 'Addresses answered for AAAA queries in custom mode.' },
+      ipv6: {
+        kind: 'string[]',
+        default: [],
+        why: 'Addresses answered for AAAA queries in custom mode.',
+        example: '["fd00::2"]',
+        itemCheck: ipAddress(6, 'fd00::2'),
+      },
     },
     upstreams: {
       kind: 'string[]',
       default: ['https://cloudflare-dns.com/dns-query', 'https://dns.quad9.net/dns-query'],
       env: 'TRACKSINK_UPSTREAMS',
       why: 'Encrypted by default so the ISP does not see every name; udp://, tcp://, https://…/dns-query and tls:// work.',
+      check: someUpstream,
+      itemCheck: upstreamUrl,
     },
     strategy: {
       kind: 'string',
@@ -203,6 +125,7 @@ export const schema: SchemaNode = {
       kind: 'string[]',
       default: ['1.1.1.1', '9.9.9.9'],
       why: 'Plain-DNS servers used only to resolve the host names of DoH/DoT upstreams.',
+      itemCheck: serverAddress,
     },
     cache: {
       maxEntries: {
@@ -250,8 +173,16 @@ export const schema: SchemaNode = {
         default: [],
         env: 'TRACKSINK_ALLOW_CLIENTS',
         why: 'Extra client CIDRs allowed to query; loopback, private, link-local and ULA ranges are always allowed (no open resolver).',
+        example: '["100.64.0.0/10"]',
+        itemCheck: network,
       },
-      deny: { kind: 'string[]', default: [], why: 'Client CIDRs refused even inside allowed ranges.' },
+      deny: {
+        kind: 'string[]',
+        default: [],
+        why: 'Client CIDRs refused even inside allowed ranges.',
+        example: '["192.168.1.99"]',
+        itemCheck: network,
+      },
     },
     rateLimit: {
       publicPerSecond: {
@@ -273,6 +204,8 @@ export const schema: SchemaNode = {
       kind: 'map',
       default: {},
       why: 'Local names answered from config, e.g. { "nas.home": "192.168.1.10" }.',
+      example: '{ "nas.home": "192.168.1.10" }',
+      itemCheck: ipAddress(0, '192.168.1.10'),
     },
     rebindingProtection: {
       kind: 'boolean',
@@ -323,6 +256,7 @@ export const schema: SchemaNode = {
       default: [],
       env: 'TRACKSINK_HTTP_ALLOWED_HOSTS',
       why: 'More names for the dashboard ("tracksink.home"; ".home" = any name under home; "*" = any); its host name and IP addresses always work, other names are refused (DNS rebinding).',
+      example: '["tracksink.home"]',
     },
     sessionIdleHours: {
       kind: 'integer',
@@ -358,6 +292,7 @@ export const schema: SchemaNode = {
       default: [],
       env: 'TRACKSINK_BLOCKLISTS',
       why: 'Extra list URLs or file paths subscribed at start-up.',
+      example: '["https://example.org/hosts.txt"]',
     },
     defaults: {
       kind: 'boolean',
@@ -369,6 +304,7 @@ export const schema: SchemaNode = {
       default: '',
       env: 'TRACKSINK_LISTS_FILE_DIR',
       why: 'Local list files added in the dashboard must be in this directory; empty = <dataDir>/lists-local (lists.extra may name any file).',
+      example: '"/srv/tracksink/lists"',
     },
     allowPrivateUrls: {
       kind: 'boolean',
@@ -416,11 +352,14 @@ export const schema: SchemaNode = {
       kind: 'string',
       default: '',
       why: 'DHCP leases file (dnsmasq, ISC dhcpd or odhcpd) to name devices; empty = none.',
+      example: '"/var/lib/misc/dnsmasq.leases"',
     },
     reverseDnsServer: {
       kind: 'string',
       default: '',
       why: 'Router address to ask PTR names of devices (e.g. 192.168.1.1); empty = off.',
+      example: '"192.168.1.1"',
+      check: ipAddressOrEmpty('192.168.1.1'),
     },
   },
   tls: {
@@ -435,11 +374,8 @@ export const schema: SchemaNode = {
       default: '',
       env: 'TRACKSINK_TLS_SERVER_NAME',
       why: 'The domain devices name in encrypted DNS (Android Private DNS "<clientid>.<serverName>"); required for ACME.',
-      check: (value) =>
-        value === '' ||
-        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(String(value))
-          ? null
-          : 'must be a domain name such as dns.example.org (letters, digits and hyphens, at least two labels)',
+      example: '"dns.example.org"',
+      check: domainNameOrEmpty,
     },
     dotPort: {
       kind: 'integer',
@@ -462,12 +398,14 @@ export const schema: SchemaNode = {
       default: '',
       env: 'TRACKSINK_TLS_CERT',
       why: 'PEM certificate chain to serve; empty = ACME when acme.email is set, else a self-signed one made in the data directory.',
+      example: '"/etc/tracksink/fullchain.pem"',
     },
     keyFile: {
       kind: 'string',
       default: '',
       env: 'TRACKSINK_TLS_KEY',
       why: 'PEM private key of certFile.',
+      example: '"/etc/tracksink/privkey.pem"',
     },
     acme: {
       email: {
@@ -475,6 +413,7 @@ export const schema: SchemaNode = {
         default: '',
         env: 'TRACKSINK_ACME_EMAIL',
         why: "Get a certificate for serverName and each <clientid>.<serverName> from an ACME CA (Let's Encrypt) with this contact (HTTP-01: port 80 of those names must reach http.port; README).",
+        example: '"you@example.org"',
       },
       directoryUrl: {
         kind: 'string',

@@ -164,13 +164,22 @@ describe('rules, groups, settings and lists', () => {
 
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ dns: { blocking: { ttl: 999999 } } }, /^body\.dns\.blocking\.ttl: must be <= 86400/],
-      [{ dns: { blocking: { mode: 'custom' } } }, /dns\.blocking\.mode: "custom" needs at least one address/],
-      [{ dns: { upstreams: ['8.8.8.8'] } }, /dns\.upstreams: "8\.8\.8\.8" must start with udp:\/\//],
+      [
+        { dns: { blocking: { mode: 'custom' } } },
+        /dns\.blocking\.mode: "custom" answers blocked names with your own addresses, but none is set\. Add one to dns\.blocking\.ipv4/,
+      ],
+      [
+        { dns: { upstreams: ['8.8.8.8'] } },
+        /dns\.upstreams: "8\.8\.8\.8" needs to say how to reach it\. Write udp:\/\/8\.8\.8\.8:53/,
+      ],
       [
         { dns: { access: { allow: ['10.0.0.0/33'] } } },
-        /dns\.access\.allow: "10\.0\.0\.0\/33" is not an address or CIDR/,
+        /dns\.access\.allow: "10\.0\.0\.0\/33" is not a network .*\. Write an address like 192\.168\.1\.10 or a network like 192\.168\.1\.0\/24/,
       ],
-      [{ dns: { blocking: { ipv4: ['::1'] } } }, /dns\.blocking\.ipv4: "::1" is not an IPv4 address/],
+      [
+        { dns: { blocking: { ipv4: ['::1'] } } },
+        /dns\.blocking\.ipv4: "::1" is an IPv6 address, not an IPv4 address\. Write one like 192\.168\.1\.2/,
+      ],
       [{ log: { queries: 'some' } }, /^body\.log\.queries: must be one of/],
       [{ http: { port: 1 } }, /^body: unknown field "http"/],
       [{}, /^body: must not be empty/],

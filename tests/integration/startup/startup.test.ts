@@ -66,7 +66,9 @@ describe('start-up and shutdown', () => {
   it('refuses a wrong environment value, naming the key and the variable', async () => {
     const { code, output } = await runToExit({ TRACKSINK_DNS_PORT: 'fifty-three' });
     expect(code).toBe(2);
-    expect(output).toContain('dns.port (TRACKSINK_DNS_PORT): expected an integer');
+    expect(output).toContain(
+      'dns.port (TRACKSINK_DNS_PORT): "fifty-three" is not a whole number. Write a whole number from 0 to 65535, like TRACKSINK_DNS_PORT=53',
+    );
   });
 
   it('explains a DNS port that is already taken and how to fix it', async () => {
