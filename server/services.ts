@@ -22,6 +22,7 @@ import type { EncryptedDns, EncryptedDnsStatus } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
 import { ListManager } from './lists/list-manager.js';
+import { PeopleService } from './people/people-service.js';
 import { startSchedules } from './schedules/start-schedules.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
 import {
@@ -119,13 +120,19 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const appInference = startAppInference({ dataDir: config.dataDir, logger });
     stack.push(() => appInference.stop());
 
+    // Made after the schedules (below); the registry's identity changes reach it from then on.
+    const peopleRef: { current?: PeopleService } = {};
     const devices = new DeviceRegistry({
       db: configDb,
       logger,
       leasesFile: config.devices.leasesFile,
       reverseDnsServer: config.devices.reverseDnsServer,
       onPrivacyChange: (overrides) => queryLog.setDevicePrivacy(overrides),
-      onIdentityChange: () => identities.sync(),
+      onIdentityChange: () => {
+        identities.sync();
+        // New devices may have been named from the leases file: re-join rotated private MACs.
+        peopleRef.current?.scheduleRejoinCheck();
+      },
     });
     stack.push(() => devices.close());
     // `$client=` list rules see device addresses and names while the server runs; DNS resolves through it.
@@ -138,6 +145,20 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     let catalogInUse = catalog;
     const schedules = startSchedules({ configDb, policy, catalog: () => catalogInUse, devices, logger });
     stack.push(() => schedules.stop());
+    // People own devices; a person's profile applies to their devices without one (devices.deviceGroups()).
+    const people = new PeopleService({
+      db: configDb,
+      devices,
+      logger,
+      onChange: () => {
+        policy.setDeviceGroups(devices.deviceGroups());
+        loadPolicyState({ configDb, policy, devices, logger });
+        schedules.refresh();
+      },
+    });
+    peopleRef.current = people;
+    stack.push(() => people.stop());
+    people.scheduleRejoinCheck();
 
     const lists = new ListManager({
       db: configDb,
@@ -222,6 +243,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         return changed;
       },
       schedules,
+      people,
     };
     // An imported companies database widens the catalog: the list manager hands its attribution to
     // the policy engine (next query), and the API names companies from the new catalog.

@@ -33,6 +33,7 @@ import { listsRoutes } from './routes/lists-routes.js';
 import { localRecordsRoutes } from './routes/local-records-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { pauseRoutes } from './routes/pause-routes.js';
+import { peopleRoutes } from './routes/people-routes.js';
 import { profilesRoutes } from './routes/profiles-routes.js';
 import { queriesRoutes } from './routes/queries-routes.js';
 import { refusedRoutes } from './routes/refused-routes.js';
@@ -150,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     pauseRoutes,
     schedulesRoutes,
     profilesRoutes,
+    peopleRoutes,
     settingsRoutes,
     setupRoutes,
     encryptedDnsRoutes,

@@ -20,6 +20,7 @@ import type { AcmeChallenges } from '../certs/acme.js';
 import type { Analytics } from '../store/analytics.js';
 import type { QueryLog } from '../store/query-log.js';
 import type { CompaniesDbUpdater } from '../trackers/companiesdb-updater.js';
+import type { PeopleService } from '../people/people-service.js';
 
 export interface DnsPort {
   /** Where DNS listens; a string "host:port" or an address object. */
@@ -150,6 +151,20 @@ export interface AppDeps {
   analytics?: AnalyticsPort;
   /** The schedule timer (schedules/schedule-runner.ts): refresh() after a change, status() for the API. */
   schedules?: Pick<ScheduleRunner, 'refresh' | 'status' | 'timeZone'>;
+  /** People and device re-joins (people/people-service.ts). */
+  people?: Pick<
+    PeopleService,
+    | 'list'
+    | 'get'
+    | 'owners'
+    | 'create'
+    | 'update'
+    | 'delete'
+    | 'setOwner'
+    | 'suggestions'
+    | 'join'
+    | 'dismiss'
+  >;
   /** Imports the AdGuard companies database and puts the widened catalog in use (deps.catalog too). */
   companiesDb?: CompaniesDbPort;
   /** web/dist; no static serving when absent or missing on disk. */

@@ -99,7 +99,7 @@ export async function explainFromDataDir(dataDir: string, args: ExplainArgs): Pr
     const policy = new PolicyEngine({ attribution: catalog.attribution() });
     policy.setUserRules(new RulesRepo(db).list());
     // Group memberships decide which group-scoped rules and lists apply to --device.
-    policy.setDeviceGroups(new GroupsRepo(db).memberships());
+    policy.setDeviceGroups(new GroupsRepo(db).memberships(true));
     const lists = new ListManager({
       db,
       dataDir,

@@ -244,9 +244,9 @@ export class DeviceRegistry implements DeviceResolver {
     this.groups.delete(id);
   }
 
-  /** device id → group ids (the policy engine's view). */
+  /** device id → group ids (the policy engine's view: a person's profile for devices without their own). */
   deviceGroups(): Map<number, number[]> {
-    return this.groups.memberships();
+    return this.groups.memberships(true);
   }
 
   /**

@@ -24,10 +24,12 @@ export function groupsRoutes(app: App, context: RouteContext): void {
     if (!context.deps.devices) throw unavailable('the device registry (groups)');
     return context.deps.devices;
   };
+  /** Devices that are members themselves (not those whose person's profile it is: see people/). */
   const membersOf = (): Map<number, number[]> => {
     const members = new Map<number, number[]>();
-    for (const [deviceId, groupIds] of registry().deviceGroups()) {
-      for (const groupId of groupIds) members.set(groupId, [...(members.get(groupId) ?? []), deviceId]);
+    for (const device of registry().list()) {
+      for (const groupId of device.groupIds)
+        members.set(groupId, [...(members.get(groupId) ?? []), device.id]);
     }
     return members;
   };
@@ -51,7 +53,12 @@ export function groupsRoutes(app: App, context: RouteContext): void {
       devices.update(device.id, { groupIds });
     }
   };
-  const syncPolicy = () => context.deps.policy?.setDeviceGroups?.(registry().deviceGroups());
+  // The schedule timer too: a deleted profile's schedules (and its company policies) end now, not at
+  // the next boundary.
+  const syncPolicy = () => {
+    context.deps.policy?.setDeviceGroups?.(registry().deviceGroups());
+    context.deps.schedules?.refresh();
+  };
 
   app.get(
     '/api/groups',

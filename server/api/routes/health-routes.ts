@@ -1,7 +1,8 @@
 /**
  * GET /api/health: open, for Docker's HEALTHCHECK and monitoring. 503 until DNS listens and lists loaded;
  * then 200 with "degraded" (and the problems, in words) when a list has failed and serves nothing, or the
- * query log cannot write: DNS still answers, so a container must not be restarted for it.
+ * query log cannot write, or encrypted DNS is off or failing (a refused or expired certificate, a port in
+ * use): DNS still answers, so a container must not be restarted for it.
  */
 import { formatAddress, numberAt, statsOf } from '../adapters/module-stats.js';
 import type { App, RouteContext } from '../context.js';
@@ -14,6 +15,30 @@ export function listEntries(context: RouteContext): number {
   return (
     numberAt(lists, 'entries', 'totalEntries') ?? numberAt(statsOf(lists), 'entries', 'totalEntries') ?? 0
   );
+}
+
+/**
+ * What keeps DNS-over-TLS / DoH from working: the problems encrypted-dns.ts met at start (certificate
+ * refused, port in use) or since (ACME renewal), and a certificate that expired while running.
+ */
+function encryptedDnsProblems(context: RouteContext): Health['problems'] {
+  const status = context.deps.encryptedDns?.status();
+  if (!status) return [];
+  const problems: Health['problems'] = status.problems.map((reason) => ({
+    kind: 'encrypted-dns' as const,
+    reason,
+    message: `encrypted DNS (DoT/DoH): ${reason}`,
+  }));
+  const validTo = status.certificate ? Date.parse(status.certificate.validTo) : Number.NaN;
+  if (Number.isFinite(validTo) && validTo <= context.now()) {
+    const reason = `the certificate expired on ${new Date(validTo).toISOString()}`;
+    problems.push({
+      kind: 'encrypted-dns',
+      reason,
+      message: `encrypted DNS (DoT/DoH): ${reason}; phones using Private DNS cannot connect until it is renewed`,
+    });
+  }
+  return problems;
 }
 
 export function healthRoutes(app: App, context: RouteContext): void {
@@ -32,6 +57,7 @@ export function healthRoutes(app: App, context: RouteContext): void {
         main: problem.main,
         message: problem.message,
       }));
+      problems.push(...encryptedDnsProblems(context));
       if (log.error)
         problems.push({
           kind: 'log',

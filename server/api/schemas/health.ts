@@ -17,7 +17,7 @@ export const Health = Type.Object({
   /** Why the status is "degraded", one entry per cause, each with a sentence for people. */
   problems: Type.Array(
     Type.Object({
-      kind: Type.Union([Type.Literal('list'), Type.Literal('log')]),
+      kind: Type.Union([Type.Literal('list'), Type.Literal('log'), Type.Literal('encrypted-dns')]),
       /** The list's name (kind "list"). */
       list: Type.Optional(Type.String()),
       source: Type.Optional(Type.String()),

@@ -19,3 +19,4 @@ export * from './apps.js';
 export * from './schedules.js';
 export * from './local-records.js';
 export * from './refused.js';
+export * from './people.js';

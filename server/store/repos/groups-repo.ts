@@ -3,6 +3,7 @@
  * refer to groups by id; deleting a group removes its memberships (ON DELETE CASCADE).
  */
 import type { Db } from '../sqlite.js';
+import { EFFECTIVE_MEMBERSHIPS_SQL } from './people-repo.js';
 
 export interface Group {
   id: number;
@@ -96,11 +97,18 @@ export class GroupsRepo {
     })();
   }
 
-  /** device id → group ids, for the policy engine. */
-  memberships(): Map<number, number[]> {
+  /**
+   * device id → group ids. `withPersonProfiles` (the policy engine's view): a device without groups of
+   * its own takes its person's profile (people-repo.ts).
+   */
+  memberships(withPersonProfiles = false): Map<number, number[]> {
     const map = new Map<number, number[]>();
     const rows = this.db
-      .prepare('SELECT device_id, group_id FROM device_groups ORDER BY device_id, group_id')
+      .prepare(
+        withPersonProfiles
+          ? EFFECTIVE_MEMBERSHIPS_SQL
+          : 'SELECT device_id, group_id FROM device_groups ORDER BY device_id, group_id',
+      )
       .all() as Array<{
       device_id: number;
       group_id: number;
