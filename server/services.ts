@@ -36,6 +36,7 @@ import { projectRoot, webRoot } from './paths.js';
 import { Analytics } from './store/analytics.js';
 import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
+import { DATABASE_URL_ENV } from './store/pg/pg-url.js';
 import { type Db, openConfigDb } from './store/sqlite.js';
 import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
 import { CompaniesDbUpdater } from './trackers/companiesdb-updater.js';
@@ -94,6 +95,24 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     stack.push(() => {
       configDb.close();
     });
+    // TRACKSINK_DATABASE_URL: PostgreSQL shared by replicas (store/pg/). Unreachable, refused or with a
+    // newer schema, it stops the start here with an error naming the server (never the password).
+    // node-postgres loads only then (a dynamic import keeps it out of a SQLite-only start).
+    const pg = process.env[DATABASE_URL_ENV]?.trim()
+      ? await (
+          await import('./store/pg/pg-backend.js')
+        ).openPgBackend({
+          dataDir: config.dataDir,
+          onIdleError: (message) => logger.warn({ component: 'postgres' }, message),
+        })
+      : null;
+    if (pg !== null) {
+      stack.push(() => pg.close());
+      logger.info(
+        { database: pg.target.describe, replica: pg.replica, migrations: pg.applied },
+        'PostgreSQL',
+      );
+    }
     // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
     // is explained in api/saved-settings.ts). The config without them is kept: an import replaces the
     // saved settings, and the config is rebuilt from it.
@@ -114,6 +133,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       queries: config.log.queries,
       anonymizeClients: config.log.anonymizeClients,
       logger,
+      ...(pg === null ? {} : { pg: { target: pg.target, replica: pg.replica } }),
     });
     stack.push(() => queryLog.close());
     // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.

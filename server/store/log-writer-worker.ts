@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryLogMode } from '../config/schema.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
+import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
+import type { PgTarget } from './pg/pg-url.js';
 import { QueueReader, type DecodedEvent, type QueueMemory } from './query-queue.js';
 
 export interface WorkerInit {
@@ -16,6 +18,8 @@ export interface WorkerInit {
   intervalMs: number;
   /** Upper bound on one transaction, so a backlog is written in bounded steps. */
   maxBatch: number;
+  /** With TRACKSINK_DATABASE_URL: the log also goes to PostgreSQL (pg/log-shipper.ts). */
+  pg?: { target: PgTarget; replica: string; maxBuffered?: number };
 }
 
 export type ToWorker =
@@ -24,18 +28,58 @@ export type ToWorker =
   | { type: 'close'; id: number };
 
 export type FromWorker =
-  | { type: 'stats'; written: number; dropped: number; skipped: number; error: string | null }
+  | {
+      type: 'stats';
+      written: number;
+      dropped: number;
+      skipped: number;
+      error: string | null;
+      pg: ShipperStats | null;
+    }
   | { type: 'notice'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'flushed'; id: number }
   | { type: 'closed'; id: number };
 
 const PRUNE_EVERY_MS = 1000;
+const PG_FLUSH_MS = 3000;
+
+/** The PostgreSQL shipper, loaded only when configured (node-postgres stays out of a SQLite-only writer). */
+async function startShipper(
+  init: WorkerInit,
+  post: (message: FromWorker) => void,
+): Promise<PgLogShipper | null> {
+  if (init.pg === undefined) return null;
+  const { PgLogShipper } = await import('./pg/log-shipper.js');
+  const shipper = new PgLogShipper({
+    ...init.pg,
+    retentionDays: init.writer.retentionDays,
+    anonymizeClients: init.writer.anonymizeClients,
+    notify: (level, message) => post({ type: 'notice', level, message }),
+  });
+  shipper.setPrivacy(init.writer.queries, init.writer.devicePrivacy ?? []);
+  shipper.start();
+  return shipper;
+}
 
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: FromWorker): void => port.postMessage(message);
   const reader = new QueueReader(init.memory);
   const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
   writer.open();
+  // QueryLog.open's first flush waits for the shipper (handle() below), so DNS starts after it is there.
+  let shipper: PgLogShipper | null = null;
+  const shipperReady = startShipper(init, post).then(
+    (started) => {
+      shipper = started;
+    },
+    (error: unknown) => {
+      post({
+        type: 'notice',
+        level: 'error',
+        message: `query log shipping to PostgreSQL did not start: ${String(error)}`,
+      });
+    },
+  );
 
   let lastStats = '';
   const postStats = (): void => {
@@ -44,6 +88,7 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
       dropped: writer.dropped,
       skipped: writer.skipped,
       error: writer.error,
+      pg: shipper?.stats ?? null,
     };
     const key = JSON.stringify(stats);
     if (key === lastStats) return;
@@ -62,6 +107,7 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
       // Slots are released only after they are decoded, so the producer never overwrites unread data.
       reader.advance(count);
       writer.write(events, Date.now(), force);
+      shipper?.push(events);
     }
     writer.write([], Date.now(), force);
   };
@@ -81,26 +127,34 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   };
   tick();
 
-  port.on('message', (message: ToWorker) => {
+  // PostgreSQL shipping is asynchronous: a flush waits for it (at most PG_FLUSH_MS while it is away).
+  const handle = async (message: ToWorker): Promise<void> => {
+    await shipperReady;
     switch (message.type) {
       case 'flush':
         writer.recover(Date.now(), 0);
         drain(true);
+        await shipper?.flush(PG_FLUSH_MS);
         postStats();
         post({ type: 'flushed', id: message.id });
         break;
       case 'privacy':
         writer.setPrivacy(message.global, message.devices);
+        shipper?.setPrivacy(message.global, message.devices);
         break;
       case 'close':
         if (timer !== null) clearTimeout(timer);
         drain(true);
         writer.close();
+        await shipper?.close(PG_FLUSH_MS);
         postStats();
         post({ type: 'closed', id: message.id });
         port.close();
         break;
     }
+  };
+  port.on('message', (message: ToWorker) => {
+    void handle(message);
   });
 }
 

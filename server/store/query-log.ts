@@ -11,6 +11,7 @@ import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
+import type { ShipperStats } from './pg/log-shipper.js';
 import { createQueueMemory, QueryQueue } from './query-queue.js';
 
 export const QUERY_LOG_FILE = 'querylog.db';
@@ -30,6 +31,8 @@ export interface QueryLogOptions {
   intervalMs?: number;
   /** Largest transaction in events (default 20,000). */
   maxBatch?: number;
+  /** With TRACKSINK_DATABASE_URL: ship the log to PostgreSQL too (store/pg/log-shipper.ts). */
+  pg?: WorkerInit['pg'];
 }
 
 export interface QueryLogStats {
@@ -41,6 +44,8 @@ export interface QueryLogStats {
   queued: number;
   /** Why logging is stopped, or null while it works. */
   error: string | null;
+  /** Shipping to PostgreSQL (null without TRACKSINK_DATABASE_URL). */
+  pg?: ShipperStats | null;
 }
 
 export class QueryLog implements QueryLogSink {
@@ -49,6 +54,7 @@ export class QueryLog implements QueryLogSink {
   private writerDropped = 0;
   private skipped = 0;
   private error: string | null = null;
+  private pg: ShipperStats | null = null;
   private nextRequest = 1;
   private readonly pending = new Map<number, () => void>();
   private closed = false;
@@ -93,6 +99,7 @@ export class QueryLog implements QueryLogSink {
       },
       intervalMs: options.intervalMs ?? 50,
       maxBatch: options.maxBatch ?? 20_000,
+      ...(options.pg ? { pg: options.pg } : {}),
     };
     const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
     const log = new QueryLog(worker, queue, options.logger, options);
@@ -112,6 +119,7 @@ export class QueryLog implements QueryLogSink {
       dropped: this.queue.dropped + this.writerDropped,
       queued: this.queue.queued,
       error: this.error,
+      pg: this.pg,
     };
   }
 
@@ -170,6 +178,7 @@ export class QueryLog implements QueryLogSink {
         this.writerDropped = message.dropped;
         this.skipped = message.skipped;
         this.error = message.error;
+        this.pg = message.pg;
         break;
       case 'notice':
         this.logger[message.level]({ component: 'query-log' }, message.message);

@@ -1,0 +1,77 @@
+/**
+ * Query log ingest rate into PostgreSQL (issue 18): starts a throw-away PostgreSQL server
+ * (tests/helpers/pg-server.ts), applies tracksink's schema, and pushes synthetic decoded events through
+ * the log shipper (server/store/pg/log-shipper.ts) in the log writer's batch size, timing until every
+ * row is committed. `npx tsx bench/pg-ingest.ts [rows]` (default 1,000,000).
+ */
+import { startPgServer } from '../tests/helpers/pg-server.js';
+import { connectPool } from '../server/store/pg/pg-connect.js';
+import { migratePg } from '../server/store/pg/pg-migrate.js';
+import { parseDatabaseUrl } from '../server/store/pg/pg-url.js';
+import { PgLogShipper } from '../server/store/pg/log-shipper.js';
+import type { DecodedEvent } from '../server/store/query-queue.js';
+
+const rows = Number(process.argv[2] ?? 1_000_000);
+const BATCH = 20_000;
+
+function event(i: number, now: number): DecodedEvent {
+  return {
+    timeMs: now + i / 100,
+    deviceId: 1 + (i % 40),
+    clientAddress: `192.168.1.${1 + (i % 40)}`,
+    name: `host${i % 50_000}.example${i % 300}.com`,
+    qtype: 1,
+    protocol: 0,
+    status: i % 5 === 0 ? 1 : 2,
+    reason: 0,
+    listId: 0,
+    ruleId: 0,
+    companyId: i % 7,
+    categoryId: i % 3,
+    appId: 0,
+    kind: i % 5 === 0 ? 1 : 0,
+    rcode: 0,
+    durationUs: 1200 + (i % 900),
+    upstreamId: 1,
+    cnameTarget: '',
+  };
+}
+
+async function main(): Promise<void> {
+  const server = await startPgServer();
+  try {
+    const target = parseDatabaseUrl(server.url);
+    const pool = await connectPool(target, { applicationName: 'bench' });
+    await migratePg(pool, target);
+    const shipper = new PgLogShipper({
+      target,
+      replica: 'bench',
+      retentionDays: 30,
+      anonymizeClients: false,
+    });
+    shipper.start();
+    const now = Date.now() - 3_600_000;
+    const events = Array.from({ length: rows }, (_, i) => event(i, now));
+    const started = performance.now();
+    for (let i = 0; i < rows; i += BATCH) {
+      shipper.push(events.slice(i, i + BATCH));
+      // The writer thread drains every 50 ms; let the shipper run between batches like it would.
+      await new Promise((wake) => setImmediate(wake));
+    }
+    while (shipper.stats.shipped < rows) {
+      if (shipper.stats.error) throw new Error(shipper.stats.error);
+      await new Promise((wake) => setTimeout(wake, 5));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const count = await pool.query<{ n: string }>('SELECT count(*) AS n FROM query_log');
+    console.log(
+      `pg ingest: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s (query_log holds ${count.rows[0]?.n})`,
+    );
+    await shipper.close();
+    await pool.end();
+  } finally {
+    server.destroy();
+  }
+}
+
+await main();
