@@ -107,6 +107,8 @@ export type DevicesPort = Pick<
   | 'updateGroup'
   | 'deleteGroup'
   | 'deviceGroups'
+  | 'resolveId'
+  | 'aliases'
 >;
 
 /** ClientID → device for encrypted DNS (devices/client-id-directory.ts; the registry's `clientIds`). */

@@ -2,40 +2,37 @@
  * Device identity. deviceIdFor(address) is on the DNS hot path: a Map lookup plus a batched last-seen
  * mark, never a wait. A new address is identified at once from the last neighbour-table snapshot (its
  * MAC → an existing or new device) or becomes an IP-only device; then the neighbour table is refreshed
- * in the background, and an IP-only device whose MAC becomes known is re-identified (merged into the
- * MAC's device when one exists). So one phone with IPv4 and IPv6 addresses is one device, and a laptop
+ * in the background, and read again moments after the answer went out (neighbour-recheck.ts: sending it
+ * makes the kernel learn the MAC), so an IP-only device whose MAC becomes known is re-identified within
+ * seconds (merged into the MAC's device when one exists; the merged id stays an alias of it, so old
+ * links and query-log rows still find the device). So one phone with IPv4 and IPv6 addresses is one device, and a laptop
  * that gets a new IP from DHCP stays the same device.
  *
  * Names, in order: the user's name, the DHCP leases file, reverse DNS to the router. Vendor from the OUI;
  * locally administered (randomised) MACs are flagged. Encrypted DNS names devices by ClientID instead.
  */
-import { readFile } from 'node:fs/promises';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { DeviceAliasesRepo } from '../store/repos/device-aliases-repo.js';
 import { DevicesRepo } from '../store/repos/devices-repo.js';
 import { GroupsRepo, type Group } from '../store/repos/groups-repo.js';
 import type { Db } from '../store/sqlite.js';
 import { ClientIdDirectory } from './client-id-directory.js';
 import { type Device, DeviceNotFoundError, normalizeAddress, toDevice } from './device.js';
 import type { DeviceResolver } from './device-resolver.js';
-import { parseLeases, type Lease } from './leases.js';
+import { AutoNames } from './auto-names.js';
 import { isRandomizedMac, normalizeMac } from './mac-address.js';
-import { openOuiRegistry, vendorsFor, type VendorLookupFactory } from './oui-registry.js';
+import { openOuiRegistry, type VendorLookupFactory } from './oui-registry.js';
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
-import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
-import { DEVICE_TYPES } from './device-types.js';
+import { NeighbourRecheck } from './neighbour-recheck.js';
+import { reverseDnsLookup } from './reverse-dns.js';
+import { deviceFields, type DeviceUpdate } from './device-update.js';
 
 export { type Device, DeviceNotFoundError } from './device.js';
 /** How often a new device is tried again while tracksink.db cannot be written. */
 const NEW_DEVICE_RETRY_MS = 5_000;
 
-export interface DeviceUpdate {
-  name?: string | null;
-  type?: string;
-  groupIds?: number[];
-  pausedUntil?: number | null;
-  privacy?: QueryLogMode | null;
-}
+export type { DeviceUpdate } from './device-update.js';
 
 export interface DeviceRegistryOptions {
   db: Db;
@@ -53,6 +50,8 @@ export interface DeviceRegistryOptions {
   flushIntervalMs?: number;
   /** How often the neighbour table and names are refreshed without a new address (default 60 s). */
   refreshIntervalMs?: number;
+  /** When the table is read again after a new address without a MAC (neighbour-recheck.ts). */
+  recheckDelaysMs?: readonly number[];
   /** Called after a device's privacy setting changes, with every override (wire to QueryLog). */
   onPrivacyChange?: (overrides: Map<number, QueryLogMode>) => void;
   /** Called after names or devices changed (rename, merge, reload, names found): `$client` rules re-read them. */
@@ -64,9 +63,9 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly groups: GroupsRepo;
   private readonly logger: Logger;
   private readonly neighbourSource: NeighbourSource;
-  private readonly reverse: ReverseLookup | null;
-  private readonly leasesFile: string | null;
-  private readonly vendors: VendorLookupFactory;
+  private readonly autoNames: AutoNames;
+  private readonly aliasesRepo: DeviceAliasesRepo;
+  private readonly recheck: NeighbourRecheck;
   private readonly now: () => number;
   private readonly onPrivacyChange: ((overrides: Map<number, QueryLogMode>) => void) | undefined;
   private readonly onIdentityChange: (() => void) | undefined;
@@ -78,6 +77,8 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly byMac = new Map<string, number>();
   /** device id → MAC (null for IP-only devices). */
   private readonly macOf = new Map<number, string | null>();
+  /** Merged device id → the device it became (config 0010): old links and log rows still resolve. */
+  private aliasMap = new Map<number, number>();
   private neighbours: NeighbourTable = new Map();
   private readonly seenDevices = new Map<number, number>();
   private readonly seenAddresses = new Map<string, { deviceId: number; time: number }>();
@@ -100,10 +101,21 @@ export class DeviceRegistry implements DeviceResolver {
     this.groups = new GroupsRepo(options.db);
     this.logger = options.logger;
     this.neighbourSource = options.neighbourTable ?? kernelNeighbours;
-    this.reverse = options.reverseDnsServer ? reverseDnsLookup(options.reverseDnsServer) : null;
-    this.leasesFile = options.leasesFile ? options.leasesFile : null;
-    this.vendors = options.vendors ?? openOuiRegistry;
     this.now = options.now ?? Date.now;
+    this.autoNames = new AutoNames({
+      devices: this.devices,
+      logger: this.logger,
+      leasesFile: options.leasesFile ? options.leasesFile : null,
+      reverse: options.reverseDnsServer ? reverseDnsLookup(options.reverseDnsServer) : null,
+      vendors: options.vendors ?? openOuiRegistry,
+    });
+    this.aliasesRepo = new DeviceAliasesRepo(options.db);
+    this.recheck = new NeighbourRecheck({
+      reread: () => this.refresh(),
+      resolved: (address) => (this.macOf.get(this.byAddress.get(address) ?? 0) ?? null) !== null,
+      delaysMs: options.recheckDelaysMs,
+      now: this.now,
+    });
     this.onPrivacyChange = options.onPrivacyChange;
     this.onIdentityChange = options.onIdentityChange;
     this.clientIds = new ClientIdDirectory({
@@ -169,42 +181,29 @@ export class DeviceRegistry implements DeviceResolver {
     return this.devices.all().map((record) => toDevice(record, memberships.get(record.id) ?? []));
   }
 
+  /** The device, or the one a merged id became (its own id in `id`); null when neither exists. */
   get(id: number): Device | null {
     this.flushSeen();
-    const record = this.devices.get(id);
+    const record = this.devices.get(id) ?? this.devices.get(this.aliasMap.get(id) ?? 0);
     if (record === null) return null;
-    return toDevice(record, this.groups.memberships().get(id) ?? []);
+    return toDevice(record, this.groups.memberships().get(record.id) ?? []);
   }
 
-  update(id: number, update: DeviceUpdate): Device {
-    if (this.devices.get(id) === null) throw new DeviceNotFoundError(id);
-    const fields: Parameters<DevicesRepo['update']>[1] = {};
-    if (update.name !== undefined) {
-      if (update.name !== null && typeof update.name !== 'string')
-        throw new Error('device name must be a string or null');
-      const name = update.name === null ? null : update.name.trim();
-      if (name !== null && name.length > 64)
-        throw new Error(`device name is too long (${name.length} characters, at most 64)`);
-      fields.name = name === '' ? null : name;
-    }
-    if (update.type !== undefined) {
-      if (!(DEVICE_TYPES as readonly string[]).includes(update.type)) {
-        throw new Error(`device type must be one of ${DEVICE_TYPES.join(', ')}; got "${update.type}"`);
-      }
-      fields.type = update.type;
-    }
-    if (update.pausedUntil !== undefined) {
-      if (update.pausedUntil !== null && !Number.isFinite(update.pausedUntil)) {
-        throw new Error('pausedUntil must be a time in ms since the epoch, or null');
-      }
-      fields.pausedUntil = update.pausedUntil;
-    }
-    if (update.privacy !== undefined) {
-      if (update.privacy !== null && !['all', 'hide-names', 'none'].includes(update.privacy)) {
-        throw new Error(`privacy must be all, hide-names, none or null; got "${String(update.privacy)}"`);
-      }
-      fields.privacy = update.privacy;
-    }
+  /** The live id for an id (itself, or what a merged id became); null when there is no such device. */
+  resolveId(id: number): number | null {
+    return this.get(id)?.id ?? null;
+  }
+
+  /** Merged ids → the devices they became. */
+  aliases(): ReadonlyMap<number, number> {
+    return this.aliasMap;
+  }
+
+  /** Changes a device (a merged id changes the device it became). */
+  update(requestedId: number, update: DeviceUpdate): Device {
+    const id = this.resolveId(requestedId);
+    if (id === null) throw new DeviceNotFoundError(requestedId);
+    const fields = deviceFields(update);
     if (update.groupIds !== undefined) this.groups.setDeviceGroups(id, update.groupIds);
     this.devices.update(id, fields);
     if (update.privacy !== undefined) this.onPrivacyChange?.(this.devicePrivacy());
@@ -284,6 +283,7 @@ export class DeviceRegistry implements DeviceResolver {
     this.seenDevices.clear();
     this.seenAddresses.clear();
     this.needNames.clear();
+    this.recheck.close();
     this.loadFromDb();
     this.clientIds.reload();
     this.onPrivacyChange?.(this.devicePrivacy());
@@ -306,12 +306,14 @@ export class DeviceRegistry implements DeviceResolver {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.recheck.close();
     for (const timer of this.timers) clearInterval(timer);
     await this.refreshing;
     this.flushSeen();
   }
 
   private loadFromDb(): void {
+    this.aliasMap = this.aliasesRepo.all();
     for (const record of this.devices.all()) {
       this.macOf.set(record.id, record.mac);
       if (record.mac !== null) this.byMac.set(record.mac, record.id);
@@ -344,6 +346,8 @@ export class DeviceRegistry implements DeviceResolver {
     this.byAddress.set(address, id);
     this.seenDevices.set(id, now);
     void this.refresh();
+    // No MAC yet: the answer about to be sent makes the kernel learn it; look again in a moment.
+    if (mac === null) this.recheck.watch(address);
     return id;
   }
 
@@ -395,7 +399,9 @@ export class DeviceRegistry implements DeviceResolver {
   }
 
   private mergeInto(fromId: number, intoId: number): void {
-    this.devices.merge(fromId, intoId);
+    this.devices.merge(fromId, intoId, this.now());
+    for (const [oldId, id] of this.aliasMap) if (id === fromId) this.aliasMap.set(oldId, intoId);
+    this.aliasMap.set(fromId, intoId);
     for (const [address, id] of this.byAddress) if (id === fromId) this.byAddress.set(address, intoId);
     this.macOf.delete(fromId);
     this.seenDevices.delete(fromId);
@@ -404,47 +410,10 @@ export class DeviceRegistry implements DeviceResolver {
     this.logger.info({ from: fromId, into: intoId }, 'device identified by MAC; merged');
   }
 
-  /** Vendors (searched on disk, off DNS's path) and automatic names: leases first, then reverse DNS. */
+  /** Vendors and automatic names of the devices that need them (auto-names.ts). */
   private async resolveNames(): Promise<void> {
-    if (this.needNames.size === 0) return;
-    const leases = await this.readLeases();
-    const pending = [...this.needNames].map((id) => this.devices.get(id));
+    const ids = [...this.needNames];
     this.needNames.clear();
-    const macs = pending.flatMap((r) => (r?.mac && r.vendor === null ? [r.mac] : []));
-    const vendors = await vendorsFor(macs, this.vendors);
-    for (const found of pending) {
-      const record = found && this.devices.get(found.id);
-      if (!record) continue;
-      const vendor = record.mac === null ? undefined : vendors.get(record.mac);
-      if (vendor !== undefined) this.devices.setMac(record.id, record.mac!, record.macRandom, vendor);
-      const addresses = record.addresses.map((a) => a.address);
-      const lease = leases.find(
-        (l) =>
-          l.hostname !== null &&
-          ((record.mac !== null && l.mac === record.mac) || addresses.includes(l.address)),
-      );
-      if (lease?.hostname) {
-        if (record.autoName !== lease.hostname) this.devices.setAutoName(record.id, lease.hostname, 'leases');
-        continue;
-      }
-      if (this.reverse === null || record.nameSource === 'leases') continue;
-      for (const address of addresses) {
-        const name = await this.reverse(address);
-        if (name !== null) {
-          this.devices.setAutoName(record.id, name, 'reverse-dns');
-          break;
-        }
-      }
-    }
-  }
-
-  private async readLeases(): Promise<Lease[]> {
-    if (this.leasesFile === null) return [];
-    try {
-      return parseLeases(await readFile(this.leasesFile, 'utf8'));
-    } catch (error) {
-      this.logger.warn({ err: error, file: this.leasesFile }, 'could not read the DHCP leases file');
-      return [];
-    }
+    await this.autoNames.resolve(ids);
   }
 }

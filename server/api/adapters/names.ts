@@ -11,12 +11,15 @@ function ownerOf(company: { name: string; owner?: string | null }): string | nul
 
 export class NameResolver {
   private readonly deviceNames = new Map<number, string>();
+  /** Merged device ids → the device they became (the query log keeps the old id on its rows). */
+  private readonly deviceAliases: ReadonlyMap<number, number>;
 
   constructor(private readonly context: RouteContext) {
     for (const raw of context.deps.devices?.list() ?? []) {
       const device = toDeviceBase(raw);
       this.deviceNames.set(device.id, device.name);
     }
+    this.deviceAliases = context.deps.devices?.aliases() ?? new Map();
   }
 
   company(id: number): CompanyRef | null {
@@ -43,9 +46,37 @@ export class NameResolver {
       : { id, key: String(id), name: `app ${id}`, companyKey: null };
   }
 
+  /** A logged device id as people see it: a merged id names (and links to) the device it became. */
   device(id: number): { id: number; name: string } | null {
     if (!id) return null;
-    return { id, name: this.deviceNames.get(id) ?? `device ${id}` };
+    const live = this.deviceNames.has(id) ? id : (this.deviceAliases.get(id) ?? id);
+    return { id: live, name: this.deviceNames.get(live) ?? `device ${live}` };
+  }
+
+  /**
+   * Per-device rows of a ranking with merged ids folded into the device they became (their counts
+   * added up, first place kept), each with its name: one row per device, as the dashboard keys them.
+   */
+  deviceRows<T extends { deviceId: number }>(rows: readonly T[]): Array<T & { id: number; name: string }> {
+    const out: Array<T & { id: number; name: string }> = [];
+    const byId = new Map<number, T & { id: number; name: string }>();
+    for (const row of rows) {
+      const device = this.device(row.deviceId) ?? { id: row.deviceId, name: `device ${row.deviceId}` };
+      const seen = byId.get(device.id);
+      if (seen === undefined) {
+        const entry = { ...row, deviceId: device.id, id: device.id, name: device.name };
+        byId.set(device.id, entry);
+        out.push(entry);
+        continue;
+      }
+      for (const key of Object.keys(row) as Array<keyof T>) {
+        const value = row[key];
+        if (key !== 'deviceId' && typeof value === 'number' && typeof seen[key] === 'number') {
+          (seen[key] as number) += value;
+        }
+      }
+    }
+    return out;
   }
 
   companyIdOfKey(key: string): number | null {

@@ -45,6 +45,7 @@ export function devicesRoutes(app: App, context: RouteContext): void {
     });
   };
 
+  /** One device; a merged id answers with the device it became (its own id in `id`: the web follows it). */
   const one = (id: number, period: '24h' | '7d' | '30d' = '24h'): DeviceT => {
     const raw = registry().get(id);
     if (!raw) throw notFound(`there is no device ${id}`);
@@ -89,8 +90,9 @@ export function devicesRoutes(app: App, context: RouteContext): void {
     },
     async (request) => {
       const devices = registry();
-      const id = request.params.id;
-      if (!devices.get(id)) throw notFound(`there is no device ${id}`);
+      // A merged id changes the device it became.
+      const id = devices.resolveId(request.params.id);
+      if (id === null) throw notFound(`there is no device ${request.params.id}`);
       const body = request.body;
       if (body.groupIds) {
         const known = new Set(
@@ -128,10 +130,12 @@ export function devicesRoutes(app: App, context: RouteContext): void {
       },
     },
     async (request) => {
-      if (!registry().get(request.params.id)) throw notFound(`there is no device ${request.params.id}`);
-      pauseDevice(context, request.params.id, request.body.duration);
+      // A merged id pauses the device it became.
+      const id = registry().resolveId(request.params.id);
+      if (id === null) throw notFound(`there is no device ${request.params.id}`);
+      pauseDevice(context, id, request.body.duration);
       syncPauses(context.deps.policy, context.settings, context.deps.devices, context.now());
-      return one(request.params.id);
+      return one(id);
     },
   );
 }

@@ -105,9 +105,9 @@ export function statsRoutes(app: App, context: RouteContext): void {
         })),
         devices: device
           ? []
-          : tops.devices.map((row) => ({
-              id: row.deviceId,
-              name: names.device(row.deviceId)?.name ?? `device ${row.deviceId}`,
+          : names.deviceRows(tops.devices).map((row) => ({
+              id: row.id,
+              name: row.name,
               queries: row.queries,
               blocked: row.blocked,
               trackingAttempts: row.trackingAttempts,

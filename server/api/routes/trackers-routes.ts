@@ -98,9 +98,9 @@ export function trackersRoutes(app: App, context: RouteContext): void {
         blocked: detail.blocked,
         trackingAttempts: detail.trackingAttempts,
         serviceUses: detail.serviceUses,
-        devices: detail.devices.map((d) => ({
-          id: d.deviceId,
-          name: names.device(d.deviceId)?.name ?? `device ${d.deviceId}`,
+        devices: names.deviceRows(detail.devices).map((d) => ({
+          id: d.id,
+          name: d.name,
           queries: d.queries,
           blocked: d.blocked,
           trackingAttempts: d.trackingAttempts,
@@ -131,12 +131,13 @@ export function trackersRoutes(app: App, context: RouteContext): void {
           queries: company.queries,
           blocked: company.blocked,
         }));
-        const devices = (devicesOf.get(row.categoryId) ?? [])
+        const devices = names
+          .deviceRows(devicesOf.get(row.categoryId) ?? [])
           .filter((d) => request.query.device === undefined || d.deviceId === request.query.device)
           .slice(0, 10)
           .map((d) => ({
-            id: d.deviceId,
-            name: names.device(d.deviceId)?.name ?? `device ${d.deviceId}`,
+            id: d.id,
+            name: d.name,
             queries: d.queries,
             blocked: d.blocked,
           }));

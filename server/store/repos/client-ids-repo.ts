@@ -3,6 +3,7 @@
  * directory (devices/client-id-directory.ts) writes here; it keeps the hot lookup in memory.
  */
 import type { Db } from '../sqlite.js';
+import { NEXT_DEVICE_ID_SQL } from './device-aliases-repo.js';
 
 export interface ClientIdRecord {
   clientId: string;
@@ -27,8 +28,8 @@ export class ClientIdsRepo {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO devices (mac, mac_random, vendor, first_seen, last_seen, auto_name, name_source)
-             VALUES (NULL, 0, NULL, ?, ?, ?, 'client-id')`,
+            `INSERT INTO devices (id, mac, mac_random, vendor, first_seen, last_seen, auto_name, name_source)
+             VALUES (${NEXT_DEVICE_ID_SQL}, NULL, 0, NULL, ?, ?, ?, 'client-id')`,
           )
           .run(now, now, clientId).lastInsertRowid,
       );

@@ -4,6 +4,7 @@
  */
 import type { QueryLogMode } from '../../config/schema.js';
 import type { Db } from '../sqlite.js';
+import { DeviceAliasesRepo, NEXT_DEVICE_ID_SQL } from './device-aliases-repo.js';
 
 export interface DeviceAddress {
   address: string;
@@ -47,7 +48,11 @@ const DEVICE_COLUMNS =
   'id, mac, mac_random, name, auto_name, name_source, vendor, type, first_seen, last_seen, paused_until, log_queries';
 
 export class DevicesRepo {
-  constructor(private readonly db: Db) {}
+  private readonly aliases: DeviceAliasesRepo;
+
+  constructor(private readonly db: Db) {
+    this.aliases = new DeviceAliasesRepo(db);
+  }
 
   all(): DeviceRecord[] {
     const rows = this.db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`).all() as DeviceRow[];
@@ -71,7 +76,8 @@ export class DevicesRepo {
     return Number(
       this.db
         .prepare(
-          'INSERT INTO devices (mac, mac_random, vendor, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)',
+          `INSERT INTO devices (id, mac, mac_random, vendor, first_seen, last_seen)
+           VALUES (${NEXT_DEVICE_ID_SQL}, ?, ?, ?, ?, ?)`,
         )
         .run(input.mac, input.macRandom ? 1 : 0, input.vendor, input.now, input.now).lastInsertRowid,
     );
@@ -143,10 +149,10 @@ export class DevicesRepo {
 
   /**
    * Folds device `fromId` into `intoId` (an IP-only device turned out to be a known MAC): addresses,
-   * groups, rules and list assignments move over, the user's name is kept if the target has none, and
-   * `fromId` is deleted.
+   * groups, rules and list assignments move over, the user's name is kept if the target has none,
+   * `fromId` becomes an alias of `intoId` (old links and log rows find it) and is deleted.
    */
-  merge(fromId: number, intoId: number): void {
+  merge(fromId: number, intoId: number, now = Date.now()): void {
     this.db.transaction(() => {
       const from = this.db
         .prepare('SELECT name, type, first_seen, last_seen FROM devices WHERE id = ?')
@@ -177,6 +183,7 @@ export class DevicesRepo {
       this.db
         .prepare('UPDATE OR IGNORE list_assignments SET device_id = ? WHERE device_id = ?')
         .run(intoId, fromId);
+      this.aliases.recordMerge(fromId, intoId, now);
       this.db.prepare('DELETE FROM devices WHERE id = ?').run(fromId);
     })();
   }

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDnsServer, type DnsServer } from '../../../server/dns/dns-server.js';
 import { createUpstreamPool, type ManagedUpstreamPool } from '../../../server/dns/upstream/pool.js';
+import type { NeighbourSource } from '../../../server/devices/neighbour-table.js';
 import { DeviceRegistry } from '../../../server/devices/registry.js';
 import { PolicyEngine } from '../../../server/filter/policy-engine.js';
 import { ListManager } from '../../../server/lists/list-manager.js';
@@ -34,7 +35,8 @@ export interface Stack extends Harness {
 /** Names in the test blocklist (hosts format). */
 export const BLOCKED_NAMES = ['ads.example.com', 'tracker.example.net'];
 
-export async function startStack(): Promise<Stack> {
+/** `neighbourTable`: where the registry learns MACs (default: none, every device is IP-only). */
+export async function startStack(options: { neighbourTable?: NeighbourSource } = {}): Promise<Stack> {
   const stub = await startStubDnsServer();
   const closers: Array<() => Promise<void> | void> = [() => stub.close()];
   try {
@@ -67,7 +69,7 @@ export async function startStack(): Promise<Stack> {
     const devices = new DeviceRegistry({
       db,
       logger: silentLogger,
-      neighbourTable: { read: async () => new Map() },
+      neighbourTable: options.neighbourTable ?? { read: async () => new Map() },
     });
     closers.unshift(() => (devices as unknown as { close?: () => void }).close?.());
     const queryLog = await QueryLog.open({

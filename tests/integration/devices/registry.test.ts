@@ -64,7 +64,8 @@ describe('DeviceRegistry', () => {
     neighbours.table.set('192.168.5.77', APPLE);
     await registry.refresh();
     expect(registry.deviceIdFor('192.168.5.77')).toBe(first);
-    if (provisional !== first) expect(registry.get(provisional)).toBeNull();
+    // The provisional id is gone as a device; it now names the device it became.
+    if (provisional !== first) expect(registry.get(provisional)?.id).toBe(first);
     expect(registry.list()).toHaveLength(1);
     expect(registry.get(first)?.addresses.sort()).toEqual([
       '192.168.5.10',
