@@ -365,9 +365,11 @@ export class Pipeline {
         (answer) => this.onUpstreamAnswer(forward, answer),
         (error: unknown) => this.onUpstreamFailure(forward, error),
       )
-      .catch((error: unknown) =>
-        this.deps.logger.error({ err: error }, 'DNS pipeline failed on an upstream answer'),
-      );
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'DNS pipeline failed on an upstream answer');
+        // The client still gets an answer (SERVFAIL) rather than waiting for its own timeout.
+        if (!forward.done) this.failSafe(forward);
+      });
     return PENDING;
   }
 
@@ -426,9 +428,10 @@ export class Pipeline {
         (answer) => done(answer.packet),
         () => done(null),
       )
-      .catch((error: unknown) =>
-        this.deps.logger.error({ err: error }, 'DNS pipeline failed on a CNAME rewrite'),
-      );
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'DNS pipeline failed on a CNAME rewrite');
+        if (!f.done) this.failSafe(f);
+      });
   }
 
   /** The limits for this answer: UDP gets min(client's EDNS size, ours) or 512 without EDNS. */

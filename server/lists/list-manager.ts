@@ -129,7 +129,7 @@ export class ListManager {
       this.applyCompanyPolicies();
       if (!this.options.offline) {
         this.schedule();
-        for (const id of download) void this.refresh(id);
+        for (const id of download) this.downloadInBackground(id);
       }
       const rows = this.repo.all().filter((r) => r.enabled);
       this.options.logger.info(
@@ -326,7 +326,7 @@ export class ListManager {
       this.rememberSources();
       await this.rebuild();
       this.applyCompanyPolicies();
-      if (!this.options.offline) for (const id of download) void this.refresh(id);
+      if (!this.options.offline) for (const id of download) this.downloadInBackground(id);
     });
   }
 
@@ -357,6 +357,13 @@ export class ListManager {
   }
 
   // ——— internals ———
+
+  /** A first download nobody waits for: refresh() rejects only when the list was removed before its turn. */
+  private downloadInBackground(id: number): void {
+    this.refresh(id).catch((err: unknown) =>
+      this.options.logger.warn({ err, listId: id }, 'list download skipped'),
+    );
+  }
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);

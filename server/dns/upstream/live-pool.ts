@@ -34,7 +34,7 @@ export class LiveUpstreamPool implements ManagedUpstreamPool {
   /** Serves new queries from `next`; the previous pool closes after `drainMs`. */
   replace(next: ManagedUpstreamPool, drainMs: number): void {
     if (this.closed) {
-      void next.close();
+      closeQuietly(next);
       return;
     }
     const previous = this.current;
@@ -42,7 +42,7 @@ export class LiveUpstreamPool implements ManagedUpstreamPool {
     this.retiring.add(previous);
     const timer = setTimeout(() => {
       this.retiring.delete(previous);
-      void previous.close();
+      closeQuietly(previous);
     }, drainMs);
     timer.unref();
   }
@@ -53,4 +53,12 @@ export class LiveUpstreamPool implements ManagedUpstreamPool {
     this.retiring.clear();
     await Promise.all(pools.map((pool) => pool.close()));
   }
+}
+
+/**
+ * Closing a pool only ends its sockets; nobody waits for a replaced pool, so a failure there has no
+ * one to tell and must not become an unhandled rejection (which would end the process).
+ */
+function closeQuietly(pool: ManagedUpstreamPool): void {
+  pool.close().catch(() => undefined);
 }

@@ -44,7 +44,7 @@ class StreamConnection {
   constructor(
     readonly socket: Socket,
     private readonly onAnswer: (connection: StreamConnection, message: Buffer) => void,
-    private readonly onClose: (connection: StreamConnection) => void,
+    onClose: (connection: StreamConnection) => void,
     idleTimeoutMs: number,
   ) {
     socket.setNoDelay(true);
