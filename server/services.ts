@@ -169,6 +169,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const people = new PeopleService({
       db: configDb,
       devices,
+      leasesFile: config.devices.leasesFile,
       logger,
       onChange: () => {
         policy.setDeviceGroups(devices.deviceGroups());

@@ -7,7 +7,9 @@
  * Every change that moves devices between profiles or merges devices calls `onChange`, which services.ts
  * wires to push device groups, rules and pauses into the policy engine and refresh the schedules.
  */
+import { readFile } from 'node:fs/promises';
 import type { Device } from '../devices/device.js';
+import { parseLeases } from '../devices/leases.js';
 import type { Logger } from '../logger.js';
 import { PeopleRepo, type PersonRecord } from '../store/repos/people-repo.js';
 import type { Db } from '../store/sqlite.js';
@@ -29,6 +31,8 @@ export interface PeopleDevices {
 export interface PeopleServiceOptions {
   db: Db;
   devices: PeopleDevices;
+  /** The DHCP leases file the registry names devices from ('' or undefined = none). */
+  leasesFile?: string;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** Devices changed person, profile or were merged: push groups, rules and schedules to the policy. */
   onChange?: () => void;
@@ -69,6 +73,8 @@ export class PeopleService {
   private readonly repo: PeopleRepo;
   private readonly now: () => number;
   private checkQueued = false;
+  /** The queued or running re-join check (tests and shutdown wait for it). */
+  private checking: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: PeopleServiceOptions) {
@@ -135,7 +141,7 @@ export class PeopleService {
     const devices = new Map(this.options.devices.list().map((device) => [device.id, device]));
     const people = new Map(this.repo.list().map((person) => [person.id, person]));
     const owners = this.repo.owners();
-    return this.matches([...devices.values()]).flatMap((match) => {
+    return this.matches([...devices.values()], new Map()).flatMap((match) => {
       const device = devices.get(match.deviceId);
       const candidate = devices.get(match.candidateId);
       if (device === undefined || candidate === undefined) return [];
@@ -171,26 +177,39 @@ export class PeopleService {
   scheduleRejoinCheck(): void {
     if (this.checkQueued) return;
     this.checkQueued = true;
-    setImmediate(() => {
-      this.checkQueued = false;
-      if (this.stopped) return;
-      try {
-        this.checkRejoins();
-      } catch (error) {
-        this.options.logger.warn({ err: error }, 'could not re-join devices whose private MAC changed');
-      }
-    });
+    const previous = this.checking;
+    this.checking = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => previous)
+      .then(async () => {
+        this.checkQueued = false;
+        if (!this.stopped) await this.checkRejoins();
+      })
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'could not re-join devices whose private MAC changed'),
+      );
   }
 
-  /** No more re-join checks (the database is about to close). */
-  stop(): void {
+  /** Resolves when no re-join check is queued or running. */
+  async idle(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.checking;
+      await current;
+    } while (current !== this.checking);
+  }
+
+  /** No more re-join checks; waits for one that is running (the database is about to close). */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await this.idle();
   }
 
-  /** Joins every automatic match now; returns them. */
-  checkRejoins(): RejoinMatch[] {
+  /** Joins every automatic match now (the leases file read first); returns them. */
+  async checkRejoins(): Promise<RejoinMatch[]> {
+    const leases = await this.leasesByHostName();
     const joined: RejoinMatch[] = [];
-    for (const match of this.matches(this.options.devices.list())) {
+    if (this.stopped) return joined;
+    for (const match of this.matches(this.options.devices.list(), leases)) {
       if (!match.automatic) continue;
       this.join(match.deviceId, match.candidateId);
       joined.push(match);
@@ -198,13 +217,37 @@ export class PeopleService {
     return joined;
   }
 
-  private matches(devices: Device[]): RejoinMatch[] {
+  private matches(devices: Device[], leasesByHostName: ReadonlyMap<string, number>): RejoinMatch[] {
     return findRejoins(devices, {
       owners: this.repo.owners(),
       withClientIds: this.repo.devicesWithClientIds(),
       dismissed: this.repo.dismissals(),
+      leasesByHostName,
       now: this.now(),
     });
+  }
+
+  /** Host name → leases carrying it now (a name on two leases is two devices at home). */
+  private async leasesByHostName(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (!this.options.leasesFile) return counts;
+    let text: string;
+    try {
+      text = await readFile(this.options.leasesFile, 'utf8');
+    } catch {
+      return counts; // the registry logs an unreadable leases file; without it nothing is named from it
+    }
+    const macsByName = new Map<string, Set<string>>();
+    for (const lease of parseLeases(text)) {
+      // DHCPv6 leases carry no MAC: a dual-stack phone is one holder, counted by its IPv4 lease's MAC.
+      if (lease.hostname === null || lease.mac === null) continue;
+      const name = lease.hostname.toLowerCase();
+      const macs = macsByName.get(name) ?? new Set<string>();
+      macs.add(lease.mac);
+      macsByName.set(name, macs);
+    }
+    for (const [name, macs] of macsByName) counts.set(name, macs.size);
+    return counts;
   }
 
   private checkName(raw: unknown): string {

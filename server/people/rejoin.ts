@@ -5,8 +5,10 @@
  * new private-MAC device whose host name an older device had is probably that device again:
  *
  * - joined automatically when the case is clear: the host name belongs to exactly one older device, that
- *   device had a private MAC too, the new one appeared within a day and nobody has touched it yet (no
- *   name, person, profile or ClientID of its own), and the two were never seen at the same time;
+ *   device had a private MAC too, only one lease in the leases file carries the name now (the old MAC's
+ *   lease is gone: not two phones called "iPhone" at home), the new one appeared within a day and nobody
+ *   has touched it yet (no name, person, profile or ClientID of its own), and the two were not seen
+ *   answering at the same time;
  * - otherwise suggested ("This looks like Mum's phone again — join it?") until joined or dismissed.
  *
  * A device named by its ClientID (encrypted DNS) needs none of this: the ClientID is the device, whatever
@@ -45,6 +47,8 @@ export interface RejoinContext {
   withClientIds: ReadonlySet<number>;
   /** "device:candidate" pairs a person said are not the same. */
   dismissed: ReadonlySet<string>;
+  /** Lower-cased host name → how many leases in the leases file carry it now. */
+  leasesByHostName: ReadonlyMap<string, number>;
   now: number;
 }
 
@@ -97,6 +101,7 @@ export function findRejoins(devices: readonly RejoinDevice[], context: RejoinCon
       const automatic =
         sharing.length === 1 &&
         candidate.macRandom &&
+        (context.leasesByHostName.get(hostName) ?? 0) <= 1 &&
         untouched &&
         context.now - device.firstSeen <= AUTO_JOIN_WITHIN_MS &&
         candidate.lastSeen <= device.firstSeen + SEEN_TOGETHER_MS;
