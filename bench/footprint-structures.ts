@@ -60,7 +60,7 @@ try {
         import('../server/store/query-log.js'),
         import('../server/devices/registry.js'),
         import('../server/trackers/catalog.js'),
-        import('../server/api/saved-settings.js'),
+        import('../server/settings/saved-settings.js'),
       ]),
   );
   await step('Fastify, routes, Swagger (api/app.js)', 'import', () => import('../server/api/app.js'));

@@ -11,8 +11,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './api/app.js';
-import { loadPolicyState } from './api/policy-sync.js';
-import { applySavedSettings } from './api/saved-settings.js';
 import type { Config } from './config/schema.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
@@ -21,19 +19,22 @@ import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/poo
 import type { EncryptedDns, EncryptedDnsStatus } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
 import { PolicyEngine } from './filter/policy-engine.js';
+import { loadPolicyState } from './filter/policy-sync.js';
 import { ListManager } from './lists/list-manager.js';
 import { PeopleService } from './people/people-service.js';
 import { startSchedules } from './schedules/start-schedules.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
+import type { Logger } from './logger.js';
+import { projectRoot, webRoot } from './paths.js';
 import {
   RESTART_ONLY_SETTINGS,
   applySettings,
   reloadConfiguration,
   type ReloadModules,
-} from './live-settings.js';
-import type { Logger } from './logger.js';
-import { projectRoot, webRoot } from './paths.js';
+} from './settings/live-settings.js';
+import { applySavedSettings } from './settings/saved-settings.js';
 import { Analytics } from './store/analytics.js';
+import { configRepos } from './store/config-repos.js';
 import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
 import { DATABASE_URL_ENV } from './store/pg/pg-url.js';
@@ -114,10 +115,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       );
     }
     // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
-    // is explained in api/saved-settings.ts). The config without them is kept: an import replaces the
+    // is explained in settings/saved-settings.ts). The config without them is kept: an import replaces the
     // saved settings, and the config is rebuilt from it.
     const base = structuredClone(config);
-    const applied = applySavedSettings(config, configDb, logger);
+    const repos = configRepos(configDb);
+    const applied = applySavedSettings(config, repos.settings, logger);
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');
 
     const catalog = loadCatalog(undefined, {
@@ -159,7 +161,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const identities = new DeviceIdentityFeed(devices, policy);
     queryLog.setDevicePrivacy(devices.devicePrivacy());
     policy.setDeviceGroups(devices.deviceGroups());
-    loadPolicyState({ configDb, policy, devices, logger });
+    loadPolicyState({ rules: repos.rules, settings: repos.settings, policy, devices, logger });
     // Profiles' company policies and the schedules in force: a timer swaps a new set into the policy at
     // each schedule boundary, so DNS only reads it.
     let catalogInUse = catalog;
@@ -230,7 +232,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       queryLog,
       devices,
       policy,
-      configDb,
+      savedSettings: repos.settings,
       logger,
     };
     let ready = false;
@@ -240,7 +242,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const acmeChallenges = new AcmeChallenges();
     const deps: AppDeps = {
       config,
-      configDb,
+      repos,
       logger,
       dns,
       upstreams,

@@ -23,6 +23,7 @@ import { silentLogger } from '../../server/logger.js';
 import { Analytics } from '../../server/store/analytics.js';
 import { readSetupCode } from '../../server/api/auth/setup-code.js';
 import { CatalogRepo } from '../../server/store/repos/catalog-repo.js';
+import { configRepos } from '../../server/store/config-repos.js';
 import { openConfigDb, type Db } from '../../server/store/sqlite.js';
 import { loadCatalog, type Catalog } from '../../server/trackers/catalog.js';
 
@@ -170,7 +171,7 @@ async function startServer(f: Fixture, input: PagesInput): Promise<Server> {
   const analytics = Analytics.open({ dataDir: input.logDir, now: () => input.now });
   const app = await buildApp({
     config,
-    configDb: f.configDb,
+    repos: configRepos(f.configDb),
     logger: silentLogger,
     policy: f.policy,
     lists: f.lists,

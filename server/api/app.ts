@@ -6,9 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
-import { AuthRepo } from '../store/repos/auth-repo.js';
-import { RulesRepo } from '../store/repos/rules-repo.js';
-import { SettingsRepo } from '../store/repos/settings-repo.js';
+import { SettingsService } from '../settings/settings-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { registerGuard } from './auth/guard.js';
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './http/body-limits.js';
@@ -39,7 +37,7 @@ import { queriesRoutes } from './routes/queries-routes.js';
 import { refusedRoutes } from './routes/refused-routes.js';
 import { rulesRoutes } from './routes/rules-routes.js';
 import { schedulesRoutes } from './routes/schedules-routes.js';
-import { flatten, settingsRoutes } from './routes/settings-routes.js';
+import { settingsRoutes } from './routes/settings-routes.js';
 import { setupRoutes } from './routes/setup-routes.js';
 import { statsRoutes } from './routes/stats-routes.js';
 import { trackersRoutes } from './routes/trackers-routes.js';
@@ -112,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     deps.logger,
   );
-  const auth = await AuthService.create(new AuthRepo(deps.configDb), {
+  const auth = await AuthService.create(deps.repos.auth, {
     configPassword: deps.config.http.password,
     dataDir: deps.config.dataDir,
     sessions: {
@@ -127,11 +125,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const context: RouteContext = {
     deps,
     auth,
-    rules: new RulesRepo(deps.configDb),
-    settings: new SettingsRepo(deps.configDb),
+    rules: deps.repos.rules,
+    settings: deps.repos.settings,
     now,
-    restartNeeded: new Set(),
-    startConfig: flatten(deps.config),
+    settingsService: new SettingsService(deps, deps.repos.settings),
   };
   for (const routes of [
     healthRoutes,

@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import type { AuthService } from './auth/auth-service.js';
 import type { AppDeps } from './deps.js';
+import type { SettingsService } from '../settings/settings-service.js';
 import type { RulesRepo } from '../store/repos/rules-repo.js';
 import type { SettingsRepo } from '../store/repos/settings-repo.js';
 
@@ -26,8 +27,6 @@ export interface RouteContext {
   rules: RulesRepo;
   settings: SettingsRepo;
   now: () => number;
-  /** Settings keys whose value differs from the one the running server started with and could not apply. */
-  restartNeeded: Set<string>;
-  /** The config as the server started (flattened, dotted keys): what a restart-only key runs with. */
-  startConfig: Record<string, unknown>;
+  /** The dashboard's settings: view, change, and which changes wait for a restart. */
+  settingsService: SettingsService;
 }

@@ -7,11 +7,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { RefusedNetworks } from '../dns/stages/refused-networks.js';
-import type { Db } from '../store/sqlite.js';
+import type { ConfigRepos } from '../store/config-repos.js';
 import type { ScheduleRunner } from '../schedules/schedule-runner.js';
 import type { ListManager } from '../lists/list-manager.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { Explanation } from '../filter/explain.js';
+import type { UserRule } from '../filter/user-rules.js';
 import type { ListMatcher } from '../filter/matcher.js';
 import type { ClientIdDirectory } from '../devices/client-id-directory.js';
 import type { DeviceRegistry } from '../devices/registry.js';
@@ -42,18 +43,8 @@ export interface UpstreamsPort {
   stats?(): unknown[];
 }
 
-export interface UserRuleInput {
-  id: number;
-  action: 'allow' | 'deny';
-  match: 'exact' | 'subdomain' | 'regex';
-  pattern: string;
-  deviceId: number | null;
-  groupId: number | null;
-  expiresAt: number | null;
-}
-
 export interface PolicyPort {
-  setUserRules(rules: UserRuleInput[]): void;
+  setUserRules(rules: UserRule[]): void;
   setPauses(globalUntil: number | null, deviceUntil: Map<number, number>): void;
   setDeviceGroups?(groups: Map<number, number[]>): void;
   explain(
@@ -136,7 +127,8 @@ export type AnalyticsPort = Analytics;
 
 export interface AppDeps {
   config: Config;
-  configDb: Db;
+  /** tracksink.db, through its repositories (store/config-repos.ts). */
+  repos: ConfigRepos;
   logger: FastifyBaseLogger;
   dns?: DnsPort;
   upstreams?: UpstreamsPort;

@@ -21,7 +21,8 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BackupImportError, exportConfiguration, importConfiguration } from '../api/backup/backup-service.js';
+import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
+import { BackupRepo } from '../store/repos/backup-repo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { openConfigDb, openDatabase } from '../store/sqlite.js';
 
@@ -67,7 +68,7 @@ export async function runBackupCli(
     if (!existsSync(dbPath)) throw new Error(`no ${CONFIG_DB} in ${resolve(dataDir)}: nothing to export`);
     const db = openConfigDb(dbPath);
     try {
-      const backup = exportConfiguration(db);
+      const backup = exportConfiguration(new BackupRepo(db));
       writeFileSync(target, `${JSON.stringify(backup, null, 2)}\n`);
     } finally {
       db.close();
@@ -103,7 +104,7 @@ export async function runBackupCli(
   const db = openConfigDb(join(dataDir, CONFIG_DB));
   let counts;
   try {
-    counts = importConfiguration(db, data);
+    counts = importConfiguration(new BackupRepo(db), data);
   } finally {
     db.close();
   }

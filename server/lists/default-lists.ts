@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { ListRow, ListsRepo } from '../store/repos/lists-repo.js';
-import type { Db } from '../store/sqlite.js';
+import type { SettingsRepo } from '../store/repos/settings-repo.js';
 import { DEFAULTS_APPLIED_KEY } from './list-manager-types.js';
 import {
   BUILTIN_CATALOG,
@@ -16,8 +16,12 @@ import {
 } from './list-source.js';
 
 /** A new install gets the built-in catalog list and StevenBlack unified hosts, once (never again). */
-export function subscribeDefaults(db: Db, repo: ListsRepo, defaults: boolean): void {
-  const applied = db.prepare('SELECT 1 FROM settings WHERE key = ?').get(DEFAULTS_APPLIED_KEY) !== undefined;
+export function subscribeDefaults(
+  state: Pick<SettingsRepo, 'get' | 'set'>,
+  repo: ListsRepo,
+  defaults: boolean,
+): void {
+  const applied = state.get(DEFAULTS_APPLIED_KEY) !== undefined;
   if (defaults && !applied && repo.all().length === 0) {
     repo.insert({
       name: defaultListName(BUILTIN_CATALOG),
@@ -27,12 +31,7 @@ export function subscribeDefaults(db: Db, repo: ListsRepo, defaults: boolean): v
     });
     repo.insert({ name: defaultListName(STEVENBLACK_UNIFIED), source: STEVENBLACK_UNIFIED, format: 'hosts' });
   }
-  if (!applied) {
-    db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(
-      DEFAULTS_APPLIED_KEY,
-      'true',
-    );
-  }
+  if (!applied) state.set(DEFAULTS_APPLIED_KEY, true);
 }
 
 /** Subscribes each lists.extra source not subscribed yet; a bad one is logged and skipped. */

@@ -9,6 +9,7 @@
 import type { InvalidLine } from '../filter/list-types.js';
 import { CatalogRepo, type CompanyPolicy } from '../store/repos/catalog-repo.js';
 import { type ListRow, ListsRepo } from '../store/repos/lists-repo.js';
+import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Catalog } from '../trackers/catalog.js';
 import { DEFAULT_ACCEPT_POLICY } from './accept-list.js';
 import { type ListInput, type MatcherBuilder, buildMatcher } from './filter-bridge.js';
@@ -94,7 +95,7 @@ export class ListManager {
    * loads them. Defaults are applied once, so lists the user removed later do not come back.
    */
   ensureDefaults(extra: string[], defaults: boolean): void {
-    subscribeDefaults(this.options.db, this.repo, defaults);
+    subscribeDefaults(new SettingsRepo(this.options.db), this.repo, defaults);
     // The public-resolver list follows dns.blockPublicResolvers at every start.
     this.syncPublicResolversRow();
     subscribeExtra(this.repo, extra, this.options.logger);

@@ -4,7 +4,6 @@
  * (POST /api/devices/:id/privacy-report: all records or none).
  */
 import { AppRollups, APP_WINDOW_MS, type TrackerLinkRow } from '../../store/app-rollups.js';
-import { PrivacyReportRepo } from '../../store/repos/privacy-report-repo.js';
 import { type AppCatalog, shippedAppCatalog } from '../../trackers/apps/app-catalog.js';
 import { isLikely } from '../../trackers/apps/app-linker.js';
 import { PrivacyReportError, parsePrivacyReport } from '../../trackers/apps/privacy-report.js';
@@ -26,7 +25,7 @@ const REPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function appsRoutes(app: App, context: RouteContext): void {
   const catalog: AppCatalog = shippedAppCatalog();
-  const reports = new PrivacyReportRepo(context.deps.configDb);
+  const reports = context.deps.repos.privacyReports;
   // Reads the rollups the inference job (services.ts) keeps in querylog.db.
   const rollups = new AppRollups({ dataDir: context.deps.config.dataDir, catalog, readOnly: true });
   app.addHook('onClose', async () => rollups.stop());

@@ -1,10 +1,9 @@
 /** GET /api/export and POST /api/import: the whole configuration as one JSON file. */
-import type { App, RouteContext } from '../context.js';
+import { BackupImportError, exportConfiguration, importConfiguration } from '../../backup/backup-service.js';
+import { loadPolicyState } from '../../filter/policy-sync.js';
 import { sourcePolicyFor } from '../../lists/source-policy.js';
-import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
+import type { App, RouteContext } from '../context.js';
 import { badRequest } from '../http/errors.js';
-import { loadPolicyState } from '../policy-sync.js';
-import { noteRestartNeeded } from './settings-routes.js';
 import { BackupFile, ImportResult } from '../schemas/backup.js';
 import { ErrorResponse } from '../schemas/common.js';
 
@@ -14,7 +13,7 @@ export function backupRoutes(app: App, context: RouteContext): void {
     '/api/export',
     { schema: { tags: ['backup'], response: { 200: BackupFile } } },
     async (_request, reply) => {
-      const file = exportConfiguration(deps.configDb, context.now());
+      const file = exportConfiguration(deps.repos.backup, context.now());
       const day = new Date(file.exportedAt).toISOString().slice(0, 10);
       reply.header('content-disposition', `attachment; filename="tracksink-backup-${day}.json"`);
       return file;
@@ -35,7 +34,7 @@ export function backupRoutes(app: App, context: RouteContext): void {
       let imported;
       try {
         // List sources are held to the running server's rules (lists.fileDir, lists.allowPrivateUrls).
-        imported = importConfiguration(deps.configDb, request.body, {
+        imported = importConfiguration(deps.repos.backup, request.body, {
           listSources: sourcePolicyFor(deps.config),
         });
       } catch (error) {
@@ -44,7 +43,8 @@ export function backupRoutes(app: App, context: RouteContext): void {
       }
       if (deps.policy)
         loadPolicyState({
-          configDb: deps.configDb,
+          rules: deps.repos.rules,
+          settings: deps.repos.settings,
           policy: deps.policy,
           devices: deps.devices,
           now: context.now(),
@@ -52,8 +52,8 @@ export function backupRoutes(app: App, context: RouteContext): void {
         });
       // The modules hold what they loaded from tracksink.db: reload them, or say a restart is needed.
       if (!deps.reloadAll) return { imported, restartRecommended: true, restartNeeded: [] };
-      noteRestartNeeded(context, await deps.reloadAll());
-      const restartNeeded = [...context.restartNeeded].sort();
+      context.settingsService.noteRestartNeeded(await deps.reloadAll());
+      const restartNeeded = context.settingsService.restartNeeded();
       return { imported, restartRecommended: restartNeeded.length > 0, restartNeeded };
     },
   );

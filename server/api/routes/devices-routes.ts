@@ -4,7 +4,7 @@ import { toDeviceBase } from '../adapters/devices-adapter.js';
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
 import { badRequest, notFound, unavailable } from '../http/errors.js';
-import { syncPauses } from '../policy-sync.js';
+import { syncPauses } from '../../filter/policy-sync.js';
 import { ErrorResponse, IdParams, PeriodQuery } from '../schemas/common.js';
 import {
   Device,
@@ -95,11 +95,7 @@ export function devicesRoutes(app: App, context: RouteContext): void {
       if (id === null) throw notFound(`there is no device ${request.params.id}`);
       const body = request.body;
       if (body.groupIds) {
-        const known = new Set(
-          (context.deps.configDb.prepare('SELECT id FROM groups').all() as Array<{ id: number }>).map(
-            (g) => g.id,
-          ),
-        );
+        const known = new Set(context.deps.repos.groups.list().map((g) => g.id));
         const missing = body.groupIds.find((groupId) => !known.has(groupId));
         if (missing !== undefined) throw badRequest(`body.groupIds: there is no group ${missing}`);
       }

@@ -2,7 +2,7 @@
 import type { App, RouteContext } from '../context.js';
 import { durationMs } from '../http/duration.js';
 import { badRequest, unavailable } from '../http/errors.js';
-import { GLOBAL_PAUSE_KEY, devicePauses, globalPauseUntil, syncPauses } from '../policy-sync.js';
+import { GLOBAL_PAUSE_KEY, devicePauses, globalPauseUntil, syncPauses } from '../../filter/policy-sync.js';
 import { ErrorResponse } from '../schemas/common.js';
 import { PauseBody, PauseState } from '../schemas/pause.js';
 

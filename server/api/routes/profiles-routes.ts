@@ -2,7 +2,6 @@
  * A profile is a device group seen whole: its devices, the lists assigned to it, its rules, its own
  * company policies (they replace the household's for its devices), its schedules and what holds now.
  */
-import { SchedulesRepo } from '../../store/repos/schedules-repo.js';
 import type { App, RouteContext } from '../context.js';
 import { badRequest, notFound, unavailable } from '../http/errors.js';
 import { ErrorResponse, IdParams } from '../schemas/common.js';
@@ -10,7 +9,7 @@ import { Profile, ProfilePolicyBody, ProfilePolicyParams } from '../schemas/sche
 import { nextChange, scheduleViews } from './schedules-routes.js';
 
 export function profilesRoutes(app: App, context: RouteContext): void {
-  const repo = new SchedulesRepo(context.deps.configDb);
+  const repo = context.deps.repos.schedules;
   const registry = () => {
     if (!context.deps.devices) throw unavailable('the device registry (profiles)');
     return context.deps.devices;

@@ -4,7 +4,7 @@ import type { App, RouteContext } from '../context.js';
 import { durationMs } from '../http/duration.js';
 import { normaliseDomain } from '../http/domain-name.js';
 import { badRequest, notFound } from '../http/errors.js';
-import { syncRules } from '../policy-sync.js';
+import { syncRules } from '../../filter/policy-sync.js';
 import { ErrorResponse, IdParams, Ok } from '../schemas/common.js';
 import { Rule, RuleCreateBody, RuleList, RuleListQuery, RuleUpdateBody } from '../schemas/rules.js';
 
@@ -19,10 +19,6 @@ function checkPattern(match: 'exact' | 'subdomain' | 'regex', pattern: string): 
   const result = normaliseDomain(pattern);
   if ('problem' in result) throw badRequest(`body.pattern: ${result.problem}`);
   return result.name;
-}
-
-function tableHas(context: RouteContext, table: 'devices' | 'groups', id: number): boolean {
-  return context.deps.configDb.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
 }
 
 export function rulesRoutes(app: App, context: RouteContext): void {
@@ -56,10 +52,11 @@ export function rulesRoutes(app: App, context: RouteContext): void {
           'body: a rule applies to one device or one group, not both (give deviceId or groupId)',
         );
       }
-      if (deviceId !== null && !tableHas(context, 'devices', deviceId)) {
+      const { repos } = context.deps;
+      if (deviceId !== null && !repos.devices.get(deviceId)) {
         throw badRequest(`body.deviceId: there is no device ${deviceId}`);
       }
-      if (groupId !== null && !tableHas(context, 'groups', groupId)) {
+      if (groupId !== null && !repos.groups.get(groupId)) {
         throw badRequest(`body.groupId: there is no group ${groupId}`);
       }
       const createdAt = now();

@@ -7,7 +7,7 @@ import type { Schedule } from '../../schedules/schedule-types.js';
 import type { SchedulesStatus } from '../../schedules/schedule-runner.js';
 import { isValidTimeZone } from '../../schedules/wall-clock.js';
 import { type AppCatalog, loadAppCatalog } from '../../trackers/apps/app-catalog.js';
-import { ScheduleError, ScheduleNotFoundError, SchedulesRepo } from '../../store/repos/schedules-repo.js';
+import { ScheduleError, ScheduleNotFoundError } from '../../store/repos/schedules-repo.js';
 import type { App, RouteContext } from '../context.js';
 import { badRequest, notFound, unavailable } from '../http/errors.js';
 import { ErrorResponse, IdParams, Ok } from '../schemas/common.js';
@@ -59,7 +59,7 @@ function scheduleError(error: unknown): never {
 }
 
 export function schedulesRoutes(app: App, context: RouteContext): void {
-  const repo = new SchedulesRepo(context.deps.configDb);
+  const repo = context.deps.repos.schedules;
   let appCatalog: AppCatalog | undefined;
   const runner = () => {
     if (!context.deps.schedules) throw unavailable('the schedule timer');

@@ -189,6 +189,19 @@ export function readBackup(db: Db): BackupData {
   return read();
 }
 
+/** The whole configuration of one tracksink.db, read or replaced at once (readBackup, replaceWithBackup). */
+export class BackupRepo {
+  constructor(private readonly db: Db) {}
+
+  read(): BackupData {
+    return readBackup(this.db);
+  }
+
+  replace(data: BackupData): ImportCounts {
+    return replaceWithBackup(this.db, data);
+  }
+}
+
 export interface ImportCounts {
   settings: number;
   groups: number;

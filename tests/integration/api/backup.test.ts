@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { exportConfiguration } from '../../../server/api/backup/backup-service.js';
+import { exportConfiguration } from '../../../server/backup/backup-service.js';
+import { BackupRepo } from '../../../server/store/repos/backup-repo.js';
 import { runBackupCli } from '../../../server/cli/backup.js';
 import { defaultConfig } from '../../../server/config/load.js';
 import { startServices, type Services } from '../../../server/services.js';
@@ -121,14 +122,14 @@ describe('backup and restore', () => {
       rules: 2,
       companyPolicies: 1,
     });
-    expect(content(exportConfiguration(empty.db))).toEqual(content(file));
+    expect(content(exportConfiguration(new BackupRepo(empty.db)))).toEqual(content(file));
     // The importing dashboard keeps its own password and session.
     expect((await target.request({ method: 'GET', url: '/api/rules' })).json().items).toHaveLength(2);
   });
 
   it('refuses a bad file as a whole, naming the entry, and changes nothing', async () => {
     const target = await empty.login();
-    const before = exportConfiguration(empty.db);
+    const before = exportConfiguration(new BackupRepo(empty.db));
     const file = JSON.parse(JSON.stringify(before));
     file.rules.push({ ...file.rules[0], id: 99, deviceId: 12345, groupId: null });
     const refused = await target.request({ method: 'POST', url: '/api/import', payload: file });
@@ -148,12 +149,12 @@ describe('backup and restore', () => {
     const dupResponse = await target.request({ method: 'POST', url: '/api/import', payload: duplicate });
     expect(dupResponse.statusCode).toBe(400);
     expect(dupResponse.json().message).toMatch(/groups\[1\]: duplicate/);
-    expect(content(exportConfiguration(empty.db))).toEqual(content(before));
+    expect(content(exportConfiguration(new BackupRepo(empty.db)))).toEqual(content(before));
   });
 
   it('refuses rules that would not load, foreign list sources and non-dashboard settings, changing nothing', async () => {
     const target = await empty.login();
-    const before = exportConfiguration(empty.db);
+    const before = exportConfiguration(new BackupRepo(empty.db));
     const refusedWith = async (change: (file: ReturnType<typeof exportConfiguration>) => void) => {
       const file = JSON.parse(JSON.stringify(before)) as ReturnType<typeof exportConfiguration>;
       change(file);
@@ -198,7 +199,7 @@ describe('backup and restore', () => {
     expect(await refusedWith((f) => (f.lists[0]!.format = 'xml'))).toMatch(
       /^lists\[0\]\.format: must be one of/,
     );
-    expect(content(exportConfiguration(empty.db))).toEqual(content(before));
+    expect(content(exportConfiguration(new BackupRepo(empty.db)))).toEqual(content(before));
   });
 
   it('never exports a setting the dashboard cannot change (such as a password)', async () => {
@@ -239,7 +240,9 @@ describe('backup and restore', () => {
 
     const db = openConfigDb(join(target, 'tracksink.db'));
     try {
-      expect(content(exportConfiguration(db))).toEqual(content(JSON.parse(readFileSync(file, 'utf8'))));
+      expect(content(exportConfiguration(new BackupRepo(db)))).toEqual(
+        content(JSON.parse(readFileSync(file, 'utf8'))),
+      );
     } finally {
       db.close();
     }

@@ -11,6 +11,7 @@ import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { defaultConfig } from '../../../server/config/load.js';
 import type { Config } from '../../../server/config/schema.js';
 import { silentLogger } from '../../../server/logger.js';
+import { configRepos } from '../../../server/store/config-repos.js';
 import { openConfigDb, type Db } from '../../../server/store/sqlite.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -44,7 +45,7 @@ export async function startHarness(
   tweak(config);
   const deps: AppDeps = {
     config,
-    configDb: db,
+    repos: configRepos(db),
     logger: silentLogger,
     startedAt: Date.now(),
     ready: () => true,

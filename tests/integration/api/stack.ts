@@ -13,7 +13,7 @@ import { PolicyEngine } from '../../../server/filter/policy-engine.js';
 import { ListManager } from '../../../server/lists/list-manager.js';
 import { sourcePolicyFor } from '../../../server/lists/source-policy.js';
 import { silentLogger } from '../../../server/logger.js';
-import { loadPolicyState } from '../../../server/api/policy-sync.js';
+import { loadPolicyState } from '../../../server/filter/policy-sync.js';
 import { Analytics } from '../../../server/store/analytics.js';
 import { QueryLog } from '../../../server/store/query-log.js';
 import { loadCatalog } from '../../../server/trackers/catalog.js';
@@ -101,7 +101,7 @@ export async function startStack(options: { neighbourTable?: NeighbourSource } =
       logger: silentLogger,
     });
     closers.unshift(() => dns.close());
-    loadPolicyState({ configDb: db, policy, devices });
+    loadPolicyState({ rules: deps.repos.rules, settings: deps.repos.settings, policy, devices });
     policy.setDeviceGroups(devices.deviceGroups());
 
     Object.assign(deps, { dns, upstreams, policy, lists, catalog, devices, queryLog, analytics });

@@ -22,6 +22,7 @@ import { startAcmeRenewal } from '../../../server/certs/acme-renewal.js';
 import type { CheckedCertificate } from '../../../server/certs/certificate-check.js';
 import { loadTlsCertificate } from '../../../server/certs/tls-certificates.js';
 import { defaultConfig } from '../../../server/config/load.js';
+import { configRepos } from '../../../server/store/config-repos.js';
 import { silentLogger } from '../../../server/logger.js';
 import { openConfigDb } from '../../../server/store/sqlite.js';
 
@@ -104,7 +105,7 @@ describe('ACME certificates for <domain> and every <clientid>.<domain>', () => {
     const configDb = openConfigDb(join(dir, 'tracksink.db'));
     app = await buildApp({
       config,
-      configDb,
+      repos: configRepos(configDb),
       logger: silentLogger,
       acmeChallenges: challenges,
       startedAt: Date.now(),

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportConfiguration, importConfiguration } from '../../../server/api/backup/backup-service.js';
+import { exportConfiguration, importConfiguration } from '../../../server/backup/backup-service.js';
+import { BackupRepo } from '../../../server/store/repos/backup-repo.js';
 import { SchedulesRepo } from '../../../server/store/repos/schedules-repo.js';
 import { type Db, openConfigDb } from '../../../server/store/sqlite.js';
 
@@ -44,12 +45,12 @@ describe('profiles and schedules in the backup', () => {
       categories: [],
       enabled: true,
     });
-    const file = exportConfiguration(source);
+    const file = exportConfiguration(new BackupRepo(source));
     expect(file.schedules).toHaveLength(1);
     expect(file.timeZone).toBe('America/New_York');
 
     const target = freshDb();
-    importConfiguration(target, JSON.parse(JSON.stringify(file)));
+    importConfiguration(new BackupRepo(target), JSON.parse(JSON.stringify(file)));
     const restored = new SchedulesRepo(target);
     expect(restored.list()).toEqual([created]);
     expect(restored.profilePolicies()).toEqual([
@@ -62,7 +63,7 @@ describe('profiles and schedules in the backup', () => {
     const target = freshDb();
     const repo = new SchedulesRepo(target);
     repo.setTimeZone('Europe/Berlin');
-    const base = exportConfiguration(freshDb());
+    const base = exportConfiguration(new BackupRepo(freshDb()));
     const orphan = {
       ...base,
       schedules: [
@@ -82,8 +83,8 @@ describe('profiles and schedules in the backup', () => {
         },
       ],
     };
-    expect(() => importConfiguration(target, orphan)).toThrow(/schedules\[0\]/);
-    expect(() => importConfiguration(target, { ...base, timeZone: 'Mars/Olympus' })).toThrow(
+    expect(() => importConfiguration(new BackupRepo(target), orphan)).toThrow(/schedules\[0\]/);
+    expect(() => importConfiguration(new BackupRepo(target), { ...base, timeZone: 'Mars/Olympus' })).toThrow(
       /timeZone: "Mars\/Olympus" is not a time zone/,
     );
     expect(repo.timeZone()).toBe('Europe/Berlin');

@@ -3,7 +3,8 @@ import { hashPassword, verifyPassword } from '../../../server/api/auth/password.
 import { normaliseDomain } from '../../../server/api/http/domain-name.js';
 import { durationMs } from '../../../server/api/http/duration.js';
 import { formatValidationErrors } from '../../../server/api/http/errors.js';
-import { flatten, validateChanges } from '../../../server/api/routes/settings-routes.js';
+import { flatten } from '../../../server/settings/dotted-keys.js';
+import { validateChanges } from '../../../server/settings/validate-settings.js';
 import { defaultConfig } from '../../../server/config/load.js';
 import { qtypeCode, qtypeName } from '../../../server/metrics/qtype-names.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applySavedSettings } from '../../../server/api/saved-settings.js';
+import { applySavedSettings } from '../../../server/settings/saved-settings.js';
 import { defaultConfig } from '../../../server/config/load.js';
 import { SettingsRepo } from '../../../server/store/repos/settings-repo.js';
 import { openConfigDb } from '../../../server/store/sqlite.js';
@@ -26,7 +26,7 @@ describe('saved settings at start-up', () => {
     });
     const config = defaultConfig();
     const warnings: string[] = [];
-    const applied = applySavedSettings(config, db, {
+    const applied = applySavedSettings(config, repo, {
       warn: (_obj: unknown, message?: string) => void warnings.push(message ?? ''),
     } as never);
     expect(applied.sort()).toEqual(['dns.blocking.ttl', 'dns.upstreams']);

@@ -10,22 +10,22 @@
  * - query log privacy: the query log writer.
  *
  * Only the query log's retention and client anonymisation wait for a restart: the writer thread takes
- * them when it starts (RESTART_ONLY_SETTINGS; the API says so next to them).
+ * them when it starts (RESTART_ONLY_SETTINGS; the Settings page says so next to them).
  *
  * Also here: `reloadConfiguration`, what an import needs after it replaced tracksink.db's configuration.
  */
-import { flatten } from './api/routes/settings-routes.js';
-import { applySavedSettings, setIn } from './api/saved-settings.js';
-import type { Config } from './config/schema.js';
-import type { DeviceRegistry } from './devices/registry.js';
-import type { DnsServer } from './dns/dns-server.js';
-import type { LiveUpstreamPool } from './dns/upstream/live-pool.js';
-import type { ManagedUpstreamPool } from './dns/upstream/pool.js';
-import type { PolicyEngine } from './filter/policy-engine.js';
-import type { ListManager } from './lists/list-manager.js';
-import type { Logger } from './logger.js';
-import type { QueryLog } from './store/query-log.js';
-import type { Db } from './store/sqlite.js';
+import type { Config } from '../config/schema.js';
+import type { DeviceRegistry } from '../devices/registry.js';
+import type { DnsServer } from '../dns/dns-server.js';
+import type { LiveUpstreamPool } from '../dns/upstream/live-pool.js';
+import type { ManagedUpstreamPool } from '../dns/upstream/pool.js';
+import type { PolicyEngine } from '../filter/policy-engine.js';
+import type { ListManager } from '../lists/list-manager.js';
+import type { Logger } from '../logger.js';
+import type { QueryLog } from '../store/query-log.js';
+import type { SettingsRepo } from '../store/repos/settings-repo.js';
+import { changedKeys, flatten, setIn } from './dotted-keys.js';
+import { applySavedSettings } from './saved-settings.js';
 
 /** Settings the running server cannot apply: the query log writer reads them when it starts. */
 export const RESTART_ONLY_SETTINGS = ['log.anonymizeClients', 'log.retentionDays', 'log.rollupRetentionDays'];
@@ -104,7 +104,8 @@ export async function applySettings(
 }
 
 export interface ReloadModules extends LiveModules {
-  configDb: Db;
+  /** The settings saved in tracksink.db (store/repos/settings-repo.ts). */
+  savedSettings: Pick<SettingsRepo, 'configOverrides'>;
   policy: Pick<PolicyEngine, 'setDeviceGroups'>;
   devices: Pick<DeviceRegistry, 'devicePrivacy' | 'reload' | 'deviceGroups'>;
   lists: LiveModules['lists'] & Pick<ListManager, 'reload'>;
@@ -126,12 +127,10 @@ export async function reloadConfiguration(
   modules.policy.setDeviceGroups(modules.devices.deviceGroups());
   await modules.lists.reload();
   const next = structuredClone(base);
-  applySavedSettings(next, modules.configDb, modules.logger);
+  applySavedSettings(next, modules.savedSettings, modules.logger);
   const before = flatten(config);
   const after = flatten(next);
-  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
-    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
-  );
+  const changed = changedKeys(before, after);
   // dns.local is a map: replaced whole (a name may have gone); every other key is a leaf.
   if (changed.some((key) => key.startsWith('dns.local.'))) config.dns.local = { ...next.dns.local };
   for (const key of changed) if (!key.startsWith('dns.local.')) setIn(config, key, after[key]);

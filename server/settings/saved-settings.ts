@@ -7,26 +7,18 @@
  * Dashboard-saved values beat the file because the file is the starting point, and the dashboard is
  * where the household changes things afterwards.
  *
- * Call `applySavedSettings(config, configDb, logger)` once, right after opening tracksink.db and before
- * starting the modules. A saved value that no longer validates (e.g. after an upgrade tightened a rule)
- * is skipped with a warning: the file's value serves, nothing is lost from the database. A saved value
- * that an environment variable overrides is kept in the database too, with a warning at every start.
+ * Call `applySavedSettings(config, settingsRepo, logger)` once, right after opening tracksink.db and
+ * before starting the modules. A saved value that no longer validates (e.g. after an upgrade tightened a
+ * rule) is skipped with a warning: the file's value serves, nothing is lost from the database. A saved
+ * value that an environment variable overrides is kept in the database too, with a warning at every start.
  */
 import { allKeys } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { SettingsRepo } from '../store/repos/settings-repo.js';
-import type { Db } from '../store/sqlite.js';
-import { flatten, validateChanges } from './routes/settings-routes.js';
-import { isDashboardSetting } from './settings-keys.js';
-
-/** Sets a dotted key ("dns.blocking.ttl") in a config object in place. */
-export function setIn(target: Config | Record<string, unknown>, dotted: string, value: unknown): void {
-  const parts = dotted.split('.');
-  let node = target as Record<string, unknown>;
-  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
-  node[parts[parts.length - 1] as string] = value;
-}
+import type { SettingsRepo } from '../store/repos/settings-repo.js';
+import { isDashboardSetting } from './dashboard-settings.js';
+import { flatten, setIn } from './dotted-keys.js';
+import { validateChanges } from './validate-settings.js';
 
 /** Dashboard settings that a TRACKSINK_* variable sets in `env`, by dotted key, with the variable's name. */
 export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
@@ -41,15 +33,14 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): M
 /** Applies the saved settings to `config` in place; returns the keys applied. */
 export function applySavedSettings(
   config: Config,
-  configDb: Db,
+  saved: Pick<SettingsRepo, 'configOverrides'>,
   logger: Pick<Logger, 'warn'>,
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {
-  const saved = new SettingsRepo(configDb).configOverrides();
   const fromEnvironment = settingsFromEnvironment(env);
   const known = new Set(Object.keys(flatten(config)));
   const applied: string[] = [];
-  for (const [key, value] of Object.entries(saved)) {
+  for (const [key, value] of Object.entries(saved.configOverrides())) {
     if (!known.has(key)) {
       logger.warn({ key }, `saved setting ${key} is not a config key any more: ignored`);
       continue;

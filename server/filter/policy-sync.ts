@@ -1,27 +1,40 @@
 /**
  * Pushes the user state kept in tracksink.db into the running policy engine: user rules and pauses.
- * Called after every change through the API, and by main.ts once at start-up.
+ * Called after every change through the API, after an import, and once at start-up. It reads through
+ * the small interfaces below (the store's RulesRepo and SettingsRepo, the device registry fit them).
  */
-import { validateUserRule } from '../filter/user-rules.js';
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/sqlite.js';
-import { RulesRepo } from '../store/repos/rules-repo.js';
-import { SettingsRepo } from '../store/repos/settings-repo.js';
-import type { DevicesPort, PolicyPort } from './deps.js';
+import type { PolicyEngine } from './policy-engine.js';
+import { type UserRule, validateUserRule } from './user-rules.js';
 
 export const GLOBAL_PAUSE_KEY = 'state.pause.globalUntil';
 
-export function globalPauseUntil(settings: SettingsRepo, now: number): number | null {
+/** The parts of the policy engine the user state goes to. */
+export type UserStatePolicy = Pick<PolicyEngine, 'setUserRules' | 'setPauses'>;
+/** Stored user rules (store/repos/rules-repo.ts). */
+export interface StoredRules {
+  active(now: number): UserRule[];
+}
+/** Stored runtime state such as the global pause (store/repos/settings-repo.ts). */
+export interface StoredState {
+  get(key: string): unknown;
+}
+/** Devices with their own pause (devices/registry.ts). */
+export interface PausableDevices {
+  list(): ReadonlyArray<{ id: number; pausedUntil: number | null }>;
+}
+
+export function globalPauseUntil(settings: StoredState, now: number): number | null {
   const value = settings.get(GLOBAL_PAUSE_KEY);
   return typeof value === 'number' && value > now ? value : null;
 }
 
 /** Device pauses still in force, from the device registry's records. */
-export function devicePauses(devices: DevicesPort | undefined, now: number): Map<number, number> {
+export function devicePauses(devices: PausableDevices | undefined, now: number): Map<number, number> {
   const pauses = new Map<number, number>();
   if (!devices) return pauses;
-  for (const device of devices.list() as Array<{ id?: unknown; pausedUntil?: unknown }>) {
-    if (typeof device.id === 'number' && typeof device.pausedUntil === 'number' && device.pausedUntil > now) {
+  for (const device of devices.list()) {
+    if (typeof device.pausedUntil === 'number' && device.pausedUntil > now) {
       pauses.set(device.id, device.pausedUntil);
     }
   }
@@ -33,13 +46,13 @@ export function devicePauses(devices: DevicesPort | undefined, now: number): Map
  * skipped with a warning, never allowed to stop the others or the start-up: DNS must stay up.
  */
 export function syncRules(
-  policy: PolicyPort | undefined,
-  rules: RulesRepo,
+  policy: Pick<UserStatePolicy, 'setUserRules'> | undefined,
+  rules: StoredRules,
   now: number,
   logger?: Pick<Logger, 'warn'>,
 ): void {
   if (!policy) return;
-  const usable = [];
+  const usable: UserRule[] = [];
   for (const { id, action, match, pattern, deviceId, groupId, expiresAt } of rules.active(now)) {
     const rule = { id, action, match, pattern, deviceId, groupId, expiresAt };
     const problem = validateUserRule(rule);
@@ -54,9 +67,9 @@ export function syncRules(
 }
 
 export function syncPauses(
-  policy: PolicyPort | undefined,
-  settings: SettingsRepo,
-  devices: DevicesPort | undefined,
+  policy: Pick<UserStatePolicy, 'setPauses'> | undefined,
+  settings: StoredState,
+  devices: PausableDevices | undefined,
   now: number,
 ): void {
   policy?.setPauses(globalPauseUntil(settings, now), devicePauses(devices, now));
@@ -64,13 +77,14 @@ export function syncPauses(
 
 /** Everything at once (start-up, after an import). */
 export function loadPolicyState(options: {
-  configDb: Db;
-  policy: PolicyPort;
-  devices?: DevicesPort;
+  rules: StoredRules;
+  settings: StoredState;
+  policy: UserStatePolicy;
+  devices?: PausableDevices;
   now?: number;
   logger?: Pick<Logger, 'warn'>;
 }): void {
   const now = options.now ?? Date.now();
-  syncRules(options.policy, new RulesRepo(options.configDb), now, options.logger);
-  syncPauses(options.policy, new SettingsRepo(options.configDb), options.devices, now);
+  syncRules(options.policy, options.rules, now, options.logger);
+  syncPauses(options.policy, options.settings, options.devices, now);
 }

@@ -5,15 +5,15 @@
  * setting against the dashboard's own list and the config loader's rules. A problem names the entry and
  * its field (`rules[2].pattern: …`); nothing is written unless every entry passes.
  */
-import { loadConfig } from '../../config/load.js';
-import { validateUserRule } from '../../filter/user-rules.js';
-import { DEFAULTS_APPLIED_KEY, LIST_FORMAT_SETTINGS } from '../../lists/list-manager.js';
-import { normaliseSource, sourceKind } from '../../lists/list-source.js';
-import { type ListSourcePolicy, sourceProblem } from '../../lists/source-policy.js';
-import { BackupImportError } from '../../store/repos/backup-repo.js';
-import { validateChanges } from '../routes/settings-routes.js';
-import type { BackupFile } from '../schemas/backup.js';
-import { isDashboardSetting } from '../settings-keys.js';
+import type { BackupFile } from '../api/schemas/backup.js';
+import { loadConfig } from '../config/load.js';
+import { validateUserRule } from '../filter/user-rules.js';
+import { DEFAULTS_APPLIED_KEY, LIST_FORMAT_SETTINGS } from '../lists/list-manager.js';
+import { normaliseSource, sourceKind } from '../lists/list-source.js';
+import { type ListSourcePolicy, sourceProblem } from '../lists/source-policy.js';
+import { isDashboardSetting } from '../settings/dashboard-settings.js';
+import { validateChanges } from '../settings/validate-settings.js';
+import { BackupImportError } from '../store/repos/backup-repo.js';
 
 export interface BackupCheckOptions {
   /** Where list sources may point (the running server's lists.fileDir etc.); unchecked when absent (CLI). */

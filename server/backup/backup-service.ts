@@ -3,14 +3,8 @@
  * (`npm run backup`) both use these two functions, so a file from one restores through the other.
  */
 import { Compile } from 'typebox/compile';
-import {
-  BackupImportError,
-  readBackup,
-  replaceWithBackup,
-  type ImportCounts,
-} from '../../store/repos/backup-repo.js';
-import type { Db } from '../../store/sqlite.js';
-import { BackupFile } from '../schemas/backup.js';
+import { BackupFile } from '../api/schemas/backup.js';
+import { BackupImportError, type BackupRepo, type ImportCounts } from '../store/repos/backup-repo.js';
 import { type BackupCheckOptions, checkBackupContent, isImportableSetting } from './check-backup.js';
 
 export { BackupImportError };
@@ -22,8 +16,8 @@ const checker = Compile(BackupFile);
  * The configuration as a backup file. Settings are limited to what an import accepts (the dashboard's
  * settings): a value saved by other means, such as http.password, never leaves the machine this way.
  */
-export function exportConfiguration(db: Db, now = Date.now()): BackupFile {
-  const data = readBackup(db);
+export function exportConfiguration(repo: Pick<BackupRepo, 'read'>, now = Date.now()): BackupFile {
+  const data = repo.read();
   const settings = Object.fromEntries(
     Object.entries(data.settings).filter(([key]) => isImportableSetting(key)),
   );
@@ -71,31 +65,14 @@ export function checkBackupFile(data: unknown): BackupFile {
  * Validates everything (shape, rules, list sources and formats, settings, references), then replaces the
  * configuration in one transaction: all or nothing.
  */
-export function importConfiguration(db: Db, data: unknown, options: BackupCheckOptions = {}): ImportCounts {
+export function importConfiguration(
+  repo: Pick<BackupRepo, 'replace'>,
+  data: unknown,
+  options: BackupCheckOptions = {},
+): ImportCounts {
   const file = checkBackupFile(data);
   checkBackupContent(file, options);
-  const {
-    settings,
-    groups,
-    devices,
-    lists,
-    rules,
-    companyPolicies,
-    schedules,
-    profilePolicies,
-    timeZone,
-    clientIds,
-  } = file;
-  return replaceWithBackup(db, {
-    settings,
-    groups,
-    devices,
-    lists,
-    rules,
-    companyPolicies,
-    schedules,
-    profilePolicies,
-    timeZone,
-    clientIds,
-  });
+  // The file's header is not configuration; everything else is what the repository replaces.
+  const { format: _format, version: _version, exportedAt: _exportedAt, ...configuration } = file;
+  return repo.replace(configuration);
 }
