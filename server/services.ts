@@ -175,7 +175,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
       onChange: () => {
         policy.setDeviceGroups(devices.deviceGroups());
-        loadPolicyState({ configDb, policy, devices, logger });
+        loadPolicyState({ rules: repos.rules, settings: repos.settings, policy, devices, logger });
         schedules.refresh();
       },
     });
