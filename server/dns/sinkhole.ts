@@ -4,7 +4,9 @@
  * everything else (HTTPS/SVCB included) NODATA with an SOA so resolvers cache it (RFC 2308).
  */
 import type { Config } from '../config/schema.js';
-import { QType, Rcode } from './codec/constants.js';
+import { QueryStatus, Reason } from '../events/query-event.js';
+import type { PrebuiltAnswer } from './codec/answer-writer.js';
+import { EdeCode, QType, Rcode } from './codec/constants.js';
 import {
   QUESTION_NAME_POINTER,
   encodeRecord,
@@ -12,14 +14,9 @@ import {
   ipv6Bytes,
   soaRdata,
 } from './codec/record-encoder.js';
+import type { QueryContext } from './stages/stage.js';
 
-export interface PrebuiltAnswer {
-  rcode: number;
-  answer: Buffer | null;
-  ancount: number;
-  authority: Buffer | null;
-  nscount: number;
-}
+export type { PrebuiltAnswer };
 
 /** Owner of the synthesized SOA: under .invalid (RFC 6761) so it can never collide with a real zone. */
 const SOA_MNAME = 'sinkhole.tracksink.invalid';
@@ -98,6 +95,17 @@ export class Sinkhole {
         this.forAAAA = addressAnswer(QType.AAAA, ttl, [Buffer.alloc(16)]);
         this.forOther = nodata;
     }
+  }
+
+  /**
+   * Ends the query as blocked for `reason` (a rule, a cloaked CNAME, rebinding): the answer for its type,
+   * with the Extended DNS Error that says whether a list (Blocked) or the household (Filtered) decided.
+   */
+  block(t: QueryContext, reason: Reason): Buffer {
+    const s = this.forType(t.q.qtype);
+    const ede =
+      reason === Reason.localDeny || reason === Reason.companyPolicy ? EdeCode.filtered : EdeCode.blocked;
+    return t.finish(t.withRecords(s, ede), QueryStatus.blocked, reason, s.rcode)!;
   }
 
   /** The precomputed answer for a blocked query of this type. Never allocates. */

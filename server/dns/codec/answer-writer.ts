@@ -17,6 +17,7 @@ import {
   HEADER_SIZE,
   OPCODE_MASK,
   QClass,
+  Rcode,
 } from './constants.js';
 import type { ParsedQuery } from './decode-query.js';
 
@@ -106,22 +107,41 @@ export function buildHeaderOnly(query: Uint8Array, rcode: number): Buffer {
 }
 
 /**
- * Header + question + the given answer and authority record bytes + OPT. The record bytes use 0xC00C
- * to point at the question name. When the result would exceed limits.maxSize the records are left out
- * and TC=1 is set, so the client retries over TCP.
+ * Answer and authority record bytes prepared ahead (sinkhole answers, local records, rewrites): built once
+ * at start-up or on a config change, so answering with them is a copy. Record owners are 0xC00C.
+ */
+export interface PrebuiltAnswer {
+  rcode: number;
+  answer: Buffer | null;
+  ancount: number;
+  authority: Buffer | null;
+  nscount: number;
+}
+
+/** Empty answers per response code (REFUSED, SERVFAIL, BADVERS …), made once so an rcode answer allocates nothing more. */
+const emptyAnswers: PrebuiltAnswer[] = [];
+function emptyAnswer(rcode: number): PrebuiltAnswer {
+  let empty = emptyAnswers[rcode];
+  if (empty === undefined) {
+    empty = { rcode, answer: null, ancount: 0, authority: null, nscount: 0 };
+    emptyAnswers[rcode] = empty;
+  }
+  return empty;
+}
+
+/**
+ * Header + question + the prepared answer and authority records + OPT. When the result would exceed
+ * limits.maxSize the records are left out and TC=1 is set, so the client retries over TCP.
  */
 export function buildAnswer(
   query: Uint8Array,
   q: ParsedQuery,
-  rcode: number,
-  answer: Uint8Array | null,
-  ancount: number,
-  authority: Uint8Array | null,
-  nscount: number,
+  records: PrebuiltAnswer,
   ede: number,
   limits: AnswerLimits,
   authoritative = false,
 ): Buffer {
+  const { rcode, answer, authority } = records;
   const qEnd = q.questionEnd;
   const opt = optSize(q, ede);
   const aLen = answer === null ? 0 : answer.length;
@@ -131,7 +151,7 @@ export function buildAnswer(
   const buf = Buffer.allocUnsafe(total);
   copyHead(buf, query, qEnd);
   writeFlags(buf, q.flags, rcode, authoritative ? FLAG_AA : 0);
-  writeCounts(buf, 1, ancount, nscount, opt > 0 ? 1 : 0);
+  writeCounts(buf, 1, records.ancount, records.nscount, opt > 0 ? 1 : 0);
   let pos = qEnd;
   if (answer !== null) {
     buf.set(answer, pos);
@@ -170,7 +190,7 @@ export function buildRcodeAnswer(
   ede: number,
   limits: AnswerLimits,
 ): Buffer {
-  return buildAnswer(query, q, rcode, null, 0, null, 0, ede, limits);
+  return buildAnswer(query, q, emptyAnswer(rcode), ede, limits);
 }
 
 /** A cached upstream answer, stored without its OPT record (see cache.ts). */
@@ -202,7 +222,7 @@ export function buildFromWire(
   const storedFlags = (wire[2]! << 8) | wire[3]!;
   const rcode = storedFlags & 0x0f;
   // A stored question of another length cannot be patched with this one (never happens for one name).
-  if (stored.questionEnd !== q.questionEnd) return buildAnswer(query, q, 2, null, 0, null, 0, ede, limits);
+  if (stored.questionEnd !== q.questionEnd) return buildRcodeAnswer(query, q, Rcode.SERVFAIL, ede, limits);
   if (wire.length + opt > limits.maxSize) return buildTruncated(query, q, rcode, ede, limits);
   const buf = Buffer.allocUnsafe(wire.length + opt);
   wire.copy(buf, 0);

@@ -3,11 +3,16 @@
  * - CNAME cloaking: a first-party name aliasing a tracker. Any CNAME target the policy blocks blocks the
  *   query (Reason.cname, cnameTarget = the blocked target).
  * - DNS rebinding (when enabled): a public name answered with private addresses is blocked.
+ * Not a stage of its own: the cache and upstream stages call it on the answer they are about to give.
  */
+import { Reason } from '../../events/query-event.js';
 import type { Policy, Verdict } from '../../filter/verdict.js';
 import { VerdictAction } from '../../filter/verdict.js';
+import { NameKind } from '../../trackers/attribution.js';
 import { answerAddresses, type MessageInfo } from '../codec/message-reader.js';
+import type { Sinkhole } from '../sinkhole.js';
 import { isLocalAddress } from './address-ranges.js';
+import type { QueryContext } from './stage.js';
 
 /** Names that legitimately resolve to LAN addresses: never rebinding. */
 const LOCAL_SUFFIXES = [
@@ -39,6 +44,25 @@ export function blockedCnameTarget(
     if (verdict.action === VerdictAction.block) return target;
   }
   return null;
+}
+
+/**
+ * Ends the query blocked because its CNAME chain reaches `target`, which `verdict` (from
+ * blockedCnameTarget) blocks: the event names the target and the rule, and counts a tracking attempt.
+ */
+export function blockCloaked(t: QueryContext, target: string, verdict: Verdict, sinkhole: Sinkhole): Buffer {
+  const ev = t.ev;
+  ev.listId = verdict.listId;
+  ev.ruleId = verdict.ruleId;
+  if (verdict.companyId !== 0) {
+    ev.companyId = verdict.companyId;
+    ev.categoryId = verdict.categoryId;
+    ev.appId = verdict.appId;
+  }
+  // A tracker hiding behind a first-party name (CNAME cloaking) is a tracking attempt.
+  ev.kind = NameKind.tracker;
+  ev.cnameTarget = target;
+  return sinkhole.block(t, Reason.cname);
 }
 
 /** True when a public name's answer holds loopback, private, link-local or ULA addresses. */

@@ -5,12 +5,13 @@
  * - reverse names (PTR and anything else) under private, loopback, link-local and ULA ranges: NXDOMAIN
  *   (RFC 6303), so LAN addresses never leak to the upstream;
  * - the Firefox DoH canary and the iCloud Private Relay names: NXDOMAIN when config.dns.canaries says so.
- * Everything is prebuilt; a lookup is one or two Map reads.
+ * Everything is prebuilt; a lookup is one or two Map reads. Answers are authoritative (AA=1).
  */
 import { isIPv4 } from 'node:net';
 import type { Config } from '../../config/schema.js';
-import { Reason } from '../../events/query-event.js';
-import { QType, Rcode } from '../codec/constants.js';
+import { QueryStatus, Reason } from '../../events/query-event.js';
+import type { PrebuiltAnswer } from '../codec/answer-writer.js';
+import { EdeCode, QType, Rcode } from '../codec/constants.js';
 import {
   QUESTION_NAME_POINTER,
   encodeName,
@@ -18,12 +19,9 @@ import {
   ipv4Bytes,
   ipv6Bytes,
 } from '../codec/record-encoder.js';
-import { randomInt } from 'node:crypto';
-import { Section, readMessage, readName } from '../codec/message-reader.js';
-import { rewriteRdata } from '../codec/rewrite-rdata.js';
-import type { RewriteSet } from '../../filter/rewrite.js';
-import { type PrebuiltAnswer, negativeSoa } from '../sinkhole.js';
+import { negativeSoa } from '../sinkhole.js';
 import { normalizeAddress } from './address-ranges.js';
+import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';
 
 /** TTL of local answers: short, so an edited config is seen quickly. */
 export const LOCAL_TTL = 60;
@@ -52,10 +50,11 @@ export function reverseName(address: string): string {
   return `${hex.split('').reverse().join('.')}.ip6.arpa`;
 }
 
-export class LocalRecords {
+export class LocalRecords implements Stage {
   private readonly exact = new Map<string, LocalAnswer>();
   private readonly nxdomain: PrebuiltAnswer;
   private readonly nodata: PrebuiltAnswer;
+  private readonly found = { reason: Reason.none as Reason };
 
   constructor(dns: Pick<Config['dns'], 'local' | 'canaries'>) {
     const soa = negativeSoa(LOCAL_TTL);
@@ -117,6 +116,13 @@ export class LocalRecords {
     };
   }
 
+  run(t: QueryContext): StageResult {
+    const local = this.lookup(t.q.name, t.q.qtype, this.found);
+    if (local === null) return NEXT;
+    const answer = t.withRecords(local, EdeCode.none, true);
+    return t.finish(answer, QueryStatus.local, this.found.reason, local.rcode);
+  }
+
   /** The local answer for this question, or null to go on with the pipeline. `out.reason` says why. */
   lookup(name: string, qtype: number, out: { reason: Reason }): PrebuiltAnswer | null {
     const local = this.exact.get(name);
@@ -133,113 +139,6 @@ export class LocalRecords {
     }
     return null;
   }
-}
-
-/**
- * Answers for list rewrites (`$dnsrewrite`, hosts lines with real addresses): the records of the asked
- * type with LOCAL_TTL, an empty answer with an SOA (so it is cached, RFC 2308) when the rewrite has none
- * of that type, or the rewrite's response code. A CNAME rewrite answers the CNAME record (the client's
- * resolver follows it). Encoded once per rewrite set and question type, then reused.
- */
-export class RewriteAnswers {
-  private readonly cache = new WeakMap<RewriteSet, Map<number, PrebuiltAnswer>>();
-  private readonly nodata: PrebuiltAnswer;
-  private readonly nxdomain: PrebuiltAnswer;
-
-  constructor() {
-    const soa = negativeSoa(LOCAL_TTL);
-    this.nodata = { rcode: Rcode.NOERROR, answer: null, ancount: 0, authority: soa, nscount: 1 };
-    this.nxdomain = { ...this.nodata, rcode: Rcode.NXDOMAIN };
-  }
-
-  answerFor(set: RewriteSet, qtype: number): PrebuiltAnswer {
-    let perType = this.cache.get(set);
-    if (perType === undefined) {
-      perType = new Map();
-      this.cache.set(set, perType);
-    }
-    let answer = perType.get(qtype);
-    if (answer === undefined) {
-      answer = this.build(set, qtype);
-      perType.set(qtype, answer);
-    }
-    return answer;
-  }
-
-  /** A CNAME rewrite asked for another type: the answer needs the target's records (AdGuard resolves it). */
-  needsTarget(set: RewriteSet, qtype: number): boolean {
-    return set.cname !== '' && set.rcode === Rcode.NOERROR && qtype !== QType.CNAME && qtype !== QType.ANY;
-  }
-
-  /**
-   * The CNAME record followed by the target's records from the upstream answer (the CNAME chain and
-   * the records of the asked type, names written out uncompressed); the CNAME alone when the upstream
-   * answer is missing or unreadable. Built per query: CNAME rewrites go upstream anyway.
-   */
-  withTarget(set: RewriteSet, qtype: number, upstream: Buffer | null): PrebuiltAnswer {
-    const own = encodeRecord(
-      QUESTION_NAME_POINTER,
-      QType.CNAME,
-      LOCAL_TTL,
-      rewriteRdata(QType.CNAME, set.cname),
-    );
-    const out = [own];
-    const info = upstream === null ? null : readMessage(upstream);
-    if (upstream !== null && info !== null) {
-      for (const r of info.records) {
-        if (r.section !== Section.answer || (r.type !== qtype && r.type !== QType.CNAME)) continue;
-        const owner = readName(upstream, r.nameOffset);
-        let rdata: Uint8Array | null = upstream.subarray(r.rdataOffset, r.rdataOffset + r.rdLength);
-        if (r.type === QType.CNAME) {
-          const target = readName(upstream, r.rdataOffset);
-          rdata = target === null ? null : encodeName(target);
-        } else if (qtype !== QType.A && qtype !== QType.AAAA && qtype !== QType.TXT) rdata = null; // may hold compressed names
-        if (owner === null || rdata === null) continue;
-        out.push(encodeRecord(encodeName(owner), r.type, Math.min(r.ttl, LOCAL_TTL), rdata));
-      }
-    }
-    return records(out);
-  }
-
-  private build(set: RewriteSet, qtype: number): PrebuiltAnswer {
-    if (set.rcode === Rcode.NXDOMAIN) return this.nxdomain;
-    if (set.rcode !== Rcode.NOERROR)
-      return { rcode: set.rcode, answer: null, ancount: 0, authority: null, nscount: 0 };
-    if (set.cname !== '')
-      return records([
-        encodeRecord(QUESTION_NAME_POINTER, QType.CNAME, LOCAL_TTL, rewriteRdata(QType.CNAME, set.cname)),
-      ]);
-    const matching = set.records.filter((r) => r.type === qtype);
-    if (matching.length === 0) return this.nodata;
-    return records(
-      matching.map((r) =>
-        encodeRecord(QUESTION_NAME_POINTER, r.type, LOCAL_TTL, rewriteRdata(r.type, r.value)),
-      ),
-    );
-  }
-}
-
-/** A recursive question for `name` (the target of a CNAME rewrite), as the upstream pool takes it. */
-export function targetQuery(name: string, qtype: number): Buffer {
-  const question = encodeName(name);
-  const buf = Buffer.alloc(12 + question.length + 4);
-  buf.writeUInt16BE(randomInt(0, 65536), 0);
-  buf.writeUInt16BE(0x0100, 2); // RD
-  buf.writeUInt16BE(1, 4);
-  question.copy(buf, 12);
-  buf.writeUInt16BE(qtype, 12 + question.length);
-  buf.writeUInt16BE(1, 14 + question.length);
-  return buf;
-}
-
-function records(encoded: Buffer[]): PrebuiltAnswer {
-  return {
-    rcode: Rcode.NOERROR,
-    answer: Buffer.concat(encoded),
-    ancount: encoded.length,
-    authority: null,
-    nscount: 0,
-  };
 }
 
 /**

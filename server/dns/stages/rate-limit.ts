@@ -4,7 +4,9 @@
  * clients use rateLimit.privatePerSecond (0 = unlimited, the default), others publicPerSecond.
  */
 import type { Config } from '../../config/schema.js';
+import { QueryStatus, Reason } from '../../events/query-event.js';
 import { isLocalAddress } from './address-ranges.js';
+import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';
 
 interface Bucket {
   tokens: number;
@@ -16,12 +18,17 @@ interface Bucket {
 /** Past this many tracked clients the table starts over rather than grow without bound. */
 const TABLE_LIMIT = 65_536;
 
-export class RateLimiter {
+export class RateLimiter implements Stage {
   private readonly buckets = new Map<string, Bucket>();
   private readonly enabled: boolean;
 
   constructor(private readonly limits: Config['dns']['rateLimit']) {
     this.enabled = limits.publicPerSecond > 0 || limits.privatePerSecond > 0;
+  }
+
+  run(t: QueryContext): StageResult {
+    if (this.allow(t.ev.clientAddress, t.nowMs)) return NEXT;
+    return t.finish(null, QueryStatus.dropped, Reason.rateLimited, -1);
   }
 
   /** Takes one token for `address`; false means drop this query. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type PrebuiltAnswer,
   buildAnswer,
   buildFromWire,
   buildHeaderOnly,
@@ -20,11 +21,16 @@ function parsed(query: Buffer): ReturnType<typeof emptyParsedQuery> {
   return q;
 }
 
+/** One answer record, nothing in the authority section. */
+function records(rr: Buffer): PrebuiltAnswer {
+  return { rcode: 0, answer: rr, ancount: 1, authority: null, nscount: 0 };
+}
+
 describe('answer writer', () => {
   it('copies ID and question, sets QR/RA, keeps RD, appends records', () => {
     const query = buildQuery('Ads.Test', 1, { id: 999 });
     const rr = encodeRecord(QUESTION_NAME_POINTER, QType.A, 60, ipv4Bytes('0.0.0.0'));
-    const answer = buildAnswer(query, parsed(query), 0, rr, 1, null, 0, EdeCode.blocked, limits);
+    const answer = buildAnswer(query, parsed(query), records(rr), EdeCode.blocked, limits);
     const r = parseResponse(answer);
     expect(r.id).toBe(999);
     expect(r.question.name).toBe('Ads.Test');
@@ -50,7 +56,7 @@ describe('answer writer', () => {
   it('sets TC=1 and drops the records when the answer exceeds the limit', () => {
     const query = buildQuery('big.test', 16);
     const rr = encodeRecord(QUESTION_NAME_POINTER, QType.TXT, 60, Buffer.alloc(600, 1));
-    const answer = buildAnswer(query, parsed(query), 0, rr, 1, null, 0, EdeCode.none, limits);
+    const answer = buildAnswer(query, parsed(query), records(rr), EdeCode.none, limits);
     expect(answer[2]! & 0x02).toBe(0x02);
     expect(answer.readUInt16BE(6)).toBe(0);
     expect(answer.length).toBe(query.length);

@@ -110,4 +110,26 @@ describe('Pipeline', () => {
     expect(events.filter((e) => e.status === QueryStatus.cached)).toHaveLength(5);
     expect(events).toHaveLength(6); // the prefetch itself is not a client query
   });
+
+  it("keeps a forwarded query's own question, device and event while other queries are answered meanwhile", async () => {
+    const { pipeline, events } = setup();
+    const answers: { answer: Buffer; ctx: string }[] = [];
+    const keep = { respond: (answer: Buffer, ctx: string) => void answers.push({ answer, ctx }) };
+    const forwarded = buildQuery('popular.example', 1, { id: 4321 });
+    expect(pipeline.handle(forwarded, '192.168.1.20', Protocol.tcp, keep, 'first')).toBe(PENDING);
+    // Answered synchronously while the first waits: they refill the pipeline's own context.
+    pipeline.handle(buildQuery('blocked.test', 28, { id: 1 }), '127.0.0.1', Protocol.udp, keep, 'second');
+    pipeline.handle(Buffer.from([1, 2, 3]), '127.0.0.2', Protocol.udp, keep, 'third');
+    await flush();
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.ctx).toBe('first');
+    const r = parseResponse(answers[0]!.answer);
+    expect(r.id).toBe(4321);
+    expect(r.question.name).toBe('popular.example');
+    expect(events.map((e) => [e.name, e.clientAddress, e.protocol, e.status])).toEqual([
+      ['blocked.test', '127.0.0.1', Protocol.udp, QueryStatus.blocked],
+      ['', '127.0.0.2', Protocol.udp, QueryStatus.dropped],
+      ['popular.example', '192.168.1.20', Protocol.tcp, QueryStatus.forwarded],
+    ]);
+  });
 });
