@@ -17,7 +17,15 @@ import { rewriteRdata } from '../codec/rewrite-rdata.js';
 import { negativeSoa } from '../sinkhole.js';
 import type { UpstreamPool } from '../upstream/types.js';
 import { LOCAL_TTL } from './local-records.js';
-import { NEXT, PENDING, type QueryContext, type Stage, type StageResult } from './stage.js';
+import {
+  NEXT,
+  PENDING,
+  type QueryContext,
+  type Stage,
+  type StageResult,
+  failSafe,
+  servfail,
+} from './stage.js';
 
 export class RewriteStage implements Stage {
   private readonly answers = new RewriteAnswers();
@@ -50,7 +58,11 @@ export class RewriteStage implements Stage {
         (answer) => done(answer.packet),
         () => done(null),
       )
-      .catch((error: unknown) => this.logger.error({ err: error }, 'DNS pipeline failed on a CNAME rewrite'));
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'DNS pipeline failed on a CNAME rewrite');
+        // The client still gets an answer (SERVFAIL) rather than waiting for its own timeout.
+        if (!t.finished) failSafe(t, this.logger, () => servfail(t));
+      });
   }
 }
 

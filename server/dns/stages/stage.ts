@@ -18,8 +18,8 @@ import type { Logger } from '../../logger.js';
 import {
   type QueryEvent,
   type QueryLogSink,
-  type QueryStatus,
-  type Reason,
+  QueryStatus,
+  Reason,
   emptyQueryEvent,
 } from '../../events/query-event.js';
 import { type Verdict, emptyVerdict } from '../../filter/verdict.js';
@@ -32,6 +32,7 @@ import {
   buildHeaderOnly,
   buildRcodeAnswer,
 } from '../codec/answer-writer.js';
+import { EdeCode, Rcode } from '../codec/constants.js';
 import { type ParsedQuery, emptyParsedQuery } from '../codec/decode-query.js';
 import type { Sinkhole } from '../sinkhole.js';
 import type { DnsStats } from '../stats.js';
@@ -165,4 +166,18 @@ export class QueryContext {
 export interface LiveDnsSettings {
   config: Config['dns'];
   sinkhole: Sinkhole;
+}
+
+/** A detached query that failed unexpectedly still gets SERVFAIL (logged once), not the client's timeout. */
+export function servfail(t: QueryContext): void {
+  t.reply(t.withRcode(Rcode.SERVFAIL, EdeCode.none), QueryStatus.error, Reason.none, Rcode.SERVFAIL);
+}
+
+/** Runs a detached query's last-resort answer; a failure there is logged, never an unhandled rejection. */
+export function failSafe(t: QueryContext, logger: Logger, answer: () => void): void {
+  try {
+    answer();
+  } catch (error) {
+    logger.error({ err: error, name: t.q.name }, 'DNS pipeline could not even answer SERVFAIL');
+  }
 }

@@ -16,7 +16,14 @@ import { forwardedQuery } from '../codec/query-writer.js';
 import { toWireAnswer } from '../codec/wire-answer.js';
 import type { UpstreamAnswer, UpstreamPool } from '../upstream/types.js';
 import { blockCloaked, blockedCnameTarget, isRebinding } from './answer-inspection.js';
-import { type LiveDnsSettings, PENDING, type QueryContext, type Stage, type StageResult } from './stage.js';
+import {
+  type LiveDnsSettings,
+  PENDING,
+  type QueryContext,
+  failSafe,
+  type Stage,
+  type StageResult,
+} from './stage.js';
 
 /** RFC 8767 §4: stale answers carry a TTL of 30 s. */
 const STALE_TTL = 30;
@@ -45,7 +52,8 @@ export class UpstreamStage implements Stage {
       )
       .catch((error: unknown) => {
         this.logger.error({ err: error }, 'DNS pipeline failed on an upstream answer');
-        if (!t.finished) this.onFailure(t, error);
+        // The client still gets an answer (stale or SERVFAIL) rather than waiting for its own timeout.
+        if (!t.finished) failSafe(t, this.logger, () => this.onFailure(t, error));
       });
     return PENDING;
   }
