@@ -15,6 +15,7 @@ const pages = [
   { hash: 'overview', heading: 'Overview' },
   { hash: 'devices', heading: 'Devices' },
   { hash: 'devices/2', heading: 'Timeline' },
+  { hash: 'people', heading: 'People' },
   { hash: 'trackers', heading: 'Trackers' },
   { hash: 'queries', heading: 'Query log' },
   { hash: 'lists', heading: 'Blocklists' },

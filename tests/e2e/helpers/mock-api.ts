@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { Health } from '../../../server/api/schemas/health.js';
+import type { DeviceOwner, PersonList, RejoinSuggestionList } from '../../../server/api/schemas/people.js';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-headers.js';
@@ -545,6 +546,72 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
       ],
     } satisfies Health,
   };
+  // People: one with a profile, three devices and a summary; one with nothing yet. A re-join suggestion
+  // (a phone back with a new private MAC) shows on the overview, the devices and the people pages.
+  const [first, second, third] = data.deviceList.items as [Device, Device, Device];
+  const personName = options.hostile ? `Mum ${HOSTILE}` : 'Mum';
+  const profile = data.groups.items[0]
+    ? { id: data.groups.items[0].id, name: data.groups.items[0].name }
+    : null;
+  routes['/api/people'] = {
+    counted: true,
+    items: [
+      {
+        id: 1,
+        name: personName,
+        profile,
+        devices: [first, second, third].map((d, i) => ({
+          id: d.id,
+          name: d.name,
+          type: d.type,
+          macRandom: d.macRandom,
+          lastSeen: d.lastSeen,
+          ownProfile: i === 1,
+        })),
+        summary: {
+          queries: 12_345,
+          blocked: 2_345,
+          trackingAttempts: 1_234,
+          topCompanies: data.tops.companies.slice(0, 5).map((c) => ({
+            id: c.id,
+            key: c.key,
+            name: c.name,
+            owner: c.owner,
+            trackingAttempts: c.trackingAttempts,
+          })),
+        },
+      },
+      {
+        id: 2,
+        name: options.hostile ? HOSTILE : 'Grandpa',
+        profile: null,
+        devices: [],
+        summary: { queries: 0, blocked: 0, trackingAttempts: 0, topCompanies: [] },
+      },
+    ],
+  } satisfies PersonList;
+  routes['/api/rejoin-suggestions'] = {
+    items: [
+      {
+        device: {
+          id: third.id,
+          name: third.name,
+          mac: '5e:77:42:00:00:02',
+          firstSeen: now - hour,
+          lastSeen: now,
+        },
+        candidate: {
+          id: first.id,
+          name: first.name,
+          mac: first.mac,
+          firstSeen: now - 30 * 24 * hour,
+          lastSeen: now - 2 * hour,
+        },
+        hostName: third.name,
+        person: { id: 1, name: personName },
+      },
+    ],
+  } satisfies RejoinSuggestionList;
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     response.setHeader('content-security-policy', STRICT_CSP);
@@ -554,6 +621,13 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     if (deviceMatch) body = data.devices.find((d) => d.id === Number(deviceMatch[1]));
     const appsMatch = /^\/api\/devices\/(\d+)\/apps$/.exec(path);
     if (appsMatch) body = mockDeviceApps(Number(appsMatch[1]), options.hostile);
+    const personMatch = /^\/api\/devices\/(\d+)\/person$/.exec(path);
+    if (personMatch)
+      body = {
+        deviceId: Number(personMatch[1]),
+        person: { id: 1, name: personName },
+        personProfile: profile,
+      } satisfies DeviceOwner;
     if (path.startsWith('/api/setup/check/')) body = data.probe;
     if (path === '/api/queries/live') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
