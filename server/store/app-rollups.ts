@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { AppCatalog } from '../trackers/apps/app-catalog.js';
 import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
 import { QUERY_LOG_FILE } from './query-log.js';
+import type { Statement } from 'better-sqlite3';
 import { type Db, openDatabase } from './sqlite.js';
 
 export const APP_WINDOW_MS = 2000;
@@ -61,8 +62,60 @@ interface RawRow {
   name: string | null;
 }
 
+/** The pass's statements, prepared once per connection (preparing compiles the SQL every time). */
+interface PassStatements {
+  lastId: Statement;
+  rows: Statement;
+  signalsBefore: Statement;
+  upsertApp: Statement;
+  upsertTracker: Statement;
+  upsertLink: Statement;
+  saveState: Statement;
+}
+
+const ROW_COLUMNS = `q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
+           q.kind, n.name`;
+
+function prepareStatements(db: Db): PassStatements {
+  return {
+    lastId: db.prepare("SELECT last_id FROM rollup_state WHERE name = 'apps'").pluck(),
+    rows: db.prepare(
+      `SELECT ${ROW_COLUMNS}
+         FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id > ? ORDER BY q.id LIMIT ?`,
+    ),
+    // Neighbours before a pass only matter as app signals: a tracker contact (kind 1 with a name) never is
+    // one, so those are not read back. Bounded by ids as well as time, so a log of nothing but tracker
+    // contacts is not scanned to its start.
+    signalsBefore: db.prepare(
+      `SELECT ${ROW_COLUMNS}
+         FROM queries q LEFT JOIN names n ON n.id = q.name_id
+         WHERE q.id <= ? AND q.id > ? AND q.time >= ? AND NOT (q.kind = ${TRACKER_KIND} AND q.name_id <> 0)
+         ORDER BY q.id`,
+    ),
+    upsertApp: db.prepare(
+      `INSERT INTO device_apps (device_id, app_key, first_seen, last_seen, queries) VALUES (?,?,?,?,?)
+         ON CONFLICT DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+           last_seen = max(last_seen, excluded.last_seen), queries = queries + excluded.queries`,
+    ),
+    upsertTracker: db.prepare(
+      `INSERT INTO device_trackers (device_id, name_id, company_id, first_seen, last_seen, total) VALUES (?,?,?,?,?,?)
+         ON CONFLICT DO UPDATE SET company_id = CASE WHEN excluded.company_id <> 0 THEN excluded.company_id ELSE company_id END,
+           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+           total = total + excluded.total`,
+    ),
+    upsertLink: db.prepare(
+      `INSERT INTO tracker_app_links (device_id, app_key, name_id, together) VALUES (?,?,?,?)
+         ON CONFLICT DO UPDATE SET together = together + excluded.together`,
+    ),
+    saveState: db.prepare(
+      "INSERT INTO rollup_state (name, last_id) VALUES ('apps', ?) ON CONFLICT DO UPDATE SET last_id = excluded.last_id",
+    ),
+  };
+}
+
 export class AppRollups {
   private db: Db | null = null;
+  private st: PassStatements | null = null;
   private openedIno = -1;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
@@ -106,6 +159,7 @@ export class AppRollups {
     this.timer = null;
     this.db?.close();
     this.db = null;
+    this.st = null;
   }
 
   /**
@@ -115,17 +169,10 @@ export class AppRollups {
   pass(now: number): boolean {
     if (this.options.readOnly) throw new Error('a read-only AppRollups cannot count rows');
     const db = this.connection();
-    if (!db) return false;
-    const from =
-      (db.prepare("SELECT last_id FROM rollup_state WHERE name = 'apps'").pluck().get() as
-        number | undefined) ?? 0;
-    const rows = db
-      .prepare(
-        `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
-           q.kind, n.name
-         FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id > ? ORDER BY q.id LIMIT ?`,
-      )
-      .all(from, this.chunkRows) as RawRow[];
+    const st = this.st;
+    if (!db || !st) return false;
+    const from = (st.lastId.get() as number | undefined) ?? 0;
+    const rows = st.rows.all(from, this.chunkRows) as RawRow[];
     if (rows.length === 0) return false;
     const full = rows.length === this.chunkRows;
     const last = rows[rows.length - 1] as RawRow;
@@ -143,34 +190,17 @@ export class AppRollups {
     if (boundary === from && full) boundary = last.id;
     if (boundary === from) return false;
     const first = rows[0] as RawRow;
-    const before = this.rowsBefore(db, from, first.time - this.windowMs);
+    const before = st.signalsBefore.all(from, from - this.chunkRows, first.time - this.windowMs) as RawRow[];
     const linkInput = [...before, ...rows].map((row) => this.toLinkRow(row));
     const sums = linkRows(linkInput, this.windowMs, (row) => row.id > from && row.id <= boundary);
     const key = (app: number): string => this.options.catalog.apps[app]?.key ?? '';
     const save = db.transaction(() => {
-      const upsertApp = db.prepare(
-        `INSERT INTO device_apps (device_id, app_key, first_seen, last_seen, queries) VALUES (?,?,?,?,?)
-         ON CONFLICT DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-           last_seen = max(last_seen, excluded.last_seen), queries = queries + excluded.queries`,
-      );
-      const upsertTracker = db.prepare(
-        `INSERT INTO device_trackers (device_id, name_id, company_id, first_seen, last_seen, total) VALUES (?,?,?,?,?,?)
-         ON CONFLICT DO UPDATE SET company_id = CASE WHEN excluded.company_id <> 0 THEN excluded.company_id ELSE company_id END,
-           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
-           total = total + excluded.total`,
-      );
-      const upsertLink = db.prepare(
-        `INSERT INTO tracker_app_links (device_id, app_key, name_id, together) VALUES (?,?,?,?)
-         ON CONFLICT DO UPDATE SET together = together + excluded.together`,
-      );
-      for (const a of sums.apps) upsertApp.run(a.deviceId, key(a.app), a.firstSeen, a.lastSeen, a.queries);
+      for (const a of sums.apps) st.upsertApp.run(a.deviceId, key(a.app), a.firstSeen, a.lastSeen, a.queries);
       for (const t of sums.trackers) {
-        upsertTracker.run(t.deviceId, t.nameId, t.companyId, t.firstSeen, t.lastSeen, t.total);
+        st.upsertTracker.run(t.deviceId, t.nameId, t.companyId, t.firstSeen, t.lastSeen, t.total);
       }
-      for (const l of sums.links) upsertLink.run(l.deviceId, key(l.app), l.nameId, l.together);
-      db.prepare(
-        "INSERT INTO rollup_state (name, last_id) VALUES ('apps', ?) ON CONFLICT DO UPDATE SET last_id = excluded.last_id",
-      ).run(boundary);
+      for (const l of sums.links) st.upsertLink.run(l.deviceId, key(l.app), l.nameId, l.together);
+      st.saveState.run(boundary);
     });
     try {
       save.immediate();
@@ -227,23 +257,6 @@ export class AppRollups {
     };
   }
 
-  /** The rows just before `from` back to `since` (neighbours of the first rows of a pass). */
-  private rowsBefore(db: Db, from: number, since: number): RawRow[] {
-    const out: RawRow[] = [];
-    const iterator = db
-      .prepare(
-        `SELECT q.id, q.time, q.device_id AS deviceId, q.name_id AS nameId, q.company_id AS companyId,
-           q.kind, n.name
-         FROM queries q LEFT JOIN names n ON n.id = q.name_id WHERE q.id <= ? ORDER BY q.id DESC LIMIT ?`,
-      )
-      .iterate(from, this.chunkRows) as IterableIterator<RawRow>;
-    for (const row of iterator) {
-      if (row.time < since) break;
-      out.push(row);
-    }
-    return out.reverse();
-  }
-
   /** A writable connection, reopened when the writer replaced the file; null until the log exists. */
   private connection(): Db | null {
     let ino: number;
@@ -255,6 +268,7 @@ export class AppRollups {
     if (this.db !== null && ino === this.openedIno) return this.db;
     this.db?.close();
     this.db = null;
+    this.st = null;
     const db = openDatabase(this.dbPath, { readonly: this.options.readOnly ?? false });
     // The writer thread owns the log: never hold the main thread long for its lock.
     if (!this.options.readOnly) db.pragma('busy_timeout = 20');
@@ -270,6 +284,7 @@ export class AppRollups {
       return null;
     }
     this.db = db;
+    this.st = this.options.readOnly ? null : prepareStatements(db);
     this.openedIno = ino;
     return db;
   }
