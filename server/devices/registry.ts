@@ -398,6 +398,25 @@ export class DeviceRegistry implements DeviceResolver {
     this.needNames.add(id);
   }
 
+  /**
+   * Joins a device whose private MAC rotated to the device it was (people/rejoin.ts decides when): merged
+   * into it like any merge (its id an alias), and the old device takes the new MAC, so its next query is
+   * the old device. No reload: the neighbour re-checks and last-seen times carry on.
+   */
+  rejoin(fromId: number, intoId: number): void {
+    const from = this.devices.get(fromId);
+    if (from === null || this.devices.get(intoId) === null) return;
+    this.flushSeen();
+    this.mergeInto(fromId, intoId);
+    if (from.mac !== null) {
+      this.devices.setMac(intoId, from.mac, from.macRandom, from.vendor);
+      this.macOf.set(intoId, from.mac);
+      this.byMac.set(from.mac, intoId);
+    }
+    this.onPrivacyChange?.(this.devicePrivacy());
+    this.onIdentityChange?.();
+  }
+
   private mergeInto(fromId: number, intoId: number): void {
     this.devices.merge(fromId, intoId, this.now());
     for (const [oldId, id] of this.aliasMap) if (id === fromId) this.aliasMap.set(oldId, intoId);

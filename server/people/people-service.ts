@@ -22,10 +22,8 @@ export type Person = PersonRecord;
 export interface PeopleDevices {
   list(): Device[];
   get(id: number): Device | null;
-  /** Writes batched last-seen times (before a merge, so none is lost). */
-  flushSeen(): void;
-  /** Re-reads devices after the tables changed (a merge). */
-  reload(): void;
+  /** Folds a device whose private MAC rotated into the device it was (it takes the new MAC). */
+  rejoin(fromId: number, intoId: number): void;
 }
 
 export interface PeopleServiceOptions {
@@ -155,9 +153,8 @@ export class PeopleService {
     if (deviceId === intoId) throw new PeopleInputError('body.intoId: a device cannot be joined to itself');
     this.checkDevices([deviceId], 'deviceId');
     this.checkDevices([intoId], 'intoId');
-    this.options.devices.flushSeen();
-    this.repo.rejoin(deviceId, intoId);
-    this.options.devices.reload();
+    this.repo.prepareRejoin(deviceId, intoId);
+    this.options.devices.rejoin(deviceId, intoId);
     this.options.logger.info({ from: deviceId, into: intoId }, 'device re-joined (its private MAC changed)');
     this.options.onChange?.();
     return this.options.devices.get(intoId)!;

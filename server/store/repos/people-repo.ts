@@ -1,11 +1,10 @@
 /**
  * People in tracksink.db (migration 0011): a person owns devices and may have a profile (a device group)
- * that applies to each of their devices without a profile of its own. Also the re-join of a device whose
- * private MAC rotated: it is merged into the device it was (DevicesRepo.merge) and takes that device's
- * place, and the "not the same device" answers to re-join suggestions.
+ * that applies to each of their devices without a profile of its own. Also what a re-join of a device
+ * whose private MAC rotated moves besides the merge itself, and the "not the same device" answers to
+ * re-join suggestions.
  */
 import type { Db } from '../sqlite.js';
-import { DevicesRepo } from './devices-repo.js';
 
 export interface PersonRecord {
   id: number;
@@ -128,16 +127,13 @@ export class PeopleRepo {
   }
 
   /**
-   * Folds the new device (a rotated private MAC) into the device it was, in one transaction: the old
-   * device keeps its id, name, person, groups and history and takes the new MAC (so the next query from
-   * it is the old device); the new device's addresses, rules, ClientIDs, own schedules and person (when
-   * the old one had none) move over, and the new device is deleted.
+   * Before the registry folds the new device (a rotated private MAC) into the device it was
+   * (DeviceRegistry.rejoin: addresses, rules, ClientIDs move and its id becomes an alias): its own
+   * schedules move to the old device, the old device takes its person when it had none, and suggestions
+   * about the new device are forgotten.
    */
-  rejoin(newId: number, oldId: number): void {
-    const devices = new DevicesRepo(this.db);
+  prepareRejoin(newId: number, oldId: number): void {
     this.db.transaction(() => {
-      const fresh = devices.get(newId);
-      if (fresh === null || devices.get(oldId) === null) return;
       this.db
         .prepare(
           'INSERT OR IGNORE INTO person_devices (device_id, person_id) SELECT ?, person_id FROM person_devices WHERE device_id = ?',
@@ -147,9 +143,6 @@ export class PeopleRepo {
       this.db
         .prepare('DELETE FROM rejoin_dismissals WHERE device_id = ? OR candidate_id = ?')
         .run(newId, newId);
-      devices.merge(newId, oldId);
-      if (fresh.mac !== null) devices.setMac(oldId, fresh.mac, fresh.macRandom, fresh.vendor);
-      if (fresh.autoName !== null) devices.setAutoName(oldId, fresh.autoName, fresh.nameSource ?? 'leases');
     })();
   }
 

@@ -117,7 +117,11 @@ describe('re-joining a device whose private MAC rotated', () => {
     expect(seenAs).not.toBe(old); // first seen as a new device, for a moment …
     // … then joined: one device again, the old id, with the new MAC and both addresses.
     expect(w.registry.list().length).toBe(before);
-    expect(w.registry.get(seenAs)).toBeNull();
+    // The merged id is an alias: links and log rows that name it reach the device it joined.
+    expect(w.registry.get(seenAs)?.id).toBe(old);
+    expect(w.db.prepare('SELECT device_id FROM device_aliases WHERE old_id = ?').pluck().get(seenAs)).toBe(
+      old,
+    );
     const joined = w.registry.get(old)!;
     expect(joined).toMatchObject({ mac: MUM_NEW, macRandom: true, name: 'Mums-iPhone' });
     expect(joined.addresses.sort()).toEqual(['192.168.7.20', '192.168.7.31']);
@@ -134,7 +138,7 @@ describe('re-joining a device whose private MAC rotated', () => {
     const dad = w.people.create({ name: 'Dad', deviceIds: [old] });
     w.clock.now += 3 * 86_400_000;
     const fresh = await arrive(w, '192.168.7.41', MUM_NEW, 'study-pc', []);
-    expect(w.registry.get(fresh)).not.toBeNull();
+    expect(w.registry.get(fresh)?.id).toBe(fresh);
     const suggestions = w.people.suggestions();
     expect(suggestions).toHaveLength(1);
     expect(suggestions[0]).toMatchObject({
@@ -151,7 +155,8 @@ describe('re-joining a device whose private MAC rotated', () => {
       .run(fresh).lastInsertRowid;
 
     w.people.join(fresh, old);
-    expect(w.registry.get(fresh)).toBeNull();
+    expect(w.registry.list().map((d) => d.id)).toEqual([old]);
+    expect(w.registry.get(fresh)?.id).toBe(old);
     expect(w.registry.get(old)).toMatchObject({ mac: MUM_NEW });
     expect(w.registry.deviceIdFor('192.168.7.41')).toBe(old);
     expect(w.db.prepare('SELECT device_id FROM rules WHERE id = ?').pluck().get(rule)).toBe(old);
@@ -170,13 +175,13 @@ describe('re-joining a device whose private MAC rotated', () => {
     expect(w.registry.deviceIdFor('192.168.7.50')).toBe(old);
     w.registry.flushSeen();
     expect(await w.people.checkRejoins()).toEqual([]);
-    expect(w.registry.get(other)).not.toBeNull();
+    expect(w.registry.get(other)?.id).toBe(other);
     const [suggestion] = w.people.suggestions();
     expect(suggestion).toMatchObject({ deviceId: other, candidateId: old, automatic: false });
 
     w.people.dismiss(other, old);
     expect(w.people.suggestions()).toEqual([]);
-    expect(w.registry.get(other)).not.toBeNull();
+    expect(w.registry.get(other)?.id).toBe(other);
   });
 
   it('a new device somebody already named is not joined without asking', async () => {
@@ -190,7 +195,7 @@ describe('re-joining a device whose private MAC rotated', () => {
     writeFileSync(w.leases, `1764600000 ${MUM_NEW} 192.168.7.61 kids-ipad *\n`);
     await w.registry.refresh();
     await w.settle();
-    expect(w.registry.get(id)).not.toBeNull();
+    expect(w.registry.get(id)?.id).toBe(id);
     expect(w.people.suggestions().map((s) => [s.deviceId, s.candidateId, s.automatic])).toEqual([
       [id, old, false],
     ]);
