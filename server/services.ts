@@ -114,6 +114,12 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
         'PostgreSQL',
       );
     }
+    // Replicas share one configuration: the shared one replaces tracksink.db before anything reads it.
+    const replicaConfig =
+      pg === null
+        ? null
+        : await (await import('./replica-config.js')).openReplicaConfig({ pg, configDb, config, logger });
+    if (replicaConfig !== null) stack.push(() => replicaConfig.replication.stop());
     // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
     // is explained in settings/saved-settings.ts). The config without them is kept: an import replaces the
     // saved settings, and the config is rebuilt from it.
@@ -267,6 +273,23 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       },
       schedules,
       people,
+      ...(pg === null || replicaConfig === null
+        ? {}
+        : {
+            replica: {
+              name: pg.replica,
+              // Reachable when both the configuration and the log get through.
+              status: () => {
+                const config = replicaConfig.replication.status();
+                const log = queryLog.stats().pg?.error ?? null;
+                return {
+                  database: pg.target.describe,
+                  reachable: config.reachable && log === null,
+                  error: config.error ?? log,
+                };
+              },
+            },
+          }),
     };
     // An imported companies database widens the catalog: the list manager hands its attribution to
     // the policy engine (next query), and the API names companies from the new catalog.
@@ -302,6 +325,11 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     });
     stack.push(() => encryptedDns.close());
     deps.encryptedDns = encryptedDns;
+    // Another replica's change: rules and pauses, then everything an import reloads.
+    replicaConfig?.start(async () => {
+      loadPolicyState({ configDb, policy, devices, logger });
+      await (deps.reloadAll as () => Promise<string[]>)();
+    });
     ready = true;
 
     const httpAddress = app.server.address();

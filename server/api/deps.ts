@@ -122,6 +122,12 @@ export type CompaniesDbPort = Pick<
   'imported' | 'import' | 'lastRefusal' | 'attribution' | 'licence' | 'defaults'
 >;
 
+/** With TRACKSINK_DATABASE_URL: which replica this is and whether PostgreSQL answers (services.ts). */
+export interface ReplicaPort {
+  name: string;
+  status(): { database: string; reachable: boolean; error: string | null };
+}
+
 /** The read side of the query log (store/analytics.ts). */
 export type AnalyticsPort = Analytics;
 
@@ -142,6 +148,7 @@ export interface AppDeps {
   /** Set once the encrypted listeners started (after buildApp: the HTTPS listener serves this app). */
   encryptedDns?: EncryptedDnsPort;
   queryLog?: QueryLogPort;
+  replica?: ReplicaPort;
   analytics?: AnalyticsPort;
   /** The schedule timer (schedules/schedule-runner.ts): refresh() after a change, status() for the API. */
   schedules?: Pick<ScheduleRunner, 'refresh' | 'status' | 'timeZone'>;

@@ -25,6 +25,13 @@ export interface ListMetricInfo {
   lastError: string | null;
 }
 
+export interface DatabaseMetrics {
+  reachable: boolean;
+  shipped: number;
+  buffered: number;
+  dropped: number;
+}
+
 export interface MetricsSources {
   dnsStats?: () => DnsStats | undefined;
   upstreamStats?: () => UpstreamStats[];
@@ -32,6 +39,10 @@ export interface MetricsSources {
   log?: () => { written: number; dropped: number; queued?: number; error: string | null } | undefined;
   /** Devices seen within the last `activeWindowMs` (default 1 h). */
   devicesActive?: () => number | undefined;
+  /** With TRACKSINK_DATABASE_URL: every series carries replica="<name>". */
+  replica?: string;
+  /** PostgreSQL reachable, and the query log's shipping to it. */
+  database?: () => { reachable: boolean; shipped: number; buffered: number; dropped: number } | undefined;
   /** Include Node process metrics (memory, event loop lag …); default true. */
   processMetrics?: boolean;
 }
@@ -44,6 +55,8 @@ export interface Metrics {
 
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
+  if (sources.replica !== undefined) registry.setDefaultLabels({ replica: sources.replica });
+  registerDatabaseMetrics(registry, sources.database);
   if (sources.processMetrics !== false)
     collectDefaultMetrics({ register: registry, prefix: 'tracksink_process_' });
   const dns = () => sources.dnsStats?.();
@@ -240,4 +253,40 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
 
   return { registry, contentType: registry.contentType, render: () => registry.metrics() };
+}
+
+function registerDatabaseMetrics(registry: Registry, database: MetricsSources['database']): void {
+  if (database === undefined) return;
+  const gauges: Array<[string, string, 'gauge' | 'counter', (d: DatabaseMetrics) => number]> = [
+    [
+      'tracksink_database_up',
+      'PostgreSQL answered the last read or write (1) or not (0)',
+      'gauge',
+      (d) => (d.reachable ? 1 : 0),
+    ],
+    ['tracksink_log_shipped_total', 'Query log rows committed to PostgreSQL', 'counter', (d) => d.shipped],
+    [
+      'tracksink_log_ship_buffered',
+      'Query log rows held in memory for PostgreSQL',
+      'gauge',
+      (d) => d.buffered,
+    ],
+    [
+      'tracksink_log_ship_dropped_total',
+      'Query log rows lost because the buffer for PostgreSQL was full',
+      'counter',
+      (d) => d.dropped,
+    ],
+  ];
+  for (const [name, help, type, pick] of gauges) {
+    registerSnapshotMetric(registry, {
+      name,
+      help,
+      type,
+      collect: () => {
+        const value = database();
+        return value === undefined ? [] : [{ value: pick(value) }];
+      },
+    });
+  }
 }

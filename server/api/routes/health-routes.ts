@@ -64,6 +64,13 @@ export function healthRoutes(app: App, context: RouteContext): void {
           reason: log.error,
           message: `the query log cannot be written: ${log.error}`,
         });
+      const replica = deps.replica && { name: deps.replica.name, ...deps.replica.status() };
+      if (replica && !replica.reachable)
+        problems.push({
+          kind: 'database',
+          reason: replica.error ?? 'unreachable',
+          message: `PostgreSQL (${replica.database}) cannot be reached: DNS answers from this replica's last configuration, and the query log waits in memory until it is back`,
+        });
       const body = {
         status: ready
           ? problems.length > 0
@@ -75,6 +82,7 @@ export function healthRoutes(app: App, context: RouteContext): void {
         lists: { entries: listEntries(context), loaded: ready },
         log: { written: log.written, dropped: log.dropped, error: log.error },
         uptime: Math.max(0, (context.now() - deps.startedAt) / 1000),
+        ...(replica ? { replica } : {}),
         problems,
       };
       return reply.status(ready ? 200 : 503).send(body);

@@ -14,6 +14,20 @@ export function metricsRoutes(app: App, { deps, now }: RouteContext): void {
     upstreamStats: () => (deps.upstreams?.stats?.() ?? []) as UpstreamStats[],
     lists: () => (deps.lists?.list() ?? []).map((raw) => toList(raw)),
     log: () => deps.queryLog?.stats(),
+    ...(deps.replica
+      ? {
+          replica: deps.replica.name,
+          database: () => {
+            const ship = deps.queryLog?.stats().pg;
+            return {
+              reachable: deps.replica?.status().reachable ?? false,
+              shipped: ship?.shipped ?? 0,
+              buffered: ship?.buffered ?? 0,
+              dropped: ship?.dropped ?? 0,
+            };
+          },
+        }
+      : {}),
     devicesActive: () => {
       if (!deps.devices) return undefined;
       const since = now() - ACTIVE_WINDOW_MS;

@@ -14,10 +14,24 @@ export const Health = Type.Object({
     error: Type.Union([Type.String(), Type.Null()]),
   }),
   uptime: Type.Number({ description: 'Seconds since start' }),
+  /** Present with TRACKSINK_DATABASE_URL: this replica's name and its PostgreSQL. */
+  replica: Type.Optional(
+    Type.Object({
+      name: Type.String(),
+      database: Type.String({ description: 'user@host:port/database (never the password)' }),
+      reachable: Type.Boolean(),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   /** Why the status is "degraded", one entry per cause, each with a sentence for people. */
   problems: Type.Array(
     Type.Object({
-      kind: Type.Union([Type.Literal('list'), Type.Literal('log'), Type.Literal('encrypted-dns')]),
+      kind: Type.Union([
+        Type.Literal('list'),
+        Type.Literal('log'),
+        Type.Literal('encrypted-dns'),
+        Type.Literal('database'),
+      ]),
       /** The list's name (kind "list"). */
       list: Type.Optional(Type.String()),
       source: Type.Optional(Type.String()),

@@ -1,0 +1,64 @@
+/**
+ * The wiring of configuration replication (store/pg/config-replication.ts) for services.ts: the shared
+ * document is the backup document (api/backup/backup-service.ts), imported with the same checks as a
+ * backup file; after a replica's change arrives, the modules reload as after an import.
+ */
+import { exportConfiguration, importConfiguration } from './api/backup/backup-service.js';
+import type { Config } from './config/schema.js';
+import { sourcePolicyFor } from './lists/source-policy.js';
+import type { Logger } from './logger.js';
+import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replication.js';
+import type { PgBackend } from './store/pg/pg-backend.js';
+import type { Db } from './store/sqlite.js';
+
+export interface ReplicaConfig {
+  replication: ConfigReplication;
+  /** Starts following the other replicas; `reload` makes the modules read tracksink.db again. */
+  start(reload: () => Promise<void>): void;
+}
+
+/** Before the modules read tracksink.db: take the shared configuration, or share this one. */
+export async function openReplicaConfig(options: {
+  pg: PgBackend;
+  configDb: Db;
+  config: Config;
+  logger: Logger;
+}): Promise<ReplicaConfig> {
+  const { pg, configDb, config, logger } = options;
+  const listSources = sourcePolicyFor(config);
+  let reload: (() => Promise<void>) | null = null;
+  const replication = new ConfigReplication({
+    pool: pg.pool,
+    target: pg.target,
+    replica: pg.replica,
+    changes: sqliteChangeCounter(configDb),
+    log: (level, message) => logger[level]({ component: 'replication' }, message),
+    ports: {
+      exportLocal: () => exportConfiguration(configDb) as unknown as Record<string, unknown>,
+      apply: async (data) => {
+        importConfiguration(configDb, data, { listSources });
+        await reload?.();
+      },
+    },
+  });
+  try {
+    const outcome = await replication.startup((data) => {
+      importConfiguration(configDb, data, { listSources });
+    });
+    logger.info({ replica: pg.replica, configuration: outcome }, 'configuration shared through PostgreSQL');
+  } catch (error) {
+    // A shared document this replica cannot take (say, a list file outside its lists.fileDir): it keeps
+    // its own configuration and says why; the next change is tried again.
+    logger.error(
+      { component: 'replication' },
+      `the shared configuration could not be taken at start: ${(error as Error).message}; this replica starts from its own`,
+    );
+  }
+  return {
+    replication,
+    start: (next) => {
+      reload = next;
+      replication.start();
+    },
+  };
+}
