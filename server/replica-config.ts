@@ -3,12 +3,13 @@
  * document is the backup document (api/backup/backup-service.ts), imported with the same checks as a
  * backup file; after a replica's change arrives, the modules reload as after an import.
  */
-import { exportConfiguration, importConfiguration } from './api/backup/backup-service.js';
+import { exportConfiguration, importConfiguration } from './backup/backup-service.js';
 import type { Config } from './config/schema.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
 import type { Logger } from './logger.js';
 import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replication.js';
 import type { PgBackend } from './store/pg/pg-backend.js';
+import { BackupRepo } from './store/repos/backup-repo.js';
 import type { Db } from './store/sqlite.js';
 
 export interface ReplicaConfig {
@@ -26,6 +27,7 @@ export async function openReplicaConfig(options: {
 }): Promise<ReplicaConfig> {
   const { pg, configDb, config, logger } = options;
   const listSources = sourcePolicyFor(config);
+  const backup = new BackupRepo(configDb);
   let reload: (() => Promise<void>) | null = null;
   const replication = new ConfigReplication({
     pool: pg.pool,
@@ -34,16 +36,16 @@ export async function openReplicaConfig(options: {
     changes: sqliteChangeCounter(configDb),
     log: (level, message) => logger[level]({ component: 'replication' }, message),
     ports: {
-      exportLocal: () => exportConfiguration(configDb) as unknown as Record<string, unknown>,
+      exportLocal: () => exportConfiguration(backup) as unknown as Record<string, unknown>,
       apply: async (data) => {
-        importConfiguration(configDb, data, { listSources });
+        importConfiguration(backup, data, { listSources });
         await reload?.();
       },
     },
   });
   try {
     const outcome = await replication.startup((data) => {
-      importConfiguration(configDb, data, { listSources });
+      importConfiguration(backup, data, { listSources });
     });
     logger.info({ replica: pg.replica, configuration: outcome }, 'configuration shared through PostgreSQL');
   } catch (error) {

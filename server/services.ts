@@ -327,7 +327,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     deps.encryptedDns = encryptedDns;
     // Another replica's change: rules and pauses, then everything an import reloads.
     replicaConfig?.start(async () => {
-      loadPolicyState({ configDb, policy, devices, logger });
+      loadPolicyState({ rules: repos.rules, settings: repos.settings, policy, devices, logger });
       await (deps.reloadAll as () => Promise<string[]>)();
     });
     ready = true;
