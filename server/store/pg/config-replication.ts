@@ -53,6 +53,40 @@ export function configKey(data: Record<string, unknown>): string {
   );
 }
 
+export interface SharedConfig {
+  version: number;
+  /** The replica (or tool) that wrote it. */
+  replica: string;
+  data: Record<string, unknown>;
+}
+
+/** The shared configuration document, or null before any replica wrote one. */
+export async function readSharedConfig(pool: PgPool): Promise<SharedConfig | null> {
+  const result = await pool.query<{ version: string; replica: string; data: Record<string, unknown> }>(
+    'SELECT version, replica, data FROM config_snapshot',
+  );
+  const row = result.rows[0];
+  return row === undefined ? null : { version: Number(row.version), replica: row.replica, data: row.data };
+}
+
+/** Writes the next version of the shared document and tells the replicas (at commit); returns the version. */
+export async function writeSharedConfig(
+  pool: PgPool,
+  writer: string,
+  data: Record<string, unknown>,
+): Promise<number> {
+  const result = await pool.query<{ version: string }>(
+    `WITH up AS (
+       INSERT INTO config_snapshot (id, version, replica, data) VALUES (true, 1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET version = config_snapshot.version + 1, replica = excluded.replica,
+         data = excluded.data, updated_at = now()
+       RETURNING version)
+     SELECT version, pg_notify('${CONFIG_CHANNEL}', $1 || ' ' || version) FROM up`,
+    [writer, JSON.stringify(data)],
+  );
+  return Number(result.rows[0]?.version ?? 0);
+}
+
 export class ConfigReplication {
   private version = 0;
   private lastKey = '';
@@ -110,7 +144,7 @@ export class ConfigReplication {
     void this.listen();
     const tick = (): void => {
       if (this.stopped) return;
-      this.serial(() => this.check(Date.now())).finally(() => {
+      void this.serial(() => this.check(Date.now())).finally(() => {
         if (!this.stopped) this.timer = setTimeout(tick, POLL_MS);
       });
     };
@@ -173,29 +207,16 @@ export class ConfigReplication {
     this.lastChanges = this.options.changes();
   }
 
-  private async read(): Promise<{ version: number; replica: string; data: Record<string, unknown> } | null> {
-    const result = await this.options.pool.query<{
-      version: string;
-      replica: string;
-      data: Record<string, unknown>;
-    }>('SELECT version, replica, data FROM config_snapshot');
+  private async read(): Promise<SharedConfig | null> {
+    const shared = await readSharedConfig(this.options.pool);
     this.succeeded();
-    const row = result.rows[0];
-    return row === undefined ? null : { version: Number(row.version), replica: row.replica, data: row.data };
+    return shared;
   }
 
   private async write(data: Record<string, unknown>): Promise<void> {
-    const result = await this.options.pool.query<{ version: string }>(
-      `WITH up AS (
-         INSERT INTO config_snapshot (id, version, replica, data) VALUES (true, 1, $1, $2)
-         ON CONFLICT (id) DO UPDATE SET version = config_snapshot.version + 1, replica = excluded.replica,
-           data = excluded.data, updated_at = now()
-         RETURNING version)
-       SELECT version, pg_notify('${CONFIG_CHANNEL}', $1 || ' ' || version) FROM up`,
-      [this.options.replica, JSON.stringify(data)],
-    );
+    const version = await writeSharedConfig(this.options.pool, this.options.replica, data);
     this.succeeded();
-    this.version = Number(result.rows[0]?.version ?? this.version);
+    this.version = version;
     this.lastKey = configKey(data);
   }
 
