@@ -34,6 +34,7 @@ import {
 } from './settings/live-settings.js';
 import { applySavedSettings } from './settings/saved-settings.js';
 import { Analytics } from './store/analytics.js';
+import { startAppInference } from './store/app-inference.js';
 import { configRepos } from './store/config-repos.js';
 import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
@@ -41,7 +42,6 @@ import { DATABASE_URL_ENV } from './store/pg/pg-url.js';
 import { type Db, openConfigDb } from './store/sqlite.js';
 import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
 import { CompaniesDbUpdater } from './trackers/companiesdb-updater.js';
-import { startAppInference } from './trackers/apps/app-inference.js';
 import { loadCatalog } from './trackers/catalog.js';
 
 export interface Services {
@@ -295,7 +295,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     // the policy engine (next query), and the API names companies from the new catalog.
     deps.companiesDb = new CompaniesDbUpdater({
       dataDir: config.dataDir,
-      configDb,
+      ids: new CatalogRepo(configDb),
       current: () => deps.catalog ?? catalog,
       onCatalog: async (next) => {
         await lists.setCatalog(next);

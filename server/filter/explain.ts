@@ -7,12 +7,22 @@ import { domainToASCII } from 'node:url';
 import { REASON_NAMES, Reason } from '../events/query-event.js';
 import type { Attribution } from '../trackers/attribution.js';
 import { emptyAttributionResult } from '../trackers/attribution.js';
-import type { MatchContext, RuleHit } from './matcher.js';
-import type { CompanyPolicy, PolicyEngine } from './policy-engine.js';
+import type { ListMatcher, MatchContext, RuleHit } from './matcher-types.js';
+import type { CompanyPolicy, ProfileState } from './profile-state.js';
 import { describeRewrite } from './rewrite.js';
 import { RuleFlag } from './rule-flags.js';
-import { ruleApplies } from './user-rules.js';
-import { emptyVerdict, VerdictAction } from './verdict.js';
+import { ruleApplies, type UserRuleSet } from './user-rules.js';
+import { emptyVerdict, VerdictAction, type Policy } from './verdict.js';
+
+/** What an explanation reads from the policy engine (PolicyEngine.explain passes the engine itself). */
+export interface ExplainedPolicy extends Policy {
+  readonly lists: ListMatcher;
+  readonly rules: UserRuleSet;
+  readonly now: () => number;
+  readonly profiles: ProfileState;
+  readonly groupNames: ReadonlyMap<number, string>;
+  companyPolicy(companyId: number, deviceId?: number): CompanyPolicy;
+}
 
 /** Reads the text of rule `line` of list `listId` (undefined when unknown). */
 export type LineTextLookup = (listId: number, line: number) => string | undefined;
@@ -89,7 +99,7 @@ const ACTIONS = {
 } as const;
 
 export function buildExplanation(
-  engine: PolicyEngine,
+  engine: ExplainedPolicy,
   attribution: Attribution,
   groups: readonly number[] | undefined,
   ctxTemplate: MatchContext,
@@ -232,7 +242,7 @@ function scheduleEntry(scheduleId: number, label: string): ExplainEntry {
 
 /** The sentence when a profile or a schedule decided; null to let describe() say it. */
 function describeProfile(
-  engine: PolicyEngine,
+  engine: ExplainedPolicy,
   deviceId: number,
   reason: Reason,
   action: number,

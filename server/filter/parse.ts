@@ -6,7 +6,7 @@ import { detectFormat } from './detect-format.js';
 import { parseAdblock } from './formats/adblock.js';
 import { parseDnsmasq } from './formats/dnsmasq.js';
 import { parseDomains } from './formats/domains.js';
-import { parseHosts } from './formats/hosts.js';
+import { parseHosts } from './formats/hosts-list.js';
 import { parseRpz } from './formats/rpz.js';
 import { parseUnbound } from './formats/unbound.js';
 import { parseWildcard } from './formats/wildcard.js';

@@ -4,7 +4,7 @@
  * RewriteSet to answer with into the ListMatch; sets are built once per distinct combination of rules
  * and reused, so the usual lookup allocates nothing.
  */
-import type { ListMatch } from './matcher.js';
+import type { ListMatch } from './matcher-types.js';
 import type { NameMatcher } from './name-pattern.js';
 import { combineRewrites } from './rewrite.js';
 import type { Rewrite, RewriteSet } from './rewrite.js';

@@ -3,7 +3,7 @@
  * decodes them (decodeText, in the list parser's worker for large ones).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { DownloadError, downloadRaw, type RawDownloadResult } from './download.js';
+import { DownloadError, downloadRaw, type RawDownloadResult } from '../net/download.js';
 import { sourceKind } from './list-source.js';
 import { checkFileSource, checkUrlTarget, type ListSourcePolicy } from './source-policy.js';
 

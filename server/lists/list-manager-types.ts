@@ -1,5 +1,8 @@
 /** The list manager's shapes: options, progress and summaries, views, inputs, errors. */
+import type { ParsedList } from '../filter/list-types.js';
+import type { ListInput, ListMatcher } from '../filter/matcher.js';
 import type { Logger } from '../logger.js';
+import type { CompanyPolicy } from '../store/repos/catalog-repo.js';
 import type {
   ListAssignment,
   ListFormatSetting,
@@ -8,10 +11,22 @@ import type {
   ListRow,
 } from '../store/repos/lists-repo.js';
 import type { Db } from '../store/sqlite.js';
+import type { Attribution } from '../trackers/attribution.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { AcceptPolicy } from './accept-list.js';
-import type { ListPolicyTarget, MatcherBuilder, ParsedList } from './filter-bridge.js';
 import type { ListSourcePolicy } from './source-policy.js';
+
+/** What ListManager needs of the policy (PolicyEngine implements it). */
+export interface ListPolicyTarget {
+  setLists(matcher: ListMatcher): void;
+  setAttribution(attribution: Attribution): void;
+  setCompanyPolicies(policies: Map<number, CompanyPolicy>): void;
+  /** Attribution-based catalog blocking follows the built-in catalog list (enabled, and its id). */
+  setCatalogBlocking?(enabled: boolean, catalogListId?: number): void;
+}
+
+/** Builds the one matcher that holds every enabled list (filter/matcher.ts; tests pass their own). */
+export type MatcherBuilder = (lists: ListInput[]) => ListMatcher;
 
 export const LIST_FORMAT_SETTINGS: readonly ListFormatSetting[] = [
   'auto',

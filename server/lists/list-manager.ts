@@ -12,7 +12,8 @@ import { type ListRow, ListsRepo } from '../store/repos/lists-repo.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Catalog } from '../trackers/catalog.js';
 import { DEFAULT_ACCEPT_POLICY } from './accept-list.js';
-import { type ListInput, type MatcherBuilder, buildMatcher } from './filter-bridge.js';
+import { type ListInput, buildMatcher } from '../filter/matcher.js';
+import { companyPoliciesById } from './company-policies.js';
 import { ListCache } from './list-cache.js';
 import { subscribeDefaults, subscribeExtra, syncPublicResolversRow } from './default-lists.js';
 import { ListLoader } from './list-loader.js';
@@ -24,6 +25,7 @@ import {
   type ListSummary,
   type ListView,
   type Loaded,
+  type MatcherBuilder,
   type RefreshProgress,
   type UpdateListInput,
 } from './list-manager-types.js';
@@ -414,17 +416,8 @@ export class ListManager {
   }
 
   private applyCompanyPolicies(): void {
-    const map = new Map<number, CompanyPolicy>();
-    for (const row of this.catalogRepo.companyPolicies()) {
-      const company = this.catalog.company(row.companyKey);
-      if (company) map.set(company.id, row.policy);
-      else
-        this.options.logger.warn(
-          { company: row.companyKey },
-          'company policy for a company the catalog no longer has',
-        );
-    }
-    this.options.policy.setCompanyPolicies(map);
+    const rows = this.catalogRepo.companyPolicies();
+    this.options.policy.setCompanyPolicies(companyPoliciesById(rows, this.catalog, this.options.logger));
   }
 
   /** Makes the built-in public-resolver list's row follow options.blockPublicResolvers; returns it. */

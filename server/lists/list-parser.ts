@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../worker-entry.js';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
-import { decodeText, DownloadError } from './download.js';
+import { decodeText, DownloadError } from '../net/download.js';
 
 export interface ParseRequest {
   id: number;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { parseList } from '../filter/parse.js';
-import { decodeText, DownloadError } from './download.js';
+import { decodeText, DownloadError } from '../net/download.js';
 import type { ParseRequest, ParseResponse } from './list-parser.js';
 
 const port = parentPort;

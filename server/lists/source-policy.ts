@@ -14,7 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { realpath } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { DownloadError } from './download.js';
+import { DownloadError } from '../net/download.js';
 import { normaliseSource, sourceKind } from './list-source.js';
 
 export interface ListSourcePolicy {

@@ -5,10 +5,8 @@
  * then the catalog is rebuilt with them and handed to `onCatalog`, which puts it in use (new attribution
  * for the next query, the dashboard's names). One import at a time.
  */
-import { CatalogRepo } from '../store/repos/catalog-repo.js';
-import type { Db } from '../store/sqlite.js';
 import { type Catalog, loadCatalog } from './catalog.js';
-import type { CompaniesDbInfo } from './catalog-types.js';
+import type { CatalogIdStore, CompaniesDbInfo } from './catalog-types.js';
 import {
   COMPANIESDB_ATTRIBUTION,
   COMPANIESDB_LICENCE,
@@ -25,7 +23,8 @@ export class CompaniesDbBusyError extends Error {
 
 export interface CompaniesDbUpdaterOptions {
   dataDir: string;
-  configDb: Db;
+  /** Stable catalog ids (store/repos/catalog-repo.ts). */
+  ids: CatalogIdStore;
   /** The catalog in use now (its companiesDbInfo says what is imported). */
   current: () => Pick<Catalog, 'companiesDbInfo'>;
   /** Puts a rebuilt catalog in use. */
@@ -70,7 +69,7 @@ export class CompaniesDbUpdater {
       }).catch((error: unknown) => {
         throw withoutForeignText(error);
       });
-      const catalog = loadCatalog(undefined, { ids: new CatalogRepo(this.options.configDb), companiesDb });
+      const catalog = loadCatalog(undefined, { ids: this.options.ids, companiesDb });
       await this.options.onCatalog(catalog);
       this.refusal = null;
       return catalog.companiesDbInfo as CompaniesDbInfo;

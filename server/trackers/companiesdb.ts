@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { downloadList } from '../lists/download.js';
+import { downloadList } from '../net/download.js';
 import { blocklistsDir } from '../paths.js';
 
 export const COMPANIESDB_LICENCE = 'CC BY-SA 4.0';

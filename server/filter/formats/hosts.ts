@@ -5,8 +5,7 @@
  * The address says what the rule does, as in AdGuard Home: 0.0.0.0, 127.0.0.1, :: and ::1 block; any
  * other address (`192.168.1.10 nas.home`, `fe80::1%lo0 printer`) answers with that address, a local
  * record (a rewrite of lower rank than list block and exception rules).
- * A line in adblock syntax (`||d^`, `@@||d^`) inside a hosts list is read as adblock, and a bare name or
- * `*.name` as in a domain list: lists mix them (Blocky's hosts parser reads all of these).
+ * A whole hosts list, which may mix in other formats' lines, is read by hosts-list.ts.
  */
 import { addressBytes } from '../client-match.js';
 import { toAsciiHostName } from '../host-name.js';
@@ -14,29 +13,8 @@ import type { RuleCollector } from '../rule-collector.js';
 import { RuleFlag } from '../rule-flags.js';
 import { makeRewrite } from '../rewrite.js';
 import { QType, Rcode } from '../../dns/codec/constants.js';
-import { equalsAt, forEachLine, skipBlanks, startsWithAt, stripHashComment, tokenEnd } from '../text-scan.js';
-import { parseDomainToken } from './domains.js';
-import { looksLikeAdblockRule } from './line-shape.js';
-import { parseAdblockLine } from './adblock.js';
+import { equalsAt, skipBlanks, startsWithAt, tokenEnd } from '../text-scan.js';
 import { newSlowRule } from './slow-rule-builder.js';
-
-export function parseHosts(text: string, out: RuleCollector): void {
-  out.lines = forEachLine(text, (start, end, line) => {
-    // Hosts lines start with a digit or ':'; only other lines need the adblock shape check.
-    const c = text.charCodeAt(start);
-    const addressStart = (c >= 48 && c <= 57) || c === 58;
-    if (addressStart || start === end || c === 35) parseHostsLine(text, start, end, line, out, 0);
-    else if (looksLikeAdblockRule(text, start, end)) parseAdblockLine(text, start, end, line, out);
-    else {
-      // A bare name or `*.name` in a hosts list (Blocky reads them): one token, else not a hosts line.
-      const nameEnd = tokenEnd(text, start, end);
-      const contentEnd = nameEnd === end ? end : stripHashComment(text, start, end);
-      if (skipBlanks(text, nameEnd, contentEnd) === contentEnd) {
-        parseDomainToken(text, start, nameEnd, end, line, out);
-      } else parseHostsLine(text, start, end, line, out, 0);
-    }
-  });
-}
 
 /** One hosts line (also used by the adblock parser, which accepts hosts lines). */
 export function parseHostsLine(

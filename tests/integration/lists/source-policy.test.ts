@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadList } from '../../../server/lists/download.js';
+import { downloadList } from '../../../server/net/download.js';
 import { ListManager } from '../../../server/lists/list-manager.js';
 import {
   isLocalAddress,
@@ -19,6 +19,7 @@ import {
 } from '../../../server/lists/source-policy.js';
 import { silentLogger } from '../../../server/logger.js';
 import { CompaniesDbUpdater } from '../../../server/trackers/companiesdb-updater.js';
+import { CatalogRepo } from '../../../server/store/repos/catalog-repo.js';
 import { openConfigDb, type Db } from '../../../server/store/sqlite.js';
 import { type Catalog, loadCatalog } from '../../../server/trackers/catalog.js';
 import { hostsList, ListServer } from './list-server.js';
@@ -206,7 +207,7 @@ describe('foreign content stays unseen', () => {
   it('a companies database import that gets something else does not repeat it', async () => {
     const updater = new CompaniesDbUpdater({
       dataDir: dir,
-      configDb: db,
+      ids: new CatalogRepo(db),
       current: () => ({ companiesDbInfo: null }),
       onCatalog: () => undefined,
       timeoutMs: 2_000,

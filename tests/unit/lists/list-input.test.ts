@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseList } from '../../../server/filter/parse.js';
 import { refuseReason } from '../../../server/lists/accept-list.js';
-import { decodeText, looksLikeHtml } from '../../../server/lists/download.js';
+import { decodeText, looksLikeHtml } from '../../../server/net/download.js';
 import {
   BUILTIN_CATALOG,
   defaultListName,

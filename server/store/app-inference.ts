@@ -2,9 +2,9 @@
  * Starts app inference for the running server: the shipped app catalog (checked whole at start-up), and
  * the rollup job over querylog.db every two seconds, off the DNS path.
  */
-import type { Logger } from '../../logger.js';
-import { AppRollups } from '../../store/app-rollups.js';
-import { shippedAppCatalog } from './app-catalog.js';
+import type { Logger } from '../logger.js';
+import { shippedAppCatalog } from '../trackers/apps/app-catalog.js';
+import { AppRollups } from './app-rollups.js';
 
 export const APP_PASS_INTERVAL_MS = 2000;
 

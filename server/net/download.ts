@@ -1,5 +1,5 @@
 /**
- * One conditional HTTP(S) download of a list: If-None-Match / If-Modified-Since, an overall timeout, a size
+ * One conditional HTTP(S) download (a list, the companies database): If-None-Match / If-Modified-Since, an overall timeout, a size
  * cap, progress by bytes, and a strict check that the body is complete text. Every failure becomes a
  * DownloadError whose message says what went wrong in words a user can act on; the caller keeps its
  * last good copy.
