@@ -14,7 +14,16 @@ import {
   ipv6Bytes,
   soaRdata,
 } from './codec/record-encoder.js';
-import type { QueryContext } from './stages/stage.js';
+
+/**
+ * What block() needs of a query in flight (stages/stage.ts: QueryContext, which holds this sinkhole):
+ * named here so the two files do not import each other.
+ */
+interface BlockableQuery {
+  q: { qtype: number };
+  withRecords(records: PrebuiltAnswer, ede: number): Buffer;
+  finish(answer: Buffer | null, status: QueryStatus, reason: Reason, rcode: number): Buffer | null;
+}
 
 export type { PrebuiltAnswer };
 
@@ -101,7 +110,7 @@ export class Sinkhole {
    * Ends the query as blocked for `reason` (a rule, a cloaked CNAME, rebinding): the answer for its type,
    * with the Extended DNS Error that says whether a list (Blocked) or the household (Filtered) decided.
    */
-  block(t: QueryContext, reason: Reason): Buffer {
+  block(t: BlockableQuery, reason: Reason): Buffer {
     const s = this.forType(t.q.qtype);
     const ede =
       reason === Reason.localDeny || reason === Reason.companyPolicy ? EdeCode.filtered : EdeCode.blocked;

@@ -17,7 +17,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUERY_STATUS_NAMES, QueryStatus } from '../events/query-event.js';
 import { NameKind } from '../trackers/attribution.js';
-import { SHORT_ROLLUP_KEEP_MS } from './log-writer.js';
+import { SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import { QUERY_LOG_FILE } from './query-log.js';
 import { QueryLogReader, type QueryFilter, type QueryPage, type QueryRow } from './query-log-reader.js';
 import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } from './rollup-periods.js';

@@ -22,13 +22,11 @@ import {
   prepareWriterStatements,
   type Statements,
 } from './log-writer-statements.js';
-import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums } from './rollup-sums.js';
+import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums, SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import { migrationsDir, openDatabase, type Db } from './sqlite.js';
 import type Database from 'better-sqlite3';
 
-/** Minute rollups and hourly name counters serve the short charts only. */
-export const SHORT_ROLLUP_KEEP_MS = 48 * HOUR_MS;
-export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS };
+export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS };
 
 const PRUNE_CHUNK = 5000;
 const INTERN_CACHE_MAX = 200_000;

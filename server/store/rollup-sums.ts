@@ -12,6 +12,8 @@ import type { DecodedEvent } from './query-queue.js';
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+/** Minute rollups and hourly name counters serve the short charts only. */
+export const SHORT_ROLLUP_KEEP_MS = 48 * HOUR_MS;
 /** device_id used in rollups for the total over every device. */
 export const ALL_DEVICES = -1;
 

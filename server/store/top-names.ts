@@ -5,7 +5,7 @@
  * counted exactly).
  */
 import { QueryStatus } from '../events/query-event.js';
-import { SHORT_ROLLUP_KEEP_MS } from './log-writer.js';
+import { SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import type { QueryLogReader } from './query-log-reader.js';
 import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } from './rollup-periods.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS } from './rollup-sums.js';
