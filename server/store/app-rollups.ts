@@ -116,6 +116,11 @@ function prepareStatements(db: Db): PassStatements {
 export class AppRollups {
   private db: Db | null = null;
   private st: PassStatements | null = null;
+  /**
+   * The app signals (app queries that are not tracker contacts) of the last saved pass up to its boundary:
+   * the next pass's neighbours before its first row, kept instead of read back (valid while `from` is it).
+   */
+  private carry: { from: number; signals: LinkRow[] } | null = null;
   private openedIno = -1;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
@@ -160,6 +165,7 @@ export class AppRollups {
     this.db?.close();
     this.db = null;
     this.st = null;
+    this.carry = null;
   }
 
   /**
@@ -189,9 +195,14 @@ export class AppRollups {
     // A burst longer than a chunk with no row old enough: count the chunk rather than stall.
     if (boundary === from && full) boundary = last.id;
     if (boundary === from) return false;
-    const first = rows[0] as RawRow;
-    const before = st.signalsBefore.all(from, from - this.chunkRows, first.time - this.windowMs) as RawRow[];
-    const linkInput = [...before, ...rows].map((row) => this.toLinkRow(row));
+    const since = (rows[0] as RawRow).time - this.windowMs;
+    const lowestId = from - this.chunkRows;
+    const carried = this.carry !== null && this.carry.from === from ? this.carry.signals : null;
+    const before =
+      carried !== null
+        ? carried.filter((row) => row.time >= since && row.id > lowestId)
+        : (st.signalsBefore.all(from, lowestId, since) as RawRow[]).map((row) => this.toLinkRow(row));
+    const linkInput = before.concat(rows.map((row) => this.toLinkRow(row)));
     const sums = linkRows(linkInput, this.windowMs, (row) => row.id > from && row.id <= boundary);
     const key = (app: number): string => this.options.catalog.apps[app]?.key ?? '';
     const save = db.transaction(() => {
@@ -210,6 +221,8 @@ export class AppRollups {
     }
     this.error = null;
     this.counted += rows.filter((row) => row.id > from && row.id <= boundary).length;
+    const signals = linkInput.filter((row) => row.id <= boundary && row.app >= 0 && !row.tracker);
+    this.carry = { from: boundary, signals: signals.slice(-this.chunkRows) };
     return full;
   }
 
@@ -269,6 +282,7 @@ export class AppRollups {
     this.db?.close();
     this.db = null;
     this.st = null;
+    this.carry = null;
     const db = openDatabase(this.dbPath, { readonly: this.options.readOnly ?? false });
     // The writer thread owns the log: never hold the main thread long for its lock.
     if (!this.options.readOnly) db.pragma('busy_timeout = 20');

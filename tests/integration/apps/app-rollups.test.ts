@@ -124,6 +124,22 @@ describe('app inference over the query log', () => {
     expect(stepwise.trackerLinks(3).map((l) => [l.together, l.total])).toEqual([[5, 6]]);
   });
 
+  it('links a tracker to the app queried just before it when they are read in different steps', () => {
+    const { writer, rollups } = setUp();
+    writer.write(phoneSession(T0), T0);
+    writer.close();
+    // One row per step: every link needs the app query of an earlier step (kept from that step, or
+    // read back from the log by an instance that did not see it).
+    const first = rollups(1);
+    for (let i = 0; i < 8; i++) first.pass(T0 + 3_600_000);
+    first.stop();
+    const second = rollups(1);
+    drain(second, T0 + 3_600_000);
+    expect(first.counted + second.counted).toBe(17);
+    expect(second.deviceApps(3)[0]?.queries).toBe(10);
+    expect(second.trackerLinks(3).map((l) => [l.together, l.total])).toEqual([[5, 6]]);
+  });
+
   it('waits for a row’s whole window, then links it to an app query written in a later batch', () => {
     const { writer, rollups, dataDir } = setUp();
     const r = rollups();
