@@ -9,7 +9,7 @@ import type { QueryLogMode } from '../config/schema.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
-import { QueueReader, type DecodedEvent, type QueueMemory } from './query-queue.js';
+import { QueueReader, type QueueMemory } from './query-queue.js';
 
 export interface WorkerInit {
   memory: QueueMemory;
@@ -99,13 +99,10 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   /** Writes everything waiting; `force` also commits the in-memory rollup sums (flush, close). */
   const drain = (force = false): void => {
     for (;;) {
-      const available = reader.available();
-      if (available <= 0) break;
-      const count = Math.min(available, init.maxBatch);
-      const events: DecodedEvent[] = new Array<DecodedEvent>(count);
-      for (let i = 0; i < count; i++) events[i] = reader.read(i);
-      // Slots are released only after they are decoded, so the producer never overwrites unread data.
-      reader.advance(count);
+      // take() releases the records' bytes only after decoding them, so the producer never overwrites
+      // unread data.
+      const events = reader.take(init.maxBatch);
+      if (events.length === 0) break;
       writer.write(events, Date.now(), force);
       shipper?.push(events);
     }

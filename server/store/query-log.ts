@@ -12,7 +12,7 @@ import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
 import type { ShipperStats } from './pg/log-shipper.js';
-import { createQueueMemory, QueryQueue } from './query-queue.js';
+import { createQueueMemory, DEFAULT_QUEUE_BYTES, QueryQueue } from './query-queue.js';
 
 export const QUERY_LOG_FILE = 'querylog.db';
 
@@ -25,8 +25,11 @@ export interface QueryLogOptions {
   logger: Logger;
   /** Per-device overrides of `queries` (device id → mode). */
   devicePrivacy?: Map<number, QueryLogMode>;
-  /** Ring size in events, a power of two (default 65,536 ≈ 40 MB: over half a second at 100,000 q/s). */
-  queueCapacity?: number;
+  /**
+   * Ring size in bytes, a power of two (default 8 MiB: ~85,000 typical events, two seconds at 40,000 q/s;
+   * records are variable-length, ~96 bytes for an IPv4 client and a 25-character name).
+   */
+  queueBytes?: number;
   /** Writer drain period in ms (default 50). */
   intervalMs?: number;
   /** Largest transaction in events (default 20,000). */
@@ -86,7 +89,7 @@ export class QueryLog implements QueryLogSink {
   }
 
   static async open(options: QueryLogOptions): Promise<QueryLog> {
-    const queue = new QueryQueue(createQueueMemory(options.queueCapacity ?? 65_536));
+    const queue = new QueryQueue(createQueueMemory(options.queueBytes ?? DEFAULT_QUEUE_BYTES));
     const init: WorkerInit = {
       memory: queue.memory,
       writer: {

@@ -1,72 +1,81 @@
 /**
- * The bounded queue between the DNS pipeline and the log writer thread: a ring of fixed-size records in
- * a SharedArrayBuffer, one producer (the main thread) and one consumer (the writer worker).
+ * The bounded queue between the DNS pipeline and the log writer thread: a ring of variable-length records
+ * in a SharedArrayBuffer capped in bytes, one producer (the main thread) and one consumer (the writer
+ * worker).
  *
- * record() is on the DNS hot path: it copies the reused QueryEvent's fields into the next free slot with
- * typed-array stores and latin1 byte writes (no allocation), publishes the slot with one Atomics.store,
- * and counts a drop when the ring is full. It never blocks and never throws.
+ * Why variable-length: a fixed slot must reserve room for the longest client address and two 256-byte
+ * names (616 bytes), while a typical record (IPv4 client, a 25-character name, no CNAME) needs ~96. The
+ * same 40 MB that held 65,536 fixed slots would hold ~400,000 typical records; the default 8 MiB holds
+ * ~85,000, more than the old ring, in a fifth of the memory (bench/GAP.md).
  *
- * head and tail are free-running int32 counters (they wrap; differences are taken with `| 0`), so the
- * capacity must be a power of two and slot = counter & mask.
+ * record() is on the DNS hot path: it copies the reused QueryEvent's fields into the next free bytes with
+ * typed-array stores and latin1 byte writes (no allocation), publishes them with one Atomics.store, and
+ * counts a drop when the ring has no room. It never blocks and never throws.
+ *
+ * A record starts on an 8-byte boundary with its length; one that would cross the end of the buffer is
+ * preceded by a wrap marker (the bytes left to the end, WRAP bit set) and written at offset 0, so every
+ * record is contiguous. head and tail are free-running int32 byte counters (differences taken with `| 0`),
+ * so the capacity must be a power of two and offset = counter & mask. Two more counters count events: the
+ * producer publishes a record by storing the event count last, so the consumer never reads a record
+ * before its bytes are visible.
  */
 import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 
-/** Bytes per record; a multiple of 8 so every slot's Float64 is aligned. */
-export const SLOT_BYTES = 616;
 const CLIENT_MAX = 47;
 const NAME_MAX = 256;
 
-// Byte offsets inside a slot.
-const OFF_TIME = 0; // f64
-const OFF_DEVICE = 8; // u32 …
-const OFF_LIST = 12;
-const OFF_RULE = 16;
-const OFF_COMPANY = 20;
-const OFF_CATEGORY = 24;
-const OFF_APP = 28;
-const OFF_DURATION = 32;
-const OFF_QTYPE = 36; // u16
-const OFF_UPSTREAM = 38; // u16
-const OFF_PROTOCOL = 40; // u8
-const OFF_STATUS = 41; // u8
-const OFF_REASON = 42; // u8
-const OFF_KIND = 43; // u8
+// Byte offsets inside a record.
+// Offset 0, u32: the record's bytes (a multiple of 8), or WRAP | the bytes left to the end.
+const OFF_DEVICE = 4; // u32
+const OFF_TIME = 8; // f64
+const OFF_LIST = 16; // u32 …
+const OFF_RULE = 20;
+const OFF_COMPANY = 24;
+const OFF_CATEGORY = 28;
+const OFF_APP = 32;
+const OFF_DURATION = 36;
+const OFF_QTYPE = 40; // u16
+const OFF_UPSTREAM = 42; // u16
 const OFF_RCODE = 44; // i16
-const OFF_CLIENT_LEN = 46; // u8
-const OFF_CLIENT = 47; // CLIENT_MAX bytes, up to 94
-const OFF_NAME_LEN = 94; // u16
-const OFF_NAME = 96; // NAME_MAX bytes, up to 352
-const OFF_CNAME_LEN = 352; // u16
-const OFF_CNAME = 354; // NAME_MAX bytes, up to 610
+const OFF_PROTOCOL = 46; // u8
+const OFF_STATUS = 47;
+const OFF_REASON = 48;
+const OFF_KIND = 49;
+const OFF_CLIENT_LEN = 50; // u8
+const OFF_NAME_LEN = 52; // u16
+const OFF_CNAME_LEN = 54; // u16
+const OFF_TEXT = 56; // client, name, cname bytes, then padding to 8
+const WRAP = 0x80000000;
 
-/** Control words: [0] head (slots published by the producer), [1] tail (slots consumed). */
+/** The largest record: header plus the longest client address and two longest names, rounded to 8. */
+export const MAX_RECORD_BYTES = (OFF_TEXT + CLIENT_MAX + 2 * NAME_MAX + 7) & ~7;
+
+/** Control words: byte counters [0] head (published) and [1] tail (consumed), then the same in events. */
 const HEAD = 0;
 const TAIL = 1;
+const HEAD_EVENTS = 2;
+const TAIL_EVENTS = 3;
+
+/** Default ring size: 8 MiB, ~85,000 typical records (two seconds at 40,000 queries/s). */
+export const DEFAULT_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** The shared memory of one queue: what the worker needs to attach to it. */
 export interface QueueMemory {
-  slots: SharedArrayBuffer;
+  ring: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  capacity: number;
+  bytes: number;
 }
 
-export function createQueueMemory(capacity: number): QueueMemory {
-  if (
-    !Number.isInteger(capacity) ||
-    capacity < 2 ||
-    capacity > 1 << 20 ||
-    (capacity & (capacity - 1)) !== 0
-  ) {
-    throw new Error(`query queue capacity must be a power of two between 2 and ${1 << 20}, got ${capacity}`);
+export function createQueueMemory(bytes: number): QueueMemory {
+  if (!Number.isInteger(bytes) || bytes < 1024 || bytes > 1 << 30 || (bytes & (bytes - 1)) !== 0) {
+    throw new Error(
+      `query queue size must be a power of two between 1024 and ${1 << 30} bytes, got ${bytes}`,
+    );
   }
-  return {
-    slots: new SharedArrayBuffer(capacity * SLOT_BYTES),
-    control: new SharedArrayBuffer(16),
-    capacity,
-  };
+  return { ring: new SharedArrayBuffer(bytes), control: new SharedArrayBuffer(16), bytes };
 }
 
-class SlotViews {
+class RingViews {
   readonly f64: Float64Array;
   readonly u32: Uint32Array;
   readonly u16: Uint16Array;
@@ -74,33 +83,33 @@ class SlotViews {
   readonly bytes: Buffer;
   readonly control: Int32Array;
   readonly mask: number;
+  readonly capacity: number;
 
   constructor(memory: QueueMemory) {
-    this.f64 = new Float64Array(memory.slots);
-    this.u32 = new Uint32Array(memory.slots);
-    this.u16 = new Uint16Array(memory.slots);
-    this.i16 = new Int16Array(memory.slots);
-    this.bytes = Buffer.from(memory.slots);
+    this.f64 = new Float64Array(memory.ring);
+    this.u32 = new Uint32Array(memory.ring);
+    this.u16 = new Uint16Array(memory.ring);
+    this.i16 = new Int16Array(memory.ring);
+    this.bytes = Buffer.from(memory.ring);
     this.control = new Int32Array(memory.control);
-    this.mask = memory.capacity - 1;
+    this.mask = memory.bytes - 1;
+    this.capacity = memory.bytes;
   }
 }
 
 /** The producer side: lives on the main thread, fed by the DNS pipeline. */
 export class QueryQueue implements QueryLogSink {
   readonly memory: QueueMemory;
-  private readonly views: SlotViews;
-  private readonly capacity: number;
+  private readonly views: RingViews;
   /** Events refused because the ring was full (or the event could not be read). */
   dropped = 0;
 
   constructor(memory: QueueMemory) {
     this.memory = memory;
-    this.views = new SlotViews(memory);
-    this.capacity = memory.capacity;
+    this.views = new RingViews(memory);
   }
 
-  /** Slots published so far (free-running int32): a flush waits until the consumer has passed it. */
+  /** Bytes published so far (free-running int32): a flush waits until the consumer has passed it. */
   get head(): number {
     return this.views.control[HEAD] as number;
   }
@@ -108,46 +117,61 @@ export class QueryQueue implements QueryLogSink {
   /** Events waiting in the ring. */
   get queued(): number {
     const control = this.views.control;
-    return ((control[HEAD] as number) - Atomics.load(control, TAIL)) | 0;
+    return ((control[HEAD_EVENTS] as number) - Atomics.load(control, TAIL_EVENTS)) | 0;
   }
 
   record(ev: QueryEvent): void {
     const v = this.views;
     const head = v.control[HEAD] as number; // only this thread writes head
-    if (((head - Atomics.load(v.control, TAIL)) | 0) >= this.capacity) {
-      this.dropped++;
-      return;
-    }
     try {
-      const base = (head & v.mask) * SLOT_BYTES;
-      const w = base >> 2;
-      v.f64[(base + OFF_TIME) >> 3] = ev.timeMs;
+      const clientLen = Math.min(ev.clientAddress.length, CLIENT_MAX);
+      const nameLen = Math.min(ev.name.length, NAME_MAX);
+      const cnameLen = Math.min(ev.cnameTarget.length, NAME_MAX);
+      const size = (OFF_TEXT + clientLen + nameLen + cnameLen + 7) & ~7;
+      let at = head & v.mask;
+      // Not enough room before the end: a wrap marker fills the rest and the record starts at 0.
+      const skip = at + size > v.capacity ? v.capacity - at : 0;
+      if (((head - Atomics.load(v.control, TAIL)) | 0) + skip + size > v.capacity) {
+        this.dropped++;
+        return;
+      }
+      if (skip > 0) {
+        v.u32[at >> 2] = (WRAP | skip) >>> 0;
+        at = 0;
+      }
+      const w = at >> 2;
+      const h = at >> 1;
+      v.u32[w] = size;
       v.u32[w + (OFF_DEVICE >> 2)] = ev.deviceId;
+      v.f64[(at + OFF_TIME) >> 3] = ev.timeMs;
       v.u32[w + (OFF_LIST >> 2)] = ev.listId;
       v.u32[w + (OFF_RULE >> 2)] = ev.ruleId;
       v.u32[w + (OFF_COMPANY >> 2)] = ev.companyId;
       v.u32[w + (OFF_CATEGORY >> 2)] = ev.categoryId;
       v.u32[w + (OFF_APP >> 2)] = ev.appId;
       v.u32[w + (OFF_DURATION >> 2)] = ev.durationUs;
-      const h = base >> 1;
       v.u16[h + (OFF_QTYPE >> 1)] = ev.qtype;
       v.u16[h + (OFF_UPSTREAM >> 1)] = ev.upstreamId;
       v.i16[h + (OFF_RCODE >> 1)] = ev.rcode;
       const bytes = v.bytes;
-      bytes[base + OFF_PROTOCOL] = ev.protocol;
-      bytes[base + OFF_STATUS] = ev.status;
-      bytes[base + OFF_REASON] = ev.reason;
-      bytes[base + OFF_KIND] = ev.kind;
-      bytes[base + OFF_CLIENT_LEN] = bytes.write(ev.clientAddress, base + OFF_CLIENT, CLIENT_MAX, 'latin1');
-      v.u16[h + (OFF_NAME_LEN >> 1)] = bytes.write(ev.name, base + OFF_NAME, NAME_MAX, 'latin1');
-      v.u16[h + (OFF_CNAME_LEN >> 1)] =
-        ev.cnameTarget.length === 0 ? 0 : bytes.write(ev.cnameTarget, base + OFF_CNAME, NAME_MAX, 'latin1');
+      bytes[at + OFF_PROTOCOL] = ev.protocol;
+      bytes[at + OFF_STATUS] = ev.status;
+      bytes[at + OFF_REASON] = ev.reason;
+      bytes[at + OFF_KIND] = ev.kind;
+      bytes[at + OFF_CLIENT_LEN] = clientLen;
+      v.u16[h + (OFF_NAME_LEN >> 1)] = nameLen;
+      v.u16[h + (OFF_CNAME_LEN >> 1)] = cnameLen;
+      let text = at + OFF_TEXT;
+      if (clientLen > 0) text += bytes.write(ev.clientAddress, text, clientLen, 'latin1');
+      if (nameLen > 0) text += bytes.write(ev.name, text, nameLen, 'latin1');
+      if (cnameLen > 0) bytes.write(ev.cnameTarget, text, cnameLen, 'latin1');
+      // Only this thread reads head; the consumer learns of the record from the event count, stored last.
+      v.control[HEAD] = (head + skip + size) | 0;
+      Atomics.store(v.control, HEAD_EVENTS, ((v.control[HEAD_EVENTS] as number) + 1) | 0);
     } catch {
       // A malformed event (a field of the wrong type) must not take DNS down: count it and move on.
       this.dropped++;
-      return;
     }
-    Atomics.store(v.control, HEAD, (head + 1) | 0);
   }
 }
 
@@ -175,13 +199,13 @@ export interface DecodedEvent {
 
 /** The consumer side: lives in the writer worker. */
 export class QueueReader {
-  private readonly views: SlotViews;
+  private readonly views: RingViews;
 
   constructor(memory: QueueMemory) {
-    this.views = new SlotViews(memory);
+    this.views = new RingViews(memory);
   }
 
-  /** Slots consumed so far (free-running int32). */
+  /** Bytes consumed so far (free-running int32). */
   get tail(): number {
     return this.views.control[TAIL] as number;
   }
@@ -189,58 +213,65 @@ export class QueueReader {
   /** Events published and not yet consumed. */
   available(): number {
     const control = this.views.control;
-    return (Atomics.load(control, HEAD) - (control[TAIL] as number)) | 0;
+    return (Atomics.load(control, HEAD_EVENTS) - (control[TAIL_EVENTS] as number)) | 0;
   }
 
-  /** True once the consumer has consumed every slot published up to `head` (wrap-safe). */
+  /** True once the consumer has consumed every byte published up to `head` (wrap-safe). */
   passed(head: number): boolean {
     return ((this.tail - head) | 0) >= 0;
   }
 
-  /** Decodes the event `offset` slots past the tail (offset < available()). */
-  read(offset: number): DecodedEvent {
+  /**
+   * Decodes up to `max` waiting events in order and only then releases their bytes to the producer, so
+   * it never overwrites a record that is still being read.
+   */
+  take(max: number): DecodedEvent[] {
     const v = this.views;
-    const base = (((v.control[TAIL] as number) + offset) & v.mask) * SLOT_BYTES;
-    const w = base >> 2;
-    const h = base >> 1;
-    const bytes = v.bytes;
-    return {
-      timeMs: v.f64[(base + OFF_TIME) >> 3] as number,
-      deviceId: v.u32[w + (OFF_DEVICE >> 2)] as number,
-      listId: v.u32[w + (OFF_LIST >> 2)] as number,
-      ruleId: v.u32[w + (OFF_RULE >> 2)] as number,
-      companyId: v.u32[w + (OFF_COMPANY >> 2)] as number,
-      categoryId: v.u32[w + (OFF_CATEGORY >> 2)] as number,
-      appId: v.u32[w + (OFF_APP >> 2)] as number,
-      durationUs: v.u32[w + (OFF_DURATION >> 2)] as number,
-      qtype: v.u16[h + (OFF_QTYPE >> 1)] as number,
-      upstreamId: v.u16[h + (OFF_UPSTREAM >> 1)] as number,
-      rcode: v.i16[h + (OFF_RCODE >> 1)] as number,
-      protocol: bytes[base + OFF_PROTOCOL] as number,
-      status: bytes[base + OFF_STATUS] as number,
-      reason: bytes[base + OFF_REASON] as number,
-      kind: bytes[base + OFF_KIND] as number,
-      clientAddress: bytes.toString(
-        'latin1',
-        base + OFF_CLIENT,
-        base + OFF_CLIENT + (bytes[base + OFF_CLIENT_LEN] as number),
-      ),
-      name: bytes.toString(
-        'latin1',
-        base + OFF_NAME,
-        base + OFF_NAME + (v.u16[h + (OFF_NAME_LEN >> 1)] as number),
-      ),
-      cnameTarget: bytes.toString(
-        'latin1',
-        base + OFF_CNAME,
-        base + OFF_CNAME + (v.u16[h + (OFF_CNAME_LEN >> 1)] as number),
-      ),
-    };
+    const control = v.control;
+    const count = Math.min(max, this.available());
+    const events = new Array<DecodedEvent>(count);
+    let tail = control[TAIL] as number;
+    for (let i = 0; i < count; i++) {
+      let at = tail & v.mask;
+      const length = v.u32[at >> 2] as number;
+      if ((length & WRAP) !== 0) {
+        tail = (tail + (length & ~WRAP)) | 0;
+        at = 0;
+      }
+      events[i] = decode(v, at);
+      tail = (tail + (v.u32[at >> 2] as number)) | 0;
+    }
+    Atomics.store(control, TAIL_EVENTS, ((control[TAIL_EVENTS] as number) + count) | 0);
+    Atomics.store(control, TAIL, tail);
+    return events;
   }
+}
 
-  /** Releases `count` slots to the producer. */
-  advance(count: number): void {
-    const control = this.views.control;
-    Atomics.store(control, TAIL, ((control[TAIL] as number) + count) | 0);
-  }
+function decode(v: RingViews, at: number): DecodedEvent {
+  const w = at >> 2;
+  const h = at >> 1;
+  const bytes = v.bytes;
+  const client = at + OFF_TEXT;
+  const name = client + (bytes[at + OFF_CLIENT_LEN] as number);
+  const cname = name + (v.u16[h + (OFF_NAME_LEN >> 1)] as number);
+  return {
+    timeMs: v.f64[(at + OFF_TIME) >> 3] as number,
+    deviceId: v.u32[w + (OFF_DEVICE >> 2)] as number,
+    listId: v.u32[w + (OFF_LIST >> 2)] as number,
+    ruleId: v.u32[w + (OFF_RULE >> 2)] as number,
+    companyId: v.u32[w + (OFF_COMPANY >> 2)] as number,
+    categoryId: v.u32[w + (OFF_CATEGORY >> 2)] as number,
+    appId: v.u32[w + (OFF_APP >> 2)] as number,
+    durationUs: v.u32[w + (OFF_DURATION >> 2)] as number,
+    qtype: v.u16[h + (OFF_QTYPE >> 1)] as number,
+    upstreamId: v.u16[h + (OFF_UPSTREAM >> 1)] as number,
+    rcode: v.i16[h + (OFF_RCODE >> 1)] as number,
+    protocol: bytes[at + OFF_PROTOCOL] as number,
+    status: bytes[at + OFF_STATUS] as number,
+    reason: bytes[at + OFF_REASON] as number,
+    kind: bytes[at + OFF_KIND] as number,
+    clientAddress: bytes.toString('latin1', client, name),
+    name: bytes.toString('latin1', name, cname),
+    cnameTarget: bytes.toString('latin1', cname, cname + (v.u16[h + (OFF_CNAME_LEN >> 1)] as number)),
+  };
 }

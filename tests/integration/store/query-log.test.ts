@@ -60,7 +60,7 @@ describe('QueryLog (worker thread + querylog.db)', () => {
   it('writes 200,000 events pushed at volume: all written, none dropped', async () => {
     // A ring that holds the whole burst: this checks batching and bookkeeping at volume, independent of
     // how fast this (shared, noisy) machine's writer runs; the benchmark measures sustained speed.
-    const { log, db } = await openLog({ queueCapacity: 262_144 });
+    const { log, db } = await openLog({ queueBytes: 32 * 1024 * 1024 });
     const ev = emptyQueryEvent();
     const start = Date.now() - 60_000;
     const total = 200_000;

@@ -31,9 +31,14 @@ function sample(i: number): QueryEvent {
   };
 }
 
-describe('query queue (shared ring)', () => {
+/** The ring's bytes for one sample event (header 56 + text, rounded up to 8). */
+function bytesOf(ev: QueryEvent): number {
+  return (56 + ev.clientAddress.length + ev.name.length + ev.cnameTarget.length + 7) & ~7;
+}
+
+describe('query queue (shared ring of variable-length records)', () => {
   it('copies every field of the reused event, in order', () => {
-    const memory = createQueueMemory(8);
+    const memory = createQueueMemory(1024);
     const queue = new QueryQueue(memory);
     const reader = new QueueReader(memory);
     const ev = emptyQueryEvent();
@@ -42,63 +47,107 @@ describe('query queue (shared ring)', () => {
       queue.record(ev);
     }
     expect(reader.available()).toBe(5);
-    for (let i = 0; i < 5; i++) expect(reader.read(i)).toEqual(sample(i));
-    reader.advance(5);
+    expect(queue.queued).toBe(5);
+    expect(reader.take(3)).toEqual([0, 1, 2].map(sample));
+    expect(reader.available()).toBe(2);
+    expect(reader.take(100)).toEqual([3, 4].map(sample));
     expect(reader.available()).toBe(0);
     expect(queue.queued).toBe(0);
+    expect(reader.take(100)).toEqual([]);
   });
 
   it('counts drops when full instead of blocking, and keeps the queued events intact', () => {
-    const memory = createQueueMemory(4);
+    const memory = createQueueMemory(1024);
     const queue = new QueryQueue(memory);
     const reader = new QueueReader(memory);
-    for (let i = 0; i < 10; i++) queue.record(sample(i));
+    let fit = 0;
+    let used = 0;
+    while (used + bytesOf(sample(fit)) <= 1024) used += bytesOf(sample(fit++));
+    for (let i = 0; i < fit + 6; i++) queue.record(sample(i));
     expect(queue.dropped).toBe(6);
-    expect(queue.queued).toBe(4);
-    expect([0, 1, 2, 3].map((i) => reader.read(i).name)).toEqual([0, 1, 2, 3].map((i) => sample(i).name));
+    expect(queue.queued).toBe(fit);
+    expect(reader.take(fit).map((e) => e.name)).toEqual(
+      Array.from({ length: fit }, (_, i) => sample(i).name),
+    );
+    // The bytes are free again: the next event fits.
+    queue.record(sample(99));
+    expect(reader.take(10)).toEqual([sample(99)]);
   });
 
-  it('wraps around many times without losing or reordering events', () => {
-    const memory = createQueueMemory(16);
+  it('holds more short events than long ones in the same bytes', () => {
+    const memory = createQueueMemory(4096);
+    const queue = new QueryQueue(memory);
+    const short = { ...sample(2), name: 'a.io', cnameTarget: '', clientAddress: '10.0.0.1' };
+    for (let i = 0; i < 1000; i++) queue.record(short);
+    expect(queue.queued).toBe(Math.floor(4096 / bytesOf(short)));
+    const longQueue = new QueryQueue(createQueueMemory(4096));
+    const long = { ...sample(1), name: 'n'.repeat(250), cnameTarget: 'c'.repeat(250) };
+    for (let i = 0; i < 1000; i++) longQueue.record(long);
+    expect(longQueue.queued).toBe(Math.floor(4096 / bytesOf(long)));
+  });
+
+  it('wraps around many times without losing, reordering or splitting events', () => {
+    const memory = createQueueMemory(2048);
+    const queue = new QueryQueue(memory);
+    const reader = new QueueReader(memory);
+    let seen = 0;
+    for (let round = 0; round < 2000; round++) {
+      // Bursts of 1–12 events of varying lengths put the wrap point everywhere in a record.
+      const burst = 1 + (round % 12);
+      for (let i = 0; i < burst; i++) {
+        const ev = sample(round * 100 + i);
+        queue.record({ ...ev, name: ev.name + 'x'.repeat((round * 7 + i * 13) % 90) });
+      }
+      const taken = reader.take(1 + (round % 5) * 3);
+      for (const ev of taken) expect(ev.name.startsWith('host')).toBe(true);
+      seen += taken.length;
+      if (round % 10 === 9) seen += reader.take(1000).length;
+    }
+    seen += reader.take(100_000).length;
+    expect(queue.dropped + seen).toBe(
+      Array.from({ length: 2000 }, (_, r) => 1 + (r % 12)).reduce((a, b) => a + b),
+    );
+    expect(queue.queued).toBe(0);
+  });
+
+  it('keeps the order and content across the wrap point', () => {
+    const memory = createQueueMemory(1024);
     const queue = new QueryQueue(memory);
     const reader = new QueueReader(memory);
     let next = 0;
-    for (let round = 0; round < 200; round++) {
-      const burst = 1 + (round % 16);
-      for (let i = 0; i < burst; i++) queue.record(sample(round * 100 + i));
-      const available = reader.available();
-      for (let i = 0; i < available; i++) {
-        expect(reader.read(i).deviceId).toBe(40_000 + round * 100 + i);
-        next++;
-      }
-      reader.advance(available);
+    let expected = 0;
+    for (let round = 0; round < 300; round++) {
+      for (let i = 0; i < 3; i++) queue.record(sample(next++));
+      for (const ev of reader.take(3)) expect(ev).toEqual(sample(expected++));
     }
     expect(queue.dropped).toBe(0);
-    expect(next).toBeGreaterThan(1500);
+    expect(expected).toBe(900);
   });
 
-  it('truncates over-long names instead of overrunning the slot', () => {
-    const memory = createQueueMemory(2);
+  it('truncates over-long names instead of overrunning the record', () => {
+    const memory = createQueueMemory(2048);
     const queue = new QueryQueue(memory);
     const reader = new QueueReader(memory);
     const long = 'a'.repeat(400);
     queue.record({ ...sample(1), name: long, cnameTarget: long, clientAddress: 'x'.repeat(80) });
     queue.record(sample(2));
-    const first = reader.read(0);
-    expect(first.name).toBe('a'.repeat(256));
-    expect(first.clientAddress.length).toBeLessThanOrEqual(47);
-    expect(reader.read(1)).toEqual(sample(2));
+    const [first, second] = reader.take(2);
+    expect(first?.name).toBe('a'.repeat(256));
+    expect(first?.cnameTarget).toBe('a'.repeat(256));
+    expect(first?.clientAddress).toBe('x'.repeat(47));
+    expect(second).toEqual(sample(2));
   });
 
   it('never throws on a malformed event: it counts a drop', () => {
-    const queue = new QueryQueue(createQueueMemory(4));
+    const queue = new QueryQueue(createQueueMemory(1024));
     const bad = { ...sample(1), name: undefined } as unknown as QueryEvent;
     expect(() => queue.record(bad)).not.toThrow();
     expect(queue.dropped).toBe(1);
     expect(queue.queued).toBe(0);
   });
 
-  it('rejects a capacity that is not a power of two', () => {
+  it('rejects a size that is not a power of two', () => {
     expect(() => createQueueMemory(1000)).toThrow(/power of two/);
+    expect(() => createQueueMemory(512)).toThrow(/power of two/);
   });
 });
