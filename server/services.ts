@@ -62,7 +62,30 @@ export interface Services {
     encrypted: { dot: string | null; https: string | null; status: EncryptedDnsStatus };
     lists: { lists: number; entries: number };
   };
+  /** What was ready, in the order it became ready (start-up order, checked by tests). */
+  startup: readonly StartupStage[];
   stop(): Promise<void>;
+}
+
+/**
+ * Start-up in the order things become ready. DNS listens as soon as everything a verdict depends on is
+ * loaded (catalog, lists, rules, schedules); the log writer thread, app inference, analytics and the API
+ * follow. Queries answered before the writer has opened querylog.db wait in the ring and are written then,
+ * with the attribution they were answered with.
+ */
+export type StartupStage =
+  'catalog' | 'lists' | 'dns' | 'query-log writer' | 'app inference' | 'analytics' | 'api';
+
+export interface StartHooks {
+  /**
+   * Called once DNS listens, before start-up waits for the log writer thread, app inference, analytics and
+   * the API (tests check that DNS answers then).
+   */
+  onDnsListening?: (state: {
+    dns: DnsServer;
+    queryLog: QueryLog;
+    startup: readonly StartupStage[];
+  }) => Promise<void> | void;
 }
 
 function hostPort(address: { address: string; port: number }): string {
@@ -76,9 +99,14 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export async function startServices(config: Config, logger: Logger): Promise<Services> {
+export async function startServices(
+  config: Config,
+  logger: Logger,
+  hooks: StartHooks = {},
+): Promise<Services> {
   const version = packageVersion();
   const startedAt = Date.now();
+  const startup: StartupStage[] = [];
   const stack: Array<() => Promise<void> | void> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stack.reverse()) {
@@ -128,13 +156,9 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     const applied = applySavedSettings(config, repos.settings, logger);
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');
 
-    const catalog = loadCatalog(undefined, {
-      ids: new CatalogRepo(configDb),
-      companiesDb: loadSavedCompaniesDb(config.dataDir),
-    });
-    const policy = new PolicyEngine({ attribution: catalog.attribution() });
-
-    const queryLog = await QueryLog.open({
+    // The writer thread opens querylog.db on the second core while this thread loads the catalog; DNS
+    // records into the ring at once and never waits for it (bench/GAP.md, "Start-up").
+    const queryLog = QueryLog.start({
       dataDir: config.dataDir,
       retentionDays: config.log.retentionDays,
       rollupRetentionDays: config.log.rollupRetentionDays,
@@ -144,9 +168,13 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       ...(pg === null ? {} : { pg: { target: pg.target, replica: pg.replica } }),
     });
     stack.push(() => queryLog.close());
-    // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.
-    const appInference = startAppInference({ dataDir: config.dataDir, logger });
-    stack.push(() => appInference.stop());
+
+    const catalog = loadCatalog(undefined, {
+      ids: new CatalogRepo(configDb),
+      companiesDb: loadSavedCompaniesDb(config.dataDir),
+    });
+    startup.push('catalog');
+    const policy = new PolicyEngine({ attribution: catalog.attribution() });
 
     // Made after the schedules (below); the registry's identity changes reach it from then on.
     const peopleRef: { current?: PeopleService } = {};
@@ -204,6 +232,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     // Built-in lists, local files and the last good copies only (parsed in a worker): lists that need a
     // download arrive in the background, so DNS starts answering now, never after a slow list server.
     await lists.start();
+    startup.push('lists');
 
     // Built again when the upstream settings change (live-settings.ts); DNS holds the live wrapper.
     const makeUpstreams = (dns: Config['dns']): ManagedUpstreamPool =>
@@ -226,9 +255,19 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       logger,
     });
     stack.push(() => dns.close());
+    startup.push('dns');
+    await hooks.onDnsListening?.({ dns, queryLog, startup });
 
+    // Everything below reads or serves what DNS has answered; none of it decides an answer.
+    await queryLog.ready;
+    startup.push('query-log writer');
+    // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.
+    const appInference = startAppInference({ dataDir: config.dataDir, logger });
+    stack.push(() => appInference.stop());
+    startup.push('app inference');
     const analytics = Analytics.open({ dataDir: config.dataDir });
     stack.push(() => analytics.close());
+    startup.push('analytics');
 
     const live: ReloadModules = {
       dns,
@@ -331,6 +370,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       await (deps.reloadAll as () => Promise<string[]>)();
     });
     ready = true;
+    startup.push('api');
 
     const httpAddress = app.server.address();
     const http =
@@ -361,6 +401,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
           lists: { lists: listStats.loaded, entries: listStats.entries },
         };
       },
+      startup,
       stop: stopAll,
     };
   } catch (error) {

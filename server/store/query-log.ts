@@ -88,7 +88,19 @@ export class QueryLog implements QueryLogSink {
     });
   }
 
+  /** Starts the writer thread and resolves once it has opened (or failed to open) the database. */
   static async open(options: QueryLogOptions): Promise<QueryLog> {
+    const log = QueryLog.start(options);
+    await log.ready;
+    return log;
+  }
+
+  /**
+   * Starts the writer thread and returns at once: record() copies into the ring from now on, and the
+   * writer drains whatever waits once it has opened the database. Start-up lets DNS answer meanwhile
+   * (services.ts); `ready` resolves when the writer has opened (or failed to open) the database.
+   */
+  static start(options: QueryLogOptions): QueryLog {
     const queue = new QueryQueue(createQueueMemory(options.queueBytes ?? DEFAULT_QUEUE_BYTES));
     const init: WorkerInit = {
       memory: queue.memory,
@@ -107,9 +119,12 @@ export class QueryLog implements QueryLogSink {
     const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
     const log = new QueryLog(worker, queue, options.logger, options);
     // The first flush returns once the worker has opened (or failed to open) the database.
-    await log.flush();
+    log.ready = log.flush();
     return log;
   }
+
+  /** Resolves once the writer thread has opened (or failed to open) the database. */
+  ready: Promise<void> = Promise.resolve();
 
   /** Hot path: a synchronous copy into the ring; never blocks, never throws. */
   record(ev: QueryEvent): void {

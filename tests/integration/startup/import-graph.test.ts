@@ -72,6 +72,12 @@ describe('modules loaded before DNS answers', () => {
     expect(late).toEqual([]);
   });
 
+  it('the encrypted-DNS listeners load acme-client only when a certificate is ordered', async () => {
+    const loaded = await modulesLoadedBy('encrypted-dns.js');
+    expect(loaded.some((url) => url.endsWith('/dist/server/certs/acme.js'))).toBe(true);
+    expect(loaded.filter((url) => url.includes('/node_modules/acme-client/'))).toEqual([]);
+  });
+
   it('the API module does load Fastify (so the check above can fail)', async () => {
     const loaded = await modulesLoadedBy('api/app.js');
     expect(loaded.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
