@@ -48,8 +48,19 @@ interface Spawned {
   stop(): Promise<void>;
 }
 
-function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Spawned {
+function spawnTracked(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  cwd?: string,
+  pinToCpu?: number,
+): Spawned {
   installCleanup();
+  // taskset execs the command: the pid stays the server's, on one core (the "small machine" run).
+  if (pinToCpu !== undefined) {
+    args = ['-c', String(pinToCpu), command, ...args];
+    command = 'taskset';
+  }
   const child = spawn(command, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let tail = '';
@@ -134,11 +145,13 @@ export interface DnsmasqOptions {
   readyName: string;
   expect: string;
   timeoutMs?: number;
+  /** Run on this one CPU only (taskset). */
+  pinToCpu?: number;
 }
 
 /** Arguments shared by both dnsmasq roles: foreground, no system config, loopback only. */
 export function dnsmasqArgs(
-  options: Omit<DnsmasqOptions, 'label' | 'readyName' | 'expect' | 'timeoutMs'>,
+  options: Omit<DnsmasqOptions, 'label' | 'readyName' | 'expect' | 'timeoutMs' | 'pinToCpu'>,
 ): string[] {
   const args = [
     '--keep-in-foreground',
@@ -170,7 +183,7 @@ export function dnsmasqArgs(
 
 export async function startDnsmasq(options: DnsmasqOptions): Promise<ServerProcess> {
   const started = performance.now();
-  const spawned = spawnTracked('dnsmasq', dnsmasqArgs(options));
+  const spawned = spawnTracked('dnsmasq', dnsmasqArgs(options), undefined, undefined, options.pinToCpu);
   await waitReady(
     `dnsmasq (${options.label})`,
     spawned,
@@ -198,6 +211,8 @@ export interface TracksinkOptions {
   timeoutMs?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Run on this one CPU only (taskset). */
+  pinToCpu?: number;
 }
 
 export function tracksinkEnv(options: TracksinkOptions): NodeJS.ProcessEnv {
@@ -234,6 +249,7 @@ export async function startTracksink(options: TracksinkOptions): Promise<ServerP
     [...(options.nodeFlags ?? []), 'dist/server/main.js'],
     tracksinkEnv(options),
     options.repoRoot,
+    options.pinToCpu,
   );
   await waitReady(
     `tracksink (${options.label})`,

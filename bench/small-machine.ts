@@ -1,0 +1,217 @@
+/**
+ * The "small machine" run of issue 16: `npm run bench:small` (and the last part of `npm run bench`).
+ *
+ * Each server (tracksink, then dnsmasq) runs on one core (`taskset -c 1`), the load generator on another
+ * (`taskset -c 0`, bench/lib/latency-load.mjs: open loop, per-query latency). At 2,000 queries/s, a
+ * household's rate with room to spare, it sends in turn: cache hits (names answered once before), blocked
+ * names, and the home mix (forwarded, cached and blocked names in a Zipf spread), and reports p50/p90/p99
+ * and the CPU per query of each, plus resident memory sampled every 5 s over the whole run and 15 s after
+ * (is it flat after warm-up?). Options: --seconds=N per mix (default 30), --full (the 1,000,000-name list;
+ * default the quick run's 100,000), --cpu=N (the server's core, default 1; the load runs on 0).
+ * Prints a Markdown section on stdout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { prepareInputs, type MixInput } from './lib/inputs.js';
+import { runPlan } from './lib/options.js';
+import { freePort } from './lib/ports.js';
+import { cpuSeconds, rssKb } from './lib/proc-stats.js';
+import { type ServerProcess, startDnsmasq, startTracksink } from './lib/processes.js';
+import { ensureServerBuilt, ensureTools } from './lib/setup.js';
+import { readLogCounts } from './lib/tracksink-stats.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const full = process.argv.includes('--full');
+const seconds = Number(arg('seconds') ?? 30);
+const serverCpu = Number(arg('cpu') ?? 1);
+const loadCpu = serverCpu === 0 ? 1 : 0;
+const RATE = 2000;
+const log = (line: string): void => console.error(`[small] ${line}`);
+
+interface LatencyResult {
+  sent: number;
+  answered: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+function load(port: number, file: string, rate: number, secs: number): Promise<LatencyResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      'taskset',
+      [
+        '-c',
+        String(loadCpu),
+        process.execPath,
+        join(repoRoot, 'bench/lib/latency-load.mjs'),
+        String(port),
+        file,
+        String(rate),
+        String(secs),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('close', (code) =>
+      code === 0 ? done(JSON.parse(out) as LatencyResult) : fail(new Error(`load exited ${code}`)),
+    );
+  });
+}
+
+interface ServerResult {
+  label: string;
+  mixes: Array<{ title: string; latency: LatencyResult; cpuUsPerQuery: number }>;
+  /** [seconds since ready, RSS MB]. */
+  memory: Array<[number, number]>;
+  dropped: number | null;
+}
+
+async function measure(
+  server: ServerProcess,
+  mixes: Array<{ title: string; mix: MixInput }>,
+): Promise<ServerResult> {
+  const began = performance.now();
+  const memory: Array<[number, number]> = [];
+  const sample = (): void => {
+    memory.push([Math.round((performance.now() - began) / 1000), Math.round(rssKb(server.pid) / 1024)]);
+  };
+  sample();
+  const sampler = setInterval(sample, 5000);
+  const result: ServerResult = { label: server.label, mixes: [], memory, dropped: null };
+  const droppedBefore = server.httpPort === null ? null : (await readLogCounts(server.httpPort))?.dropped;
+  try {
+    for (const { title, mix } of mixes) {
+      if (mix.warm) await load(server.port, mix.warm, RATE, 2);
+      const cpu = cpuSeconds(server.pid);
+      const latency = await load(server.port, mix.files[1] ?? (mix.files[0] as string), RATE, seconds);
+      const used = cpuSeconds(server.pid) - cpu;
+      result.mixes.push({ title, latency, cpuUsPerQuery: (used / Math.max(1, latency.answered)) * 1e6 });
+      log(
+        `${server.label} ${title}: p50 ${latency.p50Us} µs, p99 ${latency.p99Us} µs, ${latency.answered}/${latency.sent}`,
+      );
+    }
+    await sleep(15_000); // idle after the load: does memory come back or stay flat?
+    sample();
+  } finally {
+    clearInterval(sampler);
+  }
+  if (server.httpPort !== null && droppedBefore != null) {
+    const after = (await readLogCounts(server.httpPort))?.dropped;
+    result.dropped = after == null ? null : after - droppedBefore;
+  }
+  return result;
+}
+
+function markdown(results: ServerResult[], listNames: number): string {
+  const us = (n: number): string => (n / 1000).toFixed(2);
+  const lines = [
+    `## Small machine: one core (taskset -c ${serverCpu}), ${RATE.toLocaleString('en-US')} queries/s`,
+    '',
+    `List: ${listNames.toLocaleString('en-US')} names; each mix ${seconds} s at ${RATE} q/s from a load generator on core ${loadCpu}; latency from send to answer as the client sees it (ms).`,
+    '',
+    '| server | mix | p50 ms | p90 ms | p99 ms | max ms | answered | CPU µs/query |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    for (const m of r.mixes) {
+      lines.push(
+        `| ${r.label} | ${m.title} | ${us(m.latency.p50Us)} | ${us(m.latency.p90Us)} | ${us(m.latency.p99Us)} | ${us(m.latency.maxUs)} | ${m.latency.answered.toLocaleString('en-US')}/${m.latency.sent.toLocaleString('en-US')} | ${m.cpuUsPerQuery.toFixed(0)} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    'Resident memory over the run (MB; seconds since ready, sampled every 5 s, the last 15 s after the load):',
+    '',
+  );
+  for (const r of results) {
+    lines.push(`- ${r.label}: ${r.memory.map(([t, mb]) => `${t}s ${mb}`).join(', ')}`);
+    if (r.dropped !== null) lines.push(`  - log events dropped during the run: ${r.dropped}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  ensureTools(log);
+  ensureServerBuilt(repoRoot, log);
+  const fixtureList = join(resolve(repoRoot, '../shared/fixtures'), 'lists/stevenblack.domains.txt');
+  const plan = runPlan(!full, fixtureList);
+  const inputs = prepareInputs(join(repoRoot, 'bench/work', full ? 'full' : 'quick'), plan.inputs, log);
+  const byId = new Map(inputs.synthetic.map((m) => [m.id, m]));
+  const mixes = [
+    { title: 'cache hits', mix: byId.get('cached') as MixInput },
+    { title: 'blocked', mix: byId.get('blocked') as MixInput },
+    { title: 'home mix', mix: byId.get('realistic') as MixInput },
+  ];
+  const stubPort = await freePort();
+  const stub = await startDnsmasq({
+    label: 'stub upstream',
+    port: stubPort,
+    cacheSize: 0,
+    readyName: inputs.probe.allowed,
+    expect: '198.18.0.10',
+    pinToCpu: loadCpu,
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracksink-small-'));
+  const configFile = join(dataDir, 'bench.yaml');
+  writeFileSync(
+    configFile,
+    `http:\n  bind: 127.0.0.1\nlists:\n  defaults: false\ndns:\n  cache:\n    maxEntries: ${plan.cacheSize}\nlog:\n  queries: all\n`,
+  );
+  const results: ServerResult[] = [];
+  try {
+    log('tracksink on one core');
+    const tracksink = await startTracksink({
+      label: 'tracksink',
+      repoRoot,
+      port: await freePort(),
+      httpPort: await freePort(),
+      dataDir,
+      configFile,
+      upstreamPort: stubPort,
+      blocklist: inputs.blocklistFile,
+      readyName: inputs.probe.blocked,
+      expect: '0.0.0.0',
+      pinToCpu: serverCpu,
+    });
+    try {
+      results.push(await measure(tracksink, mixes));
+    } finally {
+      await tracksink.stop();
+    }
+    log('dnsmasq on one core');
+    const dnsmasq = await startDnsmasq({
+      label: 'dnsmasq',
+      port: await freePort(),
+      upstreamPort: stubPort,
+      hostsFile: inputs.blocklistFile,
+      cacheSize: plan.cacheSize,
+      readyName: inputs.probe.blocked,
+      expect: '0.0.0.0',
+      pinToCpu: serverCpu,
+    });
+    try {
+      results.push(await measure(dnsmasq, mixes));
+    } finally {
+      await dnsmasq.stop();
+    }
+  } finally {
+    await stub.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.stdout.write(markdown(results, inputs.blocklistNames));
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:small: ${(error as Error).message}`);
+  process.exit(1);
+});
