@@ -107,6 +107,18 @@ export const BackupFile = Type.Object(
         ),
       ),
     ),
+    /** People: each with their profile and devices (absent from backups made before them). */
+    people: Type.Optional(
+      Type.Array(
+        Row({
+          id: Type.Integer({ minimum: 1 }),
+          name: Type.String({ minLength: 1, maxLength: 60 }),
+          groupId: Nullable(Type.Integer({ minimum: 1 })),
+          createdAt: Type.Integer(),
+          deviceIds: Type.Array(Type.Integer({ minimum: 1 })),
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -9,9 +9,10 @@
  */
 import type { Db } from '../sqlite.js';
 import { type ClientIdsBackup, readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
+import { type PeopleBackup, readPeopleBackup, writePeopleBackup } from './backup-people.js';
 import { type ProfilesBackup, readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
 
-export interface BackupData extends ProfilesBackup, ClientIdsBackup {
+export interface BackupData extends ProfilesBackup, ClientIdsBackup, PeopleBackup {
   settings: Record<string, unknown>;
   groups: Array<{ id: number; name: string; description: string }>;
   devices: Array<{
@@ -184,6 +185,7 @@ export function readBackup(db: Db): BackupData {
       companyPolicies,
       ...readProfilesBackup(db),
       ...readClientIdsBackup(db),
+      ...readPeopleBackup(db),
     };
   });
   return read();
@@ -349,6 +351,7 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
     writeProfilesBackup(db, data);
     try {
       writeClientIdsBackup(db, data);
+      writePeopleBackup(db, data);
     } catch (error) {
       throw new BackupImportError((error as Error).message);
     }
