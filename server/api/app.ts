@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   // Unknown fields are errors (named in the message), never silently dropped; bodies are not coerced.
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ErrorResponse);

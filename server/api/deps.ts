@@ -4,7 +4,7 @@
  * Analytics); TypeScript checks there that they fit. A missing module makes its routes answer 503 with a
  * message that says what is not running, never made-up data.
  */
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, RouteOptions } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { RefusedNetworks } from '../dns/stages/refused-networks.js';
 import type { ConfigRepos } from '../store/config-repos.js';
@@ -168,6 +168,8 @@ export interface AppDeps {
   >;
   /** Imports the AdGuard companies database and puts the widened catalog in use (deps.catalog too). */
   companiesDb?: CompaniesDbPort;
+  /** Sees every route as registered (scripts/gen-api.ts reads the route schemas for the dashboard's types). */
+  onRoute?: (route: RouteOptions) => void;
   /** web/dist; no static serving when absent or missing on disk. */
   webRoot?: string;
   startedAt: number;

@@ -1,87 +1,18 @@
-// Request/response types of the API, taken from the server's TypeBox schemas (the one source of truth).
-// Type-only: no schema code reaches the browser bundle.
-export type {
-  AppCatalogList,
-  AuthStatus,
-  CategoryList,
-  CategoryRanking,
-  CompaniesDbStatus,
-  CompanyDetail,
-  CompanyList,
-  CompanyPolicy,
-  CompanyRanking,
-  Device,
-  DeviceApp,
-  DeviceApps,
-  DeviceList,
-  DeviceType,
-  DeviceUpdateBody,
-  DualUseEndpoint,
-  Explanation,
-  Group,
-  GroupList,
-  ImportResult,
-  List,
-  ListCreateBody,
-  ListList,
-  LocalRecordList,
-  PauseState,
-  PrivacyReportResult,
-  Period,
-  QueryFilter,
-  QueryPage,
-  QueryRow,
-  RefreshJob,
-  RefusedNetwork,
-  RefusedNetworkList,
-  ReportedApp,
-  Rule,
-  RuleCreateBody,
-  RuleList,
-  SessionResponse,
-  Settings,
-  SettingsPatch,
-  SettingsResponse,
-  SetupCheck,
-  SetupProbeResult,
-  StatusName,
-  Summary,
-  TimeSeries,
-  Tops,
-} from '../../../server/api/schemas/index.js';
-export type { Health } from '../../../server/api/schemas/health.js';
+// Request/response types of the API, generated from the server's TypeBox schemas (api-schema.ts,
+// `npm run gen:api`): the one source of truth. Type-only, apart from the enums' value lists.
+import { CompanyPolicyValues, DeviceTypeValues, StatusNameValues, type CompanyPolicy } from './api-schema.js';
 
-/** Runtime copies of small enums the UI offers as choices (the schema types check they stay in sync). */
-import type { CompanyPolicy, DeviceType, StatusName } from '../../../server/api/schemas/index.js';
+export type * from './api-schema.js';
 
-export const DEVICE_TYPE_CHOICES: readonly DeviceType[] = [
-  'unknown',
-  'phone',
-  'tablet',
-  'laptop',
-  'desktop',
-  'tv',
-  'speaker',
-  'console',
-  'camera',
-  'iot',
-  'router',
-  'other',
-];
-export const STATUS_CHOICES: readonly StatusName[] = [
-  'blocked',
-  'allowed',
-  'forwarded',
-  'cached',
-  'local',
-  'refused',
-  'error',
-  'stale',
-  'dropped',
-  'formerr',
-];
-export const COMPANY_POLICY_CHOICES: readonly { id: CompanyPolicy; label: string }[] = [
-  { id: 'block-tracking', label: 'Block tracking' },
-  { id: 'block-everything', label: 'Block everything' },
-  { id: 'allow', label: 'Allow' },
-];
+/** The choices the UI offers, in the schemas' order (a value added on the server appears here too). */
+export const DEVICE_TYPE_CHOICES = DeviceTypeValues;
+export const STATUS_CHOICES = StatusNameValues;
+
+/** Words for each company policy: a policy added on the server fails the compile until it has words. */
+const COMPANY_POLICY_LABELS: Record<CompanyPolicy, string> = {
+  'block-tracking': 'Block tracking',
+  'block-everything': 'Block everything',
+  allow: 'Allow',
+};
+export const COMPANY_POLICY_CHOICES: readonly { id: CompanyPolicy; label: string }[] =
+  CompanyPolicyValues.map((id) => ({ id, label: COMPANY_POLICY_LABELS[id] }));

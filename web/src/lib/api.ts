@@ -1,45 +1,16 @@
-// Typed wrappers for every API route the dashboard uses. Pages call these, never fetch() directly, so a
-// route change is a one-line change here. Types come from server/api/schemas via api-types.ts.
-import { request, setCsrfToken, withQuery } from './http.js';
+// Typed wrappers for every API route the dashboard uses. Pages call these, never fetch() directly.
+// Routes, their parameters and answers are checked against the route table generated from the server's
+// schemas (api-schema.ts, `npm run gen:api`), through call() in api-client.ts.
+import { call, routeUrl, type RouteParts } from './api-client.js';
+import { setCsrfToken } from './http.js';
 import type {
-  Health,
-  AppCatalogList,
-  AuthStatus,
-  CategoryList,
-  CompaniesDbStatus,
-  CompanyDetail,
-  CompanyList,
   CompanyPolicy,
-  Device,
-  DeviceApps,
-  DeviceList,
   DeviceUpdateBody,
-  Explanation,
-  Group,
-  ImportResult,
-  GroupList,
-  List,
   ListCreateBody,
-  ListList,
-  LocalRecordList,
-  PauseState,
-  PrivacyReportResult,
   Period,
   QueryFilter,
-  QueryPage,
-  RefreshJob,
-  RefusedNetworkList,
-  Rule,
   RuleCreateBody,
-  RuleList,
-  SessionResponse,
   SettingsPatch,
-  SettingsResponse,
-  SetupCheck,
-  SetupProbeResult,
-  Summary,
-  TimeSeries,
-  Tops,
 } from './api-types.js';
 
 /** Durations as the API takes them: "1h", "30m", "7d"; null = until further notice / resume now. */
@@ -47,110 +18,115 @@ export type Duration = `${number}${'s' | 'm' | 'h' | 'd'}`;
 
 export const api = {
   auth: {
-    status: () => request<AuthStatus>('GET', '/api/auth/status'),
+    status: () => call('GET /api/auth/status'),
     /** First run: `setupCode` is the one tracksink printed at start-up (proof of access to the server). */
     async setup(password: string, setupCode: string): Promise<void> {
-      const session = await request<SessionResponse>('POST', '/api/auth/setup', { password, setupCode });
+      const session = await call('POST /api/auth/setup', { body: { password, setupCode } });
       setCsrfToken(session.csrfToken);
     },
     async login(password: string): Promise<void> {
-      const session = await request<SessionResponse>('POST', '/api/auth/login', { password });
+      const session = await call('POST /api/auth/login', { body: { password } });
       setCsrfToken(session.csrfToken);
     },
     async logout(): Promise<void> {
       try {
-        await request<unknown>('POST', '/api/auth/logout');
+        await call('POST /api/auth/logout');
       } finally {
         setCsrfToken(null);
       }
     },
     /** Other sessions end; this one gets a fresh CSRF token. */
     async changePassword(current: string, password: string): Promise<void> {
-      const session = await request<SessionResponse>('POST', '/api/auth/password', { current, password });
+      const session = await call('POST /api/auth/password', { body: { current, password } });
       setCsrfToken(session.csrfToken);
     },
   },
   stats: {
     summary: (period: Period, device?: number) =>
-      request<Summary>('GET', withQuery('/api/stats/summary', { period, device })),
+      call('GET /api/stats/summary', { query: { period, device } }),
     timeseries: (period: Period, device?: number) =>
-      request<TimeSeries>('GET', withQuery('/api/stats/timeseries', { period, device })),
-    tops: (period: Period, device?: number) =>
-      request<Tops>('GET', withQuery('/api/stats/tops', { period, device })),
+      call('GET /api/stats/timeseries', { query: { period, device } }),
+    tops: (period: Period, device?: number) => call('GET /api/stats/tops', { query: { period, device } }),
   },
   devices: {
-    list: (period: Period = '24h') => request<DeviceList>('GET', withQuery('/api/devices', { period })),
+    list: (period: Period = '24h') => call('GET /api/devices', { query: { period } }),
     get: (id: number, period: Period = '24h') =>
-      request<Device>('GET', withQuery(`/api/devices/${id}`, { period })),
-    update: (id: number, patch: DeviceUpdateBody) => request<Device>('PATCH', `/api/devices/${id}`, patch),
+      call('GET /api/devices/{id}', { params: { id }, query: { period } }),
+    update: (id: number, patch: DeviceUpdateBody) =>
+      call('PATCH /api/devices/{id}', { params: { id }, body: patch }),
     pause: (id: number, duration: Duration | null) =>
-      request<unknown>('POST', `/api/devices/${id}/pause`, { duration }),
+      call('POST /api/devices/{id}/pause', { params: { id }, body: { duration } }),
   },
   apps: {
     /** The app catalog: which apps tracksink recognises, by their own host names. */
-    catalog: () => request<AppCatalogList>('GET', '/api/apps'),
+    catalog: () => call('GET /api/apps'),
     /** Apps seen on a device, their linked trackers, and what imported iPhone reports say. */
-    forDevice: (id: number) => request<DeviceApps>('GET', `/api/devices/${id}/apps`),
+    forDevice: (id: number) => call('GET /api/devices/{id}/apps', { params: { id } }),
     /** Imports an iOS App Privacy Report (.ndjson text) for a device; all records or none. */
     importPrivacyReport: (id: number, fileName: string, report: string) =>
-      request<PrivacyReportResult>('POST', `/api/devices/${id}/privacy-report`, { fileName, report }),
+      call('POST /api/devices/{id}/privacy-report', { params: { id }, body: { fileName, report } }),
   },
   groups: {
-    list: () => request<GroupList>('GET', '/api/groups'),
-    create: (name: string) => request<Group>('POST', '/api/groups', { name }),
+    list: () => call('GET /api/groups'),
+    create: (name: string) => call('POST /api/groups', { body: { name } }),
   },
-  queries: (filter: QueryFilter) => request<QueryPage>('GET', withQuery('/api/queries', { ...filter })),
+  queries: (filter: QueryFilter) => call('GET /api/queries', { query: filter }),
   /** CSV download of the same rows (the server makes cells formula-safe). */
-  queriesCsvUrl: (filter: QueryFilter) => withQuery('/api/queries.csv', { ...filter, limit: 10000 }),
+  queriesCsvUrl: (filter: QueryFilter) =>
+    routeUrl('GET /api/queries.csv', { query: { ...filter, limit: 10000 } }),
   /** SSE stream of new rows; the server filters by device, status and name. */
   liveQueriesUrl: (filter: Pick<QueryFilter, 'device' | 'status' | 'name'>) =>
-    withQuery('/api/queries/live', { ...filter }),
+    routeUrl('GET /api/queries/live', { query: filter }),
   trackers: {
-    companies: (period: Period) => request<CompanyList>('GET', withQuery('/api/companies', { period })),
-    categories: (period: Period) => request<CategoryList>('GET', withQuery('/api/categories', { period })),
+    companies: (period: Period) => call('GET /api/companies', { query: { period } }),
+    categories: (period: Period) => call('GET /api/categories', { query: { period } }),
     /** One company's devices and names (asked when its card is opened, not with the ranking). */
     company: (key: string, period: Period) =>
-      request<CompanyDetail>('GET', withQuery(`/api/companies/${encodeURIComponent(key)}`, { period })),
+      call('GET /api/companies/{key}', { params: { key }, query: { period } }),
     /** The optional AdGuard companies database: what is imported, and importing it again now. */
-    companiesDb: () => request<CompaniesDbStatus>('GET', '/api/companies-db'),
-    importCompaniesDb: () => request<CompaniesDbStatus>('POST', '/api/companies-db/import', {}),
+    companiesDb: () => call('GET /api/companies-db'),
+    importCompaniesDb: () => call('POST /api/companies-db/import', { body: {} }),
     setPolicy: (key: string, policy: CompanyPolicy) =>
-      request<unknown>('PUT', `/api/companies/${encodeURIComponent(key)}/policy`, { policy }),
+      call('PUT /api/companies/{key}/policy', { params: { key }, body: { policy } }),
   },
   lists: {
-    list: () => request<ListList>('GET', '/api/lists'),
-    add: (list: ListCreateBody) => request<List>('POST', '/api/lists', list),
-    setEnabled: (id: number, enabled: boolean) => request<List>('PATCH', `/api/lists/${id}`, { enabled }),
-    remove: (id: number) => request<unknown>('DELETE', `/api/lists/${id}`),
+    list: () => call('GET /api/lists'),
+    add: (list: ListCreateBody) => call('POST /api/lists', { body: list }),
+    setEnabled: (id: number, enabled: boolean) =>
+      call('PATCH /api/lists/{id}', { params: { id }, body: { enabled } }),
+    remove: (id: number) => call('DELETE /api/lists/{id}', { params: { id } }),
     refresh: (id?: number) =>
-      request<RefreshJob>('POST', id === undefined ? '/api/lists/refresh' : `/api/lists/${id}/refresh`),
-    refreshJob: (job: string) => request<RefreshJob>('GET', `/api/lists/refresh/${encodeURIComponent(job)}`),
-    localRecords: () => request<LocalRecordList>('GET', '/api/local-records'),
+      id === undefined
+        ? call('POST /api/lists/refresh')
+        : call('POST /api/lists/{id}/refresh', { params: { id } }),
+    refreshJob: (job: string) => call('GET /api/lists/refresh/{job}', { params: { job } }),
+    localRecords: () => call('GET /api/local-records'),
   },
   rules: {
-    list: (deviceId?: number) => request<RuleList>('GET', withQuery('/api/rules', { device: deviceId })),
-    add: (rule: RuleCreateBody) => request<Rule>('POST', '/api/rules', rule),
-    remove: (id: number) => request<unknown>('DELETE', `/api/rules/${id}`),
+    list: (deviceId?: number) => call('GET /api/rules', { query: { device: deviceId } }),
+    add: (rule: RuleCreateBody) => call('POST /api/rules', { body: rule }),
+    remove: (id: number) => call('DELETE /api/rules/{id}', { params: { id } }),
   },
   explain: (name: string, deviceId?: number) =>
-    request<Explanation>('GET', withQuery('/api/explain', { name, device: deviceId })),
+    call('GET /api/explain', { query: { name, device: deviceId } }),
   settings: {
-    get: () => request<SettingsResponse>('GET', '/api/settings'),
-    update: (patch: SettingsPatch) => request<SettingsResponse>('PATCH', '/api/settings', patch),
+    get: () => call('GET /api/settings'),
+    update: (patch: SettingsPatch) => call('PATCH /api/settings', { body: patch }),
   },
   pause: {
-    get: () => request<PauseState>('GET', '/api/pause'),
-    set: (duration: Duration | null) => request<PauseState>('POST', '/api/pause', { duration }),
+    get: () => call('GET /api/pause'),
+    set: (duration: Duration | null) => call('POST /api/pause', { body: { duration } }),
   },
   backup: {
-    exportUrl: '/api/export',
-    import: (file: unknown) => request<ImportResult>('POST', '/api/import', file),
+    exportUrl: routeUrl('GET /api/export'),
+    /** A backup file as read from disk, unchecked: the server checks its shape and says what is wrong. */
+    import: (file: unknown) =>
+      call('POST /api/import', { body: file as RouteParts<'POST /api/import'>['body'] }),
   },
-  health: () => request<Health>('GET', '/api/health'),
-  refusedNetworks: () => request<RefusedNetworkList>('GET', '/api/refused-networks'),
+  health: () => call('GET /api/health'),
+  refusedNetworks: () => call('GET /api/refused-networks'),
   setup: {
-    check: () => request<SetupCheck>('GET', '/api/setup/check'),
-    probe: (token: string) =>
-      request<SetupProbeResult>('GET', `/api/setup/check/${encodeURIComponent(token)}`),
+    check: () => call('GET /api/setup/check'),
+    probe: (token: string) => call('GET /api/setup/check/{token}', { params: { token } }),
   },
 };

@@ -1,6 +1,6 @@
 // Profiles (device groups seen whole) and schedules: typed wrappers for /api/profiles and /api/schedules.
-// Types come from server/api/schemas (type-only imports: no schema code reaches the bundle).
-import { request } from './http.js';
+// Routes and types come from the route table generated from the server's schemas (api-schema.ts).
+import { call } from './api-client.js';
 import type {
   Profile,
   ScheduleBody,
@@ -8,25 +8,25 @@ import type {
   SchedulePatch,
   ScheduleTargetList,
   ScheduleView,
-} from '../../../server/api/schemas/schedules.js';
+} from './api-schema.js';
 
 export type { Profile, ScheduleBody, ScheduleList, ScheduleTargetList, ScheduleView };
 export type ProfilePolicy = Profile['companyPolicies'][number]['policy'];
 
 export const profilesApi = {
-  get: (id: number) => request<Profile>('GET', `/api/profiles/${id}`),
+  get: (id: number) => call('GET /api/profiles/{id}', { params: { id } }),
   setCompanyPolicy: (id: number, companyKey: string, policy: ProfilePolicy | null) =>
-    request<Profile>('PUT', `/api/profiles/${id}/company-policies/${encodeURIComponent(companyKey)}`, {
-      policy,
+    call('PUT /api/profiles/{id}/company-policies/{key}', {
+      params: { id, key: companyKey },
+      body: { policy },
     }),
-  schedules: () => request<ScheduleList>('GET', '/api/schedules'),
-  targets: () => request<ScheduleTargetList>('GET', '/api/schedules/targets'),
-  createSchedule: (body: ScheduleBody) => request<ScheduleView>('POST', '/api/schedules', body),
+  schedules: () => call('GET /api/schedules'),
+  targets: () => call('GET /api/schedules/targets'),
+  createSchedule: (body: ScheduleBody) => call('POST /api/schedules', { body }),
   updateSchedule: (id: number, patch: SchedulePatch) =>
-    request<ScheduleView>('PATCH', `/api/schedules/${id}`, patch),
-  removeSchedule: (id: number) => request<{ ok: true }>('DELETE', `/api/schedules/${id}`),
-  setTimeZone: (timeZone: string | null) =>
-    request<{ timeZone: string; timeZoneIsServer: boolean }>('PUT', '/api/schedules/time-zone', { timeZone }),
+    call('PATCH /api/schedules/{id}', { params: { id }, body: patch }),
+  removeSchedule: (id: number) => call('DELETE /api/schedules/{id}', { params: { id } }),
+  setTimeZone: (timeZone: string | null) => call('PUT /api/schedules/time-zone', { body: { timeZone } }),
 };
 
 /** A schedule running on for longer than this has no end in sight (tracksink looks a week ahead). */
