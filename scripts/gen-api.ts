@@ -21,6 +21,7 @@ import * as prettier from 'prettier';
 import { buildApp } from '../server/api/app.js';
 import { defaultConfig } from '../server/config/load.js';
 import { silentLogger } from '../server/logger.js';
+import { configRepos } from '../server/store/config-repos.js';
 import { openConfigDb } from '../server/store/sqlite.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,7 +81,7 @@ async function readRoutes(): Promise<RouteSchemas[]> {
   try {
     const app = await buildApp({
       config,
-      configDb: db,
+      repos: configRepos(db),
       logger: silentLogger,
       startedAt: 0,
       ready: () => true,
