@@ -575,8 +575,15 @@ export type Health = {
   };
   /** Seconds since start */
   uptime: number;
+  replica?: {
+    name: string;
+    /** user@host:port/database (never the password) */
+    database: string;
+    reachable: boolean;
+    error: string | null;
+  };
   problems: Array<{
-    kind: 'list' | 'log' | 'encrypted-dns';
+    kind: 'list' | 'log' | 'encrypted-dns' | 'database';
     list?: string;
     source?: string;
     /** The error as recorded */
