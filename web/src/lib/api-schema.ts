@@ -218,6 +218,13 @@ export type BackupFile = {
     deviceId: number;
     createdAt: number;
   }>;
+  people?: Array<{
+    id: number;
+    name: string;
+    groupId: number | null;
+    createdAt: number;
+    deviceIds: number[];
+  }>;
 };
 export type BackupGroup = {
   id: number;
