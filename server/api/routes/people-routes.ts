@@ -74,18 +74,24 @@ export function peopleRoutes(app: App, context: RouteContext): void {
     );
     const analytics = analyticsView(context.deps.analytics, context.now);
     const names = new NameResolver(context);
+    // The log keeps a merged device's old id on its rows (a re-joined phone's days on its new MAC): a
+    // person's counts take those ids too.
+    const logIds = new Map<number, number[]>();
+    for (const [oldId, deviceId] of registry().aliases())
+      logIds.set(deviceId, [...(logIds.get(deviceId) ?? []), oldId]);
     return records.map((person) => {
       const mine = person.deviceIds.flatMap((id) => devices.get(id) ?? []);
       let queries = 0;
       let blocked = 0;
       let trackingAttempts = 0;
       const companies = new Map<number, number>();
-      for (const device of analytics ? mine : []) {
-        const summary = analytics!.summary(period, device.id);
+      const ids = mine.flatMap((device) => [device.id, ...(logIds.get(device.id) ?? [])]);
+      for (const id of analytics ? ids : []) {
+        const summary = analytics!.summary(period, id);
         queries += summary.total;
         blocked += summary.blocked;
         trackingAttempts += summary.trackingAttempts;
-        for (const row of analytics!.topCompanies(period, device.id, PER_DEVICE_COMPANIES)) {
+        for (const row of analytics!.topCompanies(period, id, PER_DEVICE_COMPANIES)) {
           if (row.trackingAttempts > 0)
             companies.set(row.companyId, (companies.get(row.companyId) ?? 0) + row.trackingAttempts);
         }

@@ -179,6 +179,28 @@ describe('people: a person’s profile and schedule over DoT and DoH', () => {
     expect((await api('GET', `/api/devices/${visitor!.id}/person`)).body).toMatchObject({ person: null });
   });
 
+  it('a one-click join keeps the joined device’s history with its person: the summary counts its queries', async () => {
+    await services.queryLog.flush();
+    const [visitor] = deviceNamed('visitor-phone');
+    const [tablet] = deviceNamed('kid-tablet');
+    const kidQueries = async () =>
+      (
+        (await api('GET', '/api/people')).body.items as Array<{ id: number; summary: { queries: number } }>
+      ).find((p) => p.id === kidId)!.summary.queries;
+    const visitorQueries = (await api('GET', `/api/devices/${visitor!.id}`)).body.queries as number;
+    expect(visitorQueries).toBeGreaterThan(0);
+    const before = await kidQueries();
+    const joined = await api('POST', '/api/rejoin-suggestions/join', {
+      deviceId: visitor!.id,
+      intoId: tablet!.id,
+    });
+    expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+    expect(deviceNamed('visitor-phone')).toEqual([]);
+    expect(await kidQueries()).toBe(before + visitorQueries);
+    // Its ClientID now names the tablet: the next query from it is Kid's, with the profile in force.
+    expect(await overDoh('www.tiktok.com', 'visitor-phone')).toBe('0.0.0.0');
+  });
+
   it('the same ClientID from two addresses (a new private MAC, a new lease) stays one device', async () => {
     const before = services.devices.list().length;
     expect(await overDot('www.tiktok.com', 'kid-tablet', '127.0.0.21')).toBe('0.0.0.0');
