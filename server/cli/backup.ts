@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BackupImportError, exportConfiguration, importConfiguration } from '../backup/backup-service.js';
 import { BackupRepo } from '../store/repos/backup-repo.js';
+import { publishShared, readShared, sharedConfigured } from './backup-shared.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { openConfigDb, openDatabase } from '../store/sqlite.js';
 
@@ -63,6 +64,20 @@ export async function runBackupCli(
   const dataDir = values['data-dir'] ?? loadConfig({ env, file: values.config }).config.dataDir;
   const target = resolve(file);
 
+  const shared = sharedConfigured(env);
+  if (shared && values['with-log']) {
+    throw new Error(
+      "--with-log copies querylog.db; with TRACKSINK_DATABASE_URL the shared log is in PostgreSQL: copy it with pg_dump -t 'query_log*'",
+    );
+  }
+  if (command === 'export' && shared) {
+    // Replicas share the configuration in PostgreSQL: that is the one to save.
+    const document = await readShared(env, dataDir);
+    if (document !== null) {
+      writeFileSync(target, `${JSON.stringify({ ...document.data, exportedAt: Date.now() }, null, 2)}\n`);
+      return { message: `exported the configuration shared in PostgreSQL ${document.describe} to ${target}` };
+    }
+  }
   if (command === 'export') {
     const dbPath = join(dataDir, CONFIG_DB);
     if (!existsSync(dbPath)) throw new Error(`no ${CONFIG_DB} in ${resolve(dataDir)}: nothing to export`);
@@ -103,12 +118,18 @@ export async function runBackupCli(
   mkdirSync(dataDir, { recursive: true });
   const db = openConfigDb(join(dataDir, CONFIG_DB));
   let counts;
+  let imported: Record<string, unknown>;
   try {
     counts = importConfiguration(new BackupRepo(db), data);
+    imported = exportConfiguration(new BackupRepo(db)) as unknown as Record<string, unknown>;
   } finally {
     db.close();
   }
   let extra = '';
+  if (shared) {
+    const { version, describe } = await publishShared(env, dataDir, imported);
+    extra += ` and shared it with the replicas through PostgreSQL ${describe} (version ${version})`;
+  }
   if (values['with-log']) {
     const logPath = join(dataDir, QUERY_LOG_DB);
     // Copy beside, then rename over: a crash never leaves half a log; stale WAL files would not match.

@@ -289,3 +289,63 @@ describe('query log shipped to PostgreSQL', () => {
     await shipper.close();
   }, 60_000);
 });
+
+describe('npm run backup with TRACKSINK_DATABASE_URL', () => {
+  it('import makes the file the shared configuration; export reads the shared one', async () => {
+    const { runBackupCli } = await import('../../../server/cli/backup.js');
+    const { openConfigDb } = await import('../../../server/store/sqlite.js');
+    const { BackupRepo } = await import('../../../server/store/repos/backup-repo.js');
+    const { exportConfiguration } = await import('../../../server/backup/backup-service.js');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readSharedConfig } = await import('../../../server/store/pg/config-replication.js');
+    const { url, pool } = await freshDatabase('backup_cli');
+    const dir = mkdtempSync(join(tmpdir(), 'tracksink-pg-backup-'));
+    try {
+      const db = openConfigDb(join(dir, 'source.db'));
+      const file = { ...exportConfiguration(new BackupRepo(db)) };
+      db.close();
+      file.rules = [
+        {
+          id: 1,
+          action: 'deny',
+          match: 'subdomain',
+          pattern: 'from-backup.example',
+          deviceId: null,
+          groupId: null,
+          expiresAt: null,
+          comment: '',
+          createdAt: Date.now(),
+        },
+      ];
+      writeFileSync(join(dir, 'in.json'), JSON.stringify(file));
+      const env = { TRACKSINK_DATABASE_URL: url };
+      const imported = await runBackupCli(
+        ['import', join(dir, 'in.json'), '--data-dir', join(dir, 'a')],
+        env,
+      );
+      expect(imported.message).toMatch(
+        /shared it with the replicas through PostgreSQL tracksink@127\.0\.0\.1:\d+\/backup_cli \(version 1\)/,
+      );
+      expect(imported.message).not.toContain(server.password);
+      const shared = await readSharedConfig(pool);
+      expect(shared?.data.rules).toEqual([expect.objectContaining({ pattern: 'from-backup.example' })]);
+      // Another machine's data folder (empty): the export is the shared configuration.
+      const exported = await runBackupCli(
+        ['export', join(dir, 'out.json'), '--data-dir', join(dir, 'b')],
+        env,
+      );
+      expect(exported.message).toMatch(/configuration shared in PostgreSQL/);
+      const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
+        rules: Array<{ pattern: string }>;
+      };
+      expect(out.rules.map((rule) => rule.pattern)).toEqual(['from-backup.example']);
+      await expect(
+        runBackupCli(['export', join(dir, 'log.json'), '--with-log', '--data-dir', join(dir, 'a')], env),
+      ).rejects.toThrow(/pg_dump/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
