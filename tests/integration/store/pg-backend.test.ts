@@ -225,6 +225,33 @@ describe('query log shipped to PostgreSQL', () => {
     await shipper.close();
   });
 
+  it('stores hostile names exactly (quotes, backslashes, commas, braces), NUL dropped', async () => {
+    const { url, pool } = await freshDatabase('ship_hostile');
+    const target = parseDatabaseUrl(url);
+    await migratePg(pool, target);
+    const shipper = new PgLogShipper({ target, replica: 'r1', retentionDays: 30, anonymizeClients: false });
+    const names = [
+      'a"b.example',
+      'back\\slash.example',
+      'x,{y}.example',
+      'NULL',
+      'nul\u0000byte.example',
+      '',
+    ];
+    shipper.push(names.map((name, i) => ({ ...decoded(i, Date.now() + i), name })));
+    await shipper.flush(10_000);
+    const rows = await pool.query<{ name: string }>('SELECT name FROM query_log ORDER BY time');
+    expect(rows.rows.map((row) => row.name)).toEqual([
+      'a"b.example',
+      'back\\slash.example',
+      'x,{y}.example',
+      'NULL',
+      'nulbyte.example',
+      '',
+    ]);
+    await shipper.close();
+  });
+
   it('applies privacy modes and anonymisation like the SQLite log', async () => {
     const { url, pool } = await freshDatabase('ship_privacy');
     const target = parseDatabaseUrl(url);
