@@ -163,8 +163,8 @@ export function buildExplanation(
       domain: '',
       text:
         profileName === null
-          ? `company ${attr.companyId}: ${policy}`
-          : `${profileName} profile: company ${attr.companyId}: ${policy}`,
+          ? `your choice for its company: ${POLICY_WORDS[policy] ?? policy}`
+          : `the ${profileName} profile's choice for its company: ${POLICY_WORDS[policy] ?? policy}`,
       applies: true,
       winner: false,
       rewrite: '',
@@ -177,12 +177,14 @@ export function buildExplanation(
       effect: attr.dualUse ? 'allow' : 'block',
       important: false,
       listId: params.catalogListId,
-      listName: 'tracker catalog',
+      listName: "tracksink's tracker list",
       line: 0,
       ruleId: 0,
       match: 'attribution',
       domain: '',
-      text: attr.dualUse ? 'dual-use tracking endpoint (not blocked by default)' : 'tracking endpoint',
+      text: attr.dualUse
+        ? "a tracker its company's own app also needs (blocked only if you block everything from the company)"
+        : 'a known tracker',
       applies: params.catalogBlocking && !attr.dualUse,
       winner: false,
       rewrite: '',
@@ -335,13 +337,19 @@ function findWinner(
   }
 }
 
+/** A company choice in words (the codes are 'block-tracking', 'block-everything', 'allow'). */
+const POLICY_WORDS: Record<string, string> = {
+  'block-tracking': 'block its trackers',
+  'block-everything': 'block everything',
+  allow: 'allow everything',
+};
+
 function describe(action: number, reason: Reason, winner: ExplainEntry | null, matchCount: number): string {
+  // Which list and line decided; a user rule is "your rule" (its number means nothing to people).
   const where =
-    winner === null
-      ? ''
-      : winner.listName !== ''
-        ? ` (${winner.listName}, line ${winner.line})`
-        : ` (rule ${winner.ruleId})`;
+    winner !== null && winner.listName !== '' && winner.line > 0
+      ? ` (${winner.listName}, line ${winner.line})`
+      : '';
   switch (reason) {
     case Reason.localAllow:
       return `Allowed by your allow rule${where}, which beats every list.`;
@@ -352,19 +360,19 @@ function describe(action: number, reason: Reason, winner: ExplainEntry | null, m
         ? 'Blocked: the company is set to "block everything".'
         : 'Allowed: the company is set to "allow", so lists and the catalog do not block it.';
     case Reason.listException:
-      return `A list blocks it, but an exception${where} un-blocks it.`;
+      return `A list blocks it, but an exception${where} lets it through.`;
     case Reason.list:
       return `Blocked by a list rule${where}.`;
     case Reason.catalog:
-      return `Blocked as a tracking endpoint by the tracker catalog${where}.`;
+      return "Blocked: a known tracker (on tracksink's tracker list).";
     case Reason.paused:
       return `Would be blocked${where}, but blocking is paused.`;
     case Reason.rewritten:
       return `Answered by a list rule${where}: ${winner?.rewrite || 'a rewritten answer'}.`;
     default:
       return matchCount === 0
-        ? 'No rule matches: forwarded.'
-        : 'Matching rules do not block it here: forwarded.';
+        ? 'Not blocked: no rule or list matches it.'
+        : 'Not blocked: the rules that match it do not block it here.';
   }
 }
 

@@ -13,13 +13,20 @@ export class NameResolver {
   private readonly deviceNames = new Map<number, string>();
   /** Merged device ids → the device they became (the query log keeps the old id on its rows). */
   private readonly deviceAliases: ReadonlyMap<number, number>;
+  private readonly deviceTypes = new Map<number, string>();
 
   constructor(private readonly context: RouteContext) {
     for (const raw of context.deps.devices?.list() ?? []) {
       const device = toDeviceBase(raw);
       this.deviceNames.set(device.id, device.name);
+      this.deviceTypes.set(device.id, device.type);
     }
     this.deviceAliases = context.deps.devices?.aliases() ?? new Map();
+  }
+
+  /** "phone", "tv" …, or null for an unknown device. */
+  deviceType(id: number): string | null {
+    return this.deviceTypes.get(id) ?? null;
   }
 
   company(id: number): CompanyRef | null {

@@ -6,6 +6,7 @@ import type { QueryRow } from '../schemas/queries.js';
 import { nameKindName, type StatusName } from '../schemas/common.js';
 import type { LogRow } from './analytics-view.js';
 import type { NameResolver } from './names.js';
+import { queryWhy, type RuleScope } from './query-why.js';
 
 const PROTOCOLS: Record<number, string> = { 1: 'udp', 2: 'tcp', 3: 'doh', 4: 'dot' };
 
@@ -13,6 +14,8 @@ export class QueryRowMapper {
   private readonly listNames = new Map<number, string>();
   private readonly upstreams: string[];
   private readonly scheduleTitles = new Map<number, string>();
+  /** Who each user rule is for, so `why` can say "your rule for this phone". */
+  private readonly ruleScopes = new Map<number, RuleScope>();
 
   constructor(
     context: RouteContext,
@@ -22,6 +25,11 @@ export class QueryRowMapper {
     this.upstreams = context.deps.upstreams?.describe() ?? context.deps.config.dns.upstreams;
     for (const s of context.deps.schedules?.status().schedules ?? [])
       this.scheduleTitles.set(s.schedule.id, s.title);
+    const profiles = new Map((context.deps.devices?.listGroups() ?? []).map((g) => [g.id, g.name]));
+    for (const rule of context.rules.list()) {
+      const profile = rule.groupId === null ? null : (profiles.get(rule.groupId) ?? `group ${rule.groupId}`);
+      this.ruleScopes.set(rule.id, { deviceId: rule.deviceId, profile });
+    }
   }
 
   map(row: LogRow): QueryRow {
@@ -30,29 +38,45 @@ export class QueryRowMapper {
       row.listId > 0 &&
       (reason === 'list' || reason === 'list-exception' || reason === 'catalog' || reason === 'cname');
     const fromRule = reason === 'local-deny' || reason === 'local-allow';
+    const status = (QUERY_STATUS_NAMES[row.status as QueryStatus] ?? 'error') as StatusName;
+    const list = fromList
+      ? { id: row.listId, name: this.listNames.get(row.listId) ?? `list ${row.listId}`, line: row.ruleId }
+      : null;
+    const schedule =
+      reason === 'schedule'
+        ? (this.scheduleTitles.get(row.ruleId) ?? `a schedule that no longer exists (${row.ruleId})`)
+        : undefined;
+    const company = this.names.company(row.companyId);
+    const category = this.names.category(row.categoryId)?.name ?? null;
+    const device = this.names.device(row.deviceId);
     return {
       id: String(row.id),
       time: row.time,
       name: row.name,
       type: qtypeName(row.qtype),
-      status: (QUERY_STATUS_NAMES[row.status as QueryStatus] ?? 'error') as StatusName,
+      status,
       reason,
-      list: fromList
-        ? { id: row.listId, name: this.listNames.get(row.listId) ?? `list ${row.listId}`, line: row.ruleId }
-        : null,
+      why: queryWhy({
+        status,
+        reason,
+        listName: list?.name ?? null,
+        rule: fromRule ? this.ruleScopes.get(row.ruleId) : undefined,
+        deviceId: device?.id ?? null,
+        deviceType: device ? this.names.deviceType(device.id) : null,
+        schedule,
+        cnameTarget: row.cnameTarget || null,
+        company: company?.name ?? null,
+        category,
+      }),
+      list,
       ruleId: fromRule || reason === 'schedule' ? row.ruleId : null,
-      ...(reason === 'schedule'
-        ? {
-            schedule:
-              this.scheduleTitles.get(row.ruleId) ?? `a schedule that no longer exists (${row.ruleId})`,
-          }
-        : {}),
+      ...(schedule !== undefined ? { schedule } : {}),
       cnameTarget: row.cnameTarget || null,
-      device: this.names.device(row.deviceId),
+      device,
       client: row.client,
-      company: this.names.company(row.companyId),
+      company,
       kind: nameKindName(row.kind),
-      category: this.names.category(row.categoryId)?.name ?? null,
+      category,
       app: this.names.app(row.appId)?.name ?? null,
       protocol: PROTOCOLS[row.protocol] ?? String(row.protocol),
       rcode: row.rcode,

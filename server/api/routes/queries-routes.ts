@@ -90,6 +90,7 @@ export function queriesRoutes(app: App, context: RouteContext): void {
         'company',
         'list',
         'cname',
+        'why',
       ]);
       for (const row of items) {
         body += csvLine([
@@ -103,6 +104,7 @@ export function queriesRoutes(app: App, context: RouteContext): void {
           row.company?.name ?? '',
           row.list?.name ?? '',
           row.cnameTarget ?? '',
+          row.why,
         ]);
       }
       reply.header('content-type', 'text/csv; charset=utf-8');

@@ -26,6 +26,10 @@ export const QueryRow = Type.Object({
   type: Type.String({ description: 'Query type, e.g. A, AAAA, HTTPS, or TYPE123' }),
   status: StatusName,
   reason: Type.String({ description: 'list, local-deny, local-allow, company-policy, cname, paused …' }),
+  why: Type.String({
+    description:
+      'Status and reason in words for people ("Allowed by your rule for this phone", "Blocked: known Pinterest advertising tracker"); "" for an ordinary answer',
+  }),
   /** The list or rule that decided, when there was one. */
   list: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), line: Type.Integer() })),
   ruleId: Nullable(Type.Integer()),

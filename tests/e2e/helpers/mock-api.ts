@@ -11,6 +11,7 @@ import type { DeviceOwner, PersonList, RejoinSuggestionList } from '../../../ser
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../../server/api/http/security-headers.js';
+import { queryWhy } from '../../../server/api/adapters/query-why.js';
 import type {
   AuthStatus,
   CategoryList,
@@ -155,6 +156,16 @@ export function fixtures(hostile: boolean) {
     type: 'A',
     status,
     reason,
+    why: queryWhy({
+      status,
+      reason,
+      listName: label('Local list'),
+      deviceId: 2,
+      deviceType: 'phone',
+      cnameTarget: reason === 'cname' ? hostileName : null,
+      company: status === 'blocked' ? meta.name : null,
+      category: null,
+    }),
     list: status === 'blocked' ? { id: 1, name: label('Local list'), line: 12 } : null,
     ruleId: null,
     cnameTarget: reason === 'cname' ? hostileName : null,

@@ -232,11 +232,42 @@ describe('API over the real modules and real DNS traffic', () => {
     expect(badName.statusCode).toBe(400);
     expect(badName.json().message).toMatch(/querystring\.name/);
 
+    // The log says why in words (the codes stay beside them): whose rule, for which device.
+    const typed = await session.request({
+      method: 'PATCH',
+      url: `/api/devices/${device.id}`,
+      payload: { type: 'phone' },
+    });
+    expect(typed.statusCode).toBe(200);
+    await s.queryLog.flush();
+    const whyOf = async (limit = 2) =>
+      (
+        await session.request({ method: 'GET', url: `/api/queries?name=ads.example.com&limit=${limit}` })
+      ).json().items as Array<{ status: string; reason: string; why: string; device: { id: number } }>;
+    const [blockedRow, allowedRow] = await whyOf();
+    expect(allowedRow).toMatchObject({
+      status: 'allowed',
+      reason: 'local-allow',
+      why: 'Allowed by your rule for this phone',
+      device: { id: device.id },
+    });
+    expect(blockedRow).toMatchObject({
+      status: 'blocked',
+      reason: 'list',
+      why: 'Blocked: on the list “test list”',
+    });
+
     expect(
       (await session.request({ method: 'DELETE', url: `/api/rules/${rule.json().id}` })).statusCode,
     ).toBe(200);
     const blockedAgain = await dig(s.dnsPort, 'ads.example.com', 'A', ['-b', '127.0.0.3']);
     expect(blockedAgain.answers[0]?.data).toBe('0.0.0.0');
+    await s.queryLog.flush();
+    const afterDelete = await whyOf(3);
+    expect(afterDelete[2]).toMatchObject({
+      reason: 'local-allow',
+      why: 'Allowed by your rule (since removed)',
+    });
   });
 
   it('a global pause lets blocked names through until resumed', async () => {
@@ -356,7 +387,7 @@ describe('API over the real modules and real DNS traffic', () => {
     expect(csv.headers['content-disposition']).toMatch(/attachment/);
     const lines = csv.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      '"time","name","type","status","reason","device","client","company","list","cname"',
+      '"time","name","type","status","reason","device","client","company","list","cname","why"',
     );
     expect(lines[1]).toContain(`"'${evil.toLowerCase()}"`);
     expect(lines).toHaveLength(2);

@@ -121,7 +121,7 @@ describe('explain', () => {
     const e = engine();
     const none = e.explain('nothing.example');
     expect(none).toMatchObject({ action: 'none', reason: 'none', winner: null, matches: [], company: null });
-    expect(none.why).toBe('No rule matches: forwarded.');
+    expect(none.why).toBe('Not blocked: no rule or list matches it.');
     const deny = e.explain('other.example');
     expect(deny.winner).toMatchObject({ source: 'user-rule', ruleId: 11, effect: 'block' });
     expect(deny.action).toBe('block');

@@ -16,9 +16,27 @@ export function formatCount(value: number | null | undefined): string {
   return value == null || !Number.isFinite(value) ? '–' : integer.format(value);
 }
 
-/** 1 → "1 device", 3 → "3 devices" (English plurals; numbers locale-formatted). */
+/**
+ * 1 → "1 device", 3 → "3 devices", 0 → "0 devices" (English plurals; numbers locale-formatted). The one
+ * place the dashboard counts things in words: never "1 attempts".
+ */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
+  return `${formatCount(count)} ${pluralWord(count, singular, pluralForm)}`;
+}
+
+/** The word alone, for markup that styles the number apart: 1 → "attempt", 2 → "attempts". */
+export function pluralWord(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return count === 1 ? singular : pluralForm;
+}
+
+/**
+ * "Meta Platforms · Facebook", but "Pinterest" (not "Pinterest · Pinterest") and "ByteDance (TikTok)" (not
+ * "… · TikTok") when the company's name already says the app.
+ */
+export function companyAndApp(company: string | null | undefined, app: string | null | undefined): string {
+  if (!company) return app ?? '';
+  if (!app || company.toLowerCase().includes(app.toLowerCase())) return company;
+  return `${company} · ${app}`;
 }
 
 /** 1234567 → "1.2M": for tiles where space is short. */
