@@ -8,7 +8,8 @@
 import type { BackupFile } from '../api/schemas/backup.js';
 import { loadConfig } from '../config/load.js';
 import { validateUserRule } from '../filter/user-rules.js';
-import { DEFAULTS_APPLIED_KEY, LIST_FORMAT_SETTINGS } from '../lists/list-manager.js';
+import { LIST_FORMAT_SETTINGS } from '../filter/list-types.js';
+import { DEFAULTS_APPLIED_KEY } from '../lists/list-manager.js';
 import { normaliseSource, sourceKind } from '../lists/list-source.js';
 import { type ListSourcePolicy, sourceProblem } from '../lists/source-policy.js';
 import { isDashboardSetting } from '../settings/dashboard-settings.js';

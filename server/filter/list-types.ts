@@ -5,17 +5,13 @@
  */
 import type { SlowRule } from './slow-rule.js';
 
-export type ListFormat = 'hosts' | 'domains' | 'wildcard' | 'dnsmasq' | 'unbound' | 'rpz' | 'adblock';
+/** The list formats the parsers read: the one list that the store, the list manager and the API use. */
+export const LIST_FORMATS = ['hosts', 'domains', 'wildcard', 'dnsmasq', 'unbound', 'rpz', 'adblock'] as const;
+export type ListFormat = (typeof LIST_FORMATS)[number];
 
-export const LIST_FORMATS: readonly ListFormat[] = [
-  'hosts',
-  'domains',
-  'wildcard',
-  'dnsmasq',
-  'unbound',
-  'rpz',
-  'adblock',
-];
+/** What a subscription names: one of the formats, or auto (detected from the text). */
+export const LIST_FORMAT_SETTINGS = ['auto', ...LIST_FORMATS] as const;
+export type ListFormatSetting = (typeof LIST_FORMAT_SETTINGS)[number];
 
 export interface InvalidLine {
   /** 1-based line number. */

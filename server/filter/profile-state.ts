@@ -7,7 +7,9 @@
 import type { AttributionResult } from '../trackers/attribution.js';
 import { SuffixIndex } from '../trackers/suffix-index.js';
 
-export type CompanyPolicy = 'block-tracking' | 'block-everything' | 'allow';
+/** How a company's names are treated, per household or profile: the one list the store and the API use. */
+export const COMPANY_POLICIES = ['block-tracking', 'block-everything', 'allow'] as const;
+export type CompanyPolicy = (typeof COMPANY_POLICIES)[number];
 
 /** A schedule in force right now, as the schedule timer hands it over. */
 export interface ActiveSchedule {

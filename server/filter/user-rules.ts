@@ -8,10 +8,14 @@ import { HASH1_SEED, HASH2_SEED, bucketOf, hashDomain } from './domain-hash.js';
 import { compileNameRegex, regexProblem } from './name-pattern.js';
 import type { NameMatcher } from './name-pattern.js';
 
+export const RULE_ACTIONS = ['allow', 'deny'] as const;
+export const RULE_MATCHES = ['exact', 'subdomain', 'regex'] as const;
+
+/** A user rule as the policy takes it; stored rules add a comment and a creation time (RuleRow). */
 export interface UserRule {
   id: number;
-  action: 'allow' | 'deny';
-  match: 'exact' | 'subdomain' | 'regex';
+  action: (typeof RULE_ACTIONS)[number];
+  match: (typeof RULE_MATCHES)[number];
   pattern: string;
   /** Only for this device (null: not device-scoped). */
   deviceId: number | null;

@@ -3,7 +3,8 @@
  * catalog's numeric company id. A preset for a company the catalog no longer has is skipped with a warning.
  */
 import type { Logger } from '../logger.js';
-import type { CompanyPolicy, CompanyPolicyRow } from '../store/repos/catalog-repo.js';
+import type { CompanyPolicy } from '../filter/profile-state.js';
+import type { CompanyPolicyRow } from '../store/repos/catalog-repo.js';
 import type { Catalog } from '../trackers/catalog.js';
 
 export function companyPoliciesById(

@@ -1,8 +1,8 @@
 /** The list manager's shapes: options, progress and summaries, views, inputs, errors. */
-import type { ParsedList } from '../filter/list-types.js';
+import { LIST_FORMAT_SETTINGS, type ParsedList } from '../filter/list-types.js';
+import type { CompanyPolicy } from '../filter/profile-state.js';
 import type { ListInput, ListMatcher } from '../filter/matcher.js';
 import type { Logger } from '../logger.js';
-import type { CompanyPolicy } from '../store/repos/catalog-repo.js';
 import type {
   ListAssignment,
   ListFormatSetting,
@@ -28,16 +28,6 @@ export interface ListPolicyTarget {
 /** Builds the one matcher that holds every enabled list (filter/matcher.ts; tests pass their own). */
 export type MatcherBuilder = (lists: ListInput[]) => ListMatcher;
 
-export const LIST_FORMAT_SETTINGS: readonly ListFormatSetting[] = [
-  'auto',
-  'hosts',
-  'domains',
-  'wildcard',
-  'dnsmasq',
-  'unbound',
-  'rpz',
-  'adblock',
-];
 /** Settings key: the default lists were subscribed once (travels with a backup). */
 export const DEFAULTS_APPLIED_KEY = 'state.lists.defaultsApplied';
 
@@ -105,7 +95,7 @@ export interface UpdateListInput extends ListPatch {
 
 /** Checks the user-given fields of a list; throws ListError ('invalid') naming the field. */
 export function checkListPatch(patch: { format?: unknown; kind?: unknown; name?: unknown }): void {
-  if (patch.format !== undefined && !LIST_FORMAT_SETTINGS.includes(patch.format as ListFormatSetting)) {
+  if (patch.format !== undefined && !(LIST_FORMAT_SETTINGS as readonly unknown[]).includes(patch.format)) {
     throw new ListError(
       `format must be one of ${LIST_FORMAT_SETTINGS.join(', ')}, got ${JSON.stringify(patch.format)}`,
       'invalid',

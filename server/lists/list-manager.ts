@@ -7,7 +7,8 @@
  * sound list keeps the copy in use and records the error on the list (list-loader.ts does the loading).
  */
 import type { InvalidLine } from '../filter/list-types.js';
-import { CatalogRepo, type CompanyPolicy } from '../store/repos/catalog-repo.js';
+import type { CompanyPolicy } from '../filter/profile-state.js';
+import { CatalogRepo } from '../store/repos/catalog-repo.js';
 import { type ListRow, ListsRepo } from '../store/repos/lists-repo.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Catalog } from '../trackers/catalog.js';

@@ -3,6 +3,8 @@
  * log is optional (CLI `--with-log`: a copy of querylog.db beside the file, not inside the JSON).
  */
 import { Type, type Static, type TProperties } from 'typebox';
+import { COMPANY_POLICIES } from '../../filter/profile-state.js';
+import { RULE_ACTIONS, RULE_MATCHES } from '../../filter/user-rules.js';
 import { Nullable } from './common.js';
 
 const Row = <T extends TProperties>(properties: T) =>
@@ -41,8 +43,8 @@ export const BackupList = Row({
 });
 export const BackupRule = Row({
   id: Type.Integer({ minimum: 1 }),
-  action: Type.Enum(['allow', 'deny'] as const),
-  match: Type.Enum(['exact', 'subdomain', 'regex'] as const),
+  action: Type.Enum(RULE_ACTIONS),
+  match: Type.Enum(RULE_MATCHES),
   pattern: Type.String({ minLength: 1 }),
   deviceId: Nullable(Type.Integer()),
   groupId: Nullable(Type.Integer()),
@@ -68,12 +70,12 @@ export const BackupSchedule = Row({
 export const BackupProfilePolicy = Row({
   groupId: Type.Integer(),
   companyKey: Type.String({ minLength: 1 }),
-  policy: Type.Enum(['block-tracking', 'block-everything', 'allow'] as const),
+  policy: Type.Enum(COMPANY_POLICIES),
 });
 
 export const BackupCompanyPolicy = Row({
   companyKey: Type.String({ minLength: 1 }),
-  policy: Type.Enum(['block-tracking', 'block-everything', 'allow'] as const),
+  policy: Type.Enum(COMPANY_POLICIES),
   updatedAt: Type.Integer(),
 });
 

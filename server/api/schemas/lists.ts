@@ -1,18 +1,9 @@
 /** Blocklist subscriptions and their refresh progress. */
 import { Type, type Static } from 'typebox';
+import { LIST_FORMAT_SETTINGS } from '../../filter/list-types.js';
 import { Nullable } from './common.js';
 
-export const LIST_FORMATS = [
-  'auto',
-  'hosts',
-  'domains',
-  'wildcard',
-  'dnsmasq',
-  'unbound',
-  'rpz',
-  'adblock',
-] as const;
-export const ListFormat = Type.Enum(LIST_FORMATS);
+export const ListFormat = Type.Enum(LIST_FORMAT_SETTINGS);
 export const ListKind = Type.Enum(['block', 'allow'] as const);
 
 export const List = Type.Object({

@@ -1,9 +1,10 @@
 /** The user's own allow/deny rules, scoped to everyone, a device or a group, optionally timed. */
 import { Type, type Static } from 'typebox';
+import { RULE_ACTIONS, RULE_MATCHES } from '../../filter/user-rules.js';
 import { Duration, Nullable } from './common.js';
 
-export const RuleAction = Type.Enum(['allow', 'deny'] as const);
-export const RuleMatch = Type.Enum(['exact', 'subdomain', 'regex'] as const, {
+export const RuleAction = Type.Enum(RULE_ACTIONS);
+export const RuleMatch = Type.Enum(RULE_MATCHES, {
   description:
     'exact: the name only; subdomain: the name and every name below it; regex: a JavaScript regular expression',
 });

@@ -1,3 +1,4 @@
+import { COMPANY_POLICIES } from '../../filter/profile-state.js';
 import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
 
@@ -6,7 +7,7 @@ const Clock = Type.String({
   description: 'HH:MM, 24-hour local time',
 });
 const Keys = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 200, uniqueItems: true });
-export const CompanyPolicyName = Type.Enum(['block-tracking', 'block-everything', 'allow'] as const);
+export const CompanyPolicyName = Type.Enum(COMPANY_POLICIES);
 
 const scheduleFields = {
   name: Type.String({ minLength: 1, maxLength: 80 }),

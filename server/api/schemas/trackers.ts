@@ -1,8 +1,8 @@
 /** Companies and categories ranked by traffic, their devices and names, and the per-company policy. */
 import { Type, type Static } from 'typebox';
+import { COMPANY_POLICIES } from '../../filter/profile-state.js';
 import { NameKindName, Nullable, Period } from './common.js';
 
-export const COMPANY_POLICIES = ['block-tracking', 'block-everything', 'allow'] as const;
 export const CompanyPolicy = Type.Enum(COMPANY_POLICIES, {
   description:
     'block-tracking (default): only tracking endpoints; block-everything: every name of the company; allow: nothing',

@@ -8,6 +8,8 @@
  * them, so a backup keeps what this code does not know about.
  */
 import type { Db } from '../sqlite.js';
+import type { CompanyPolicyRow } from './catalog-repo.js';
+import type { RuleRow } from './rules-repo.js';
 import { type ClientIdsBackup, readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
 import { type PeopleBackup, readPeopleBackup, writePeopleBackup } from './backup-people.js';
 import { type ProfilesBackup, readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
@@ -40,22 +42,8 @@ export interface BackupData extends ProfilesBackup, ClientIdsBackup, PeopleBacku
     builtin: boolean;
     assignments: Array<{ groupId: number | null; deviceId: number | null }>;
   }>;
-  rules: Array<{
-    id: number;
-    action: 'allow' | 'deny';
-    match: 'exact' | 'subdomain' | 'regex';
-    pattern: string;
-    deviceId: number | null;
-    groupId: number | null;
-    expiresAt: number | null;
-    comment: string;
-    createdAt: number;
-  }>;
-  companyPolicies: Array<{
-    companyKey: string;
-    policy: 'block-tracking' | 'block-everything' | 'allow';
-    updatedAt: number;
-  }>;
+  rules: RuleRow[];
+  companyPolicies: CompanyPolicyRow[];
 }
 
 const DEVICE_KNOWN_COLUMNS = new Set([

@@ -2,11 +2,11 @@
  * Stable ids for the tracker catalog (table `catalog_ids`), and the per-company policy presets (table
  * `company_policies`). Ids are per kind, start at 1, and are never reused.
  */
+import { COMPANY_POLICIES, type CompanyPolicy } from '../../filter/profile-state.js';
 import type { CatalogIdStore } from '../../trackers/catalog-types.js';
 import type { Db } from '../sqlite.js';
 
-export type CompanyPolicy = 'block-tracking' | 'block-everything' | 'allow';
-export const COMPANY_POLICIES: readonly CompanyPolicy[] = ['block-tracking', 'block-everything', 'allow'];
+export type { CompanyPolicy };
 
 export interface CompanyPolicyRow {
   companyKey: string;
@@ -52,7 +52,7 @@ export class CatalogRepo implements CatalogIdStore {
 
   /** Sets a company's preset; `block-tracking` (the default) removes the row. */
   setCompanyPolicy(companyKey: string, policy: CompanyPolicy, now = Date.now()): void {
-    if (!COMPANY_POLICIES.includes(policy)) {
+    if (!(COMPANY_POLICIES as readonly unknown[]).includes(policy)) {
       throw new TypeError(
         `company policy for '${companyKey}' must be one of ${COMPANY_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
       );

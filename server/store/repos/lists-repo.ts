@@ -2,8 +2,9 @@
 import type { Db } from '../sqlite.js';
 
 export type ListKind = 'block' | 'allow';
-export type ListFormatSetting =
-  'auto' | 'hosts' | 'domains' | 'wildcard' | 'dnsmasq' | 'unbound' | 'rpz' | 'adblock';
+import type { ListFormatSetting } from '../../filter/list-types.js';
+
+export type { ListFormatSetting };
 
 export interface ListRow {
   id: number;

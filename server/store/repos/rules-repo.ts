@@ -1,14 +1,8 @@
 /** The user's allow/deny rules (table `rules` of tracksink.db). */
+import type { UserRule } from '../../filter/user-rules.js';
 import type { Db } from '../sqlite.js';
 
-export interface RuleRow {
-  id: number;
-  action: 'allow' | 'deny';
-  match: 'exact' | 'subdomain' | 'regex';
-  pattern: string;
-  deviceId: number | null;
-  groupId: number | null;
-  expiresAt: number | null;
+export interface RuleRow extends UserRule {
   comment: string;
   createdAt: number;
 }
@@ -21,7 +15,7 @@ const COLUMNS =
 export interface RuleFilter {
   deviceId?: number;
   groupId?: number;
-  action?: 'allow' | 'deny';
+  action?: UserRule['action'];
 }
 
 export class RulesRepo {

@@ -2,7 +2,7 @@
  * Schedules, profile (group) company policies and the household's time zone, in tracksink.db
  * (migration 0008). Checks every field before writing and names the one that is wrong.
  */
-import type { CompanyPolicy } from '../../filter/profile-state.js';
+import { COMPANY_POLICIES, type CompanyPolicy } from '../../filter/profile-state.js';
 import {
   type Schedule,
   type ScheduleInput,
@@ -10,8 +10,6 @@ import {
   parseClock,
 } from '../../schedules/schedule-types.js';
 import type { Db } from '../sqlite.js';
-
-export const PROFILE_POLICIES: readonly CompanyPolicy[] = ['block-tracking', 'block-everything', 'allow'];
 
 export class ScheduleError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -187,9 +185,9 @@ export class SchedulesRepo {
         .run(groupId, companyKey);
       return;
     }
-    if (!PROFILE_POLICIES.includes(policy))
+    if (!(COMPANY_POLICIES as readonly unknown[]).includes(policy))
       throw new TypeError(
-        `policy must be one of ${PROFILE_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
+        `policy must be one of ${COMPANY_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
       );
     if (this.db.prepare('SELECT 1 FROM groups WHERE id = ?').get(groupId) === undefined)
       throw new Error(`there is no profile ${groupId}`);
