@@ -320,6 +320,33 @@ async function runGroup(
   }
 }
 
+/** The small-machine run as a child (it starts its own servers): its Markdown goes into the report. */
+function runSmallMachine(quick: boolean): Promise<AnalyticsResult> {
+  const started = performance.now();
+  return new Promise((resolvePromise) => {
+    const tsx = join(repoRoot, 'node_modules/.bin/tsx');
+    const args = quick ? ['--seconds=10'] : ['--seconds=60', '--full'];
+    const child = spawn(tsx, ['bench/small-machine.ts', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors = (errors + chunk.toString('utf8')).slice(-4000);
+      progress(chunk.toString('utf8').trim());
+    });
+    child.on('close', (code) =>
+      resolvePromise({
+        ok: code === 0,
+        seconds: (performance.now() - started) / 1000,
+        output: code === 0 ? output : `${output}\n${errors}`,
+      }),
+    );
+  });
+}
+
 function runAnalytics(quick: boolean): Promise<AnalyticsResult> {
   const started = performance.now();
   return new Promise((resolvePromise) => {
@@ -470,6 +497,11 @@ async function main(): Promise<void> {
     progress(
       `analytics ${results.analytics.ok ? 'finished' : 'failed'} in ${results.analytics.seconds.toFixed(1)} s`,
     );
+  }
+
+  if (options.smallMachine && options.candidate === 'tracksink') {
+    progress('running bench/small-machine.ts (one core, 2,000 q/s)');
+    results.smallMachine = await runSmallMachine(options.quick);
   }
 
   results.elapsedSeconds = (performance.now() - began) / 1000;

@@ -10,6 +10,7 @@ export interface BenchOptions {
   /** Skip the real-list run. */
   fixture: boolean;
   analytics: boolean;
+  smallMachine: boolean;
 }
 
 export interface RunPlan {
@@ -24,12 +25,13 @@ export interface RunPlan {
   cacheSize: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics]
+export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small]
   --quick        2-minute smoke run (100k-name list, one short round)
   --candidate    what runs as "A" against dnsmasq (default tracksink; dnsmasq checks the harness itself)
   --profile      write tracksink's CPU profile (node --cpu-prof) to bench/results/
   --no-fixture   skip the run with the real list from ../shared/fixtures/lists/
-  --no-analytics skip bench/analytics/run.ts`;
+  --no-analytics skip bench/analytics/run.ts
+  --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
@@ -38,12 +40,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: false,
     fixture: true,
     analytics: true,
+    smallMachine: true,
   };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--no-fixture') options.fixture = false;
     else if (arg === '--no-analytics') options.analytics = false;
+    else if (arg === '--no-small') options.smallMachine = false;
     else if (arg.startsWith('--candidate=')) {
       const value = arg.slice('--candidate='.length);
       if (value !== 'tracksink' && value !== 'dnsmasq')

@@ -316,6 +316,14 @@ export function markdownReport(results: BenchResults): string {
       '```',
     );
   }
+  if (results.smallMachine) {
+    lines.push(
+      '',
+      results.smallMachine.ok
+        ? results.smallMachine.output.trim()
+        : `## Small machine (bench/small-machine.ts): failed\n\n\`\`\`\n${results.smallMachine.output.trim()}\n\`\`\``,
+    );
+  }
   for (const profile of results.profiles) {
     lines.push(
       '',

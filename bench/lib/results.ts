@@ -67,6 +67,8 @@ export interface BenchResults {
   servers: ServerRunSummary[];
   mixes: MixResult[];
   analytics: AnalyticsResult | null;
+  /** The small-machine run (bench/small-machine.ts): its Markdown section, or why it failed. */
+  smallMachine?: AnalyticsResult | null;
   /** tracksink CPU profiles (--profile), one per list. */
   profiles: ProfileSummary[];
   notes: string[];
