@@ -807,6 +807,8 @@ export type LiveQuery = {
   status: StatusName;
   /** list, local-deny, local-allow, company-policy, cname, paused … */
   reason: string;
+  /** Status and reason in words for people ("Allowed by your rule for this phone", "Blocked: known Pinterest advertising tracker"); "" for an ordinary answer */
+  why: string;
   list: {
     id: number;
     name: string;
