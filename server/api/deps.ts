@@ -100,6 +100,7 @@ export type DevicesPort = Pick<
   | 'deviceGroups'
   | 'resolveId'
   | 'aliases'
+  | 'nameSuggestions'
 >;
 
 /** ClientID → device for encrypted DNS (devices/client-id-directory.ts; the registry's `clientIds`). */

@@ -25,7 +25,10 @@ import { isRandomizedMac, normalizeMac } from './mac-address.js';
 import { openOuiRegistry, type VendorLookupFactory } from './oui-registry.js';
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
 import { NeighbourRecheck } from './neighbour-recheck.js';
-import { reverseDnsLookup } from './reverse-dns.js';
+import { mdnsNameLookup } from './mdns-name.js';
+import { NameSources } from './name-sources.js';
+import type { NameSuggestion } from './name-suggestions.js';
+import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
 import { deviceFields, type DeviceUpdate } from './device-update.js';
 
 export { type Device, DeviceNotFoundError } from './device.js';
@@ -52,6 +55,8 @@ export interface DeviceRegistryOptions {
   refreshIntervalMs?: number;
   /** When the table is read again after a new address without a MAC (neighbour-recheck.ts). */
   recheckDelaysMs?: readonly number[];
+  /** A device's own mDNS name, for name suggestions (default: asked of the device; null = off). */
+  mdns?: ReverseLookup | null;
   /** Called after a device's privacy setting changes, with every override (wire to QueryLog). */
   onPrivacyChange?: (overrides: Map<number, QueryLogMode>) => void;
   /** Called after names or devices changed (rename, merge, reload, names found): `$client` rules re-read them. */
@@ -64,6 +69,7 @@ export class DeviceRegistry implements DeviceResolver {
   private readonly logger: Logger;
   private readonly neighbourSource: NeighbourSource;
   private readonly autoNames: AutoNames;
+  private readonly nameSources: NameSources;
   private readonly aliasesRepo: DeviceAliasesRepo;
   private readonly recheck: NeighbourRecheck;
   private readonly now: () => number;
@@ -102,13 +108,16 @@ export class DeviceRegistry implements DeviceResolver {
     this.logger = options.logger;
     this.neighbourSource = options.neighbourTable ?? kernelNeighbours;
     this.now = options.now ?? Date.now;
+    const reverse = options.reverseDnsServer ? reverseDnsLookup(options.reverseDnsServer) : null;
     this.autoNames = new AutoNames({
       devices: this.devices,
       logger: this.logger,
       leasesFile: options.leasesFile ? options.leasesFile : null,
-      reverse: options.reverseDnsServer ? reverseDnsLookup(options.reverseDnsServer) : null,
+      reverse,
       vendors: options.vendors ?? openOuiRegistry,
     });
+    const mdns = options.mdns === undefined ? mdnsNameLookup() : options.mdns;
+    this.nameSources = new NameSources({ autoNames: this.autoNames, reverse, mdns });
     this.aliasesRepo = new DeviceAliasesRepo(options.db);
     this.recheck = new NeighbourRecheck({
       reread: () => this.refresh(),
@@ -192,6 +201,15 @@ export class DeviceRegistry implements DeviceResolver {
   /** The live id for an id (itself, or what a merged id became); null when there is no such device. */
   resolveId(id: number): number | null {
     return this.get(id)?.id ?? null;
+  }
+
+  /**
+   * Names to offer for a device, best first (name-sources.ts); `lookedUp` are names it asked for lately
+   * (they hint at its platform). Null when there is no such device.
+   */
+  async nameSuggestions(id: number, lookedUp: string[] = []): Promise<NameSuggestion[] | null> {
+    const record = this.devices.get(this.resolveId(id) ?? 0);
+    return record === null ? null : this.nameSources.suggest(record, lookedUp);
   }
 
   /** Merged ids → the devices they became. */

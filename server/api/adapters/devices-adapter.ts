@@ -1,4 +1,5 @@
 /** Maps the device registry's records to the API's Device shape (tolerant of field naming). */
+import { brandOf, makerName } from '../../devices/name-suggestions.js';
 import { DEVICE_TYPES, type Device, type DeviceType } from '../schemas/devices.js';
 
 type Raw = Record<string, unknown>;
@@ -36,9 +37,7 @@ export function toDeviceBase(raw: unknown): DeviceBase {
     userName ??
     str(row.name) ??
     autoName ??
-    (vendor ? `${vendor} ${addresses[0] ?? ''}`.trim() : null) ??
-    addresses[0] ??
-    `device ${id}`;
+    unnamedLabel(vendor, type, addresses[0], id);
   return {
     id,
     name: display,
@@ -57,4 +56,24 @@ export function toDeviceBase(raw: unknown): DeviceBase {
     ),
     privacy: privacy === 'all' || privacy === 'hide-names' || privacy === 'none' ? privacy : null,
   };
+}
+
+/**
+ * What to call a device nobody named and no lease or router names: its maker and kind with its address
+ * ("Samsung TV at 192.168.1.20", "Phone at 192.168.1.21"), never a bare address.
+ */
+function unnamedLabel(
+  vendor: string | null,
+  type: string | null,
+  address: string | undefined,
+  id: number,
+): string {
+  const brand = brandOf(vendor);
+  const kind = brand !== null ? makerName(brand, type ?? 'unknown') : kindWord(type);
+  return address ? `${kind} at ${address}` : `${kind} ${id}`;
+}
+
+function kindWord(type: string | null): string {
+  const word = makerName('', type ?? 'unknown').trim();
+  return word === 'device' ? 'Device' : word.charAt(0).toUpperCase() + word.slice(1);
 }

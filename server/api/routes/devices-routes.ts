@@ -13,9 +13,11 @@ import {
   DeviceUpdateBody,
   type Device as DeviceT,
 } from '../schemas/devices.js';
+import { deviceNamingRoutes } from './device-naming-routes.js';
 import { pauseDevice } from './pause-routes.js';
 
 export function devicesRoutes(app: App, context: RouteContext): void {
+  deviceNamingRoutes(app, context);
   const registry = () => {
     if (!context.deps.devices) throw unavailable('the device registry');
     return context.deps.devices;

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DEVICE_TYPES, type DeviceType as DeviceTypeName } from '../../devices/device-types.js';
+import { NAME_SOURCES } from '../../devices/name-suggestions.js';
 import { Duration, Nullable } from './common.js';
 
 export { DEVICE_TYPES };
@@ -66,3 +67,41 @@ export const DevicePauseBody = Type.Object(
   { additionalProperties: false, description: 'null resumes blocking now' },
 );
 export type DevicePauseBody = Static<typeof DevicePauseBody>;
+
+/** Where a suggested name came from (devices/name-suggestions.ts). */
+export const NameSuggestionSource = Type.Enum(NAME_SOURCES, {
+  description:
+    'leases: the DHCP host name; reverse-dns: the router’s name for its address; mdns: the name it announces (.local); maker: its vendor and kind; lookups: what its DNS lookups point to',
+});
+
+export const NameSuggestion = Type.Object({
+  name: Type.String(),
+  source: NameSuggestionSource,
+  /** Why this name, in a household's words. */
+  why: Type.String(),
+});
+export type NameSuggestion = Static<typeof NameSuggestion>;
+
+export const DeviceNameSuggestions = Type.Object({
+  /** The device's own id (a merged id answers for the device it became). */
+  deviceId: Type.Integer(),
+  items: Type.Array(NameSuggestion),
+});
+export type DeviceNameSuggestions = Static<typeof DeviceNameSuggestions>;
+
+/** A device as the naming list shows it: who it is, without the period's counts. */
+export const DeviceIdentity = Type.Omit(Device, [
+  'queries',
+  'blocked',
+  'trackingAttempts',
+  'serviceUses',
+  'topCompanies',
+]);
+
+/** Devices nobody has named yet, most recently seen first, each with its suggestions. */
+export const UnnamedDevices = Type.Object({
+  items: Type.Array(Type.Object({ device: DeviceIdentity, suggestions: Type.Array(NameSuggestion) })),
+  /** Unnamed devices in all (the list stops at `limit`). */
+  total: Type.Integer(),
+});
+export type UnnamedDevices = Static<typeof UnnamedDevices>;

@@ -35,6 +35,7 @@ import type {
   Tops,
 } from '../../../server/api/schemas/index.js';
 import { mockDeviceApps } from './mock-apps.js';
+import type { NameSuggestion, UnnamedDevices } from '../../../server/api/schemas/devices.js';
 
 /**
  * The server's policy without 'unsafe-inline' for styles: the dashboard sets styles only through the
@@ -373,6 +374,27 @@ export function fixtures(hostile: boolean) {
     csrfToken: 'csrf-token',
   };
   const deviceList: DeviceList = { items: devices };
+  // Suggested names for every device (the naming box and "Name your devices"), hostile ones included.
+  const nameSuggestions = (id: number): NameSuggestion[] => [
+    {
+      name: label(id === 1 ? 'Living room TV' : 'Annas iPhone'),
+      source: 'leases',
+      why: 'the DHCP host name',
+    },
+    { name: id === 1 ? 'Samsung TV' : 'iPhone', source: 'maker', why: 'made by the maker' },
+    {
+      name: label('A very long suggested name that has to wrap on a phone screen'),
+      source: 'mdns',
+      why: 'mDNS',
+    },
+  ];
+  const unnamed: UnnamedDevices = {
+    items: devices.map(({ queries, blocked, trackingAttempts, serviceUses, topCompanies, ...identity }) => {
+      void [queries, blocked, trackingAttempts, serviceUses, topCompanies];
+      return { device: identity, suggestions: nameSuggestions(identity.id) };
+    }),
+    total: devices.length,
+  };
   const groups: GroupList = { items: [{ id: 1, name: label('Kids'), description: '', deviceIds: [2] }] };
   const pause: PauseState = { globalUntil: null, devices: [] };
   return {
@@ -382,6 +404,8 @@ export function fixtures(hostile: boolean) {
     tops,
     deviceList,
     devices,
+    nameSuggestions,
+    unnamed,
     groups,
     queries,
     companies,
@@ -418,6 +442,7 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     '/api/stats/timeseries': data.timeseries,
     '/api/stats/tops': data.tops,
     '/api/devices': data.deviceList,
+    '/api/devices/unnamed': data.unnamed,
     '/api/groups': data.groups,
     '/api/queries': data.queries,
     '/api/companies': data.companies,
@@ -630,6 +655,11 @@ export async function startMockApi(options: { hostile: boolean }): Promise<MockA
     let body: unknown = routes[path];
     const deviceMatch = /^\/api\/devices\/(\d+)$/.exec(path);
     if (deviceMatch) body = data.devices.find((d) => d.id === Number(deviceMatch[1]));
+    const suggestionsMatch = /^\/api\/devices\/(\d+)\/name-suggestions$/.exec(path);
+    if (suggestionsMatch) {
+      const id = Number(suggestionsMatch[1]);
+      body = { deviceId: id, items: data.nameSuggestions(id) };
+    }
     const appsMatch = /^\/api\/devices\/(\d+)\/apps$/.exec(path);
     if (appsMatch) body = mockDeviceApps(Number(appsMatch[1]), options.hostile);
     const personMatch = /^\/api\/devices\/(\d+)\/person$/.exec(path);

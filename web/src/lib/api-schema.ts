@@ -399,8 +399,30 @@ export type Device = {
     trackingAttempts: number;
   }>;
 };
+export type DeviceIdentity = {
+  id: number;
+  name: string;
+  userName: string | null;
+  autoName: string | null;
+  mac: string | null;
+  /** Locally administered (randomised) MAC */
+  macRandom: boolean;
+  vendor: string | null;
+  /** What kind of device it is */
+  type: DeviceType;
+  addresses: string[];
+  firstSeen: number;
+  lastSeen: number;
+  pausedUntil: number | null;
+  groupIds: number[];
+  privacy: DevicePrivacy;
+};
 export type DeviceList = {
   items: Device[];
+};
+export type DeviceNameSuggestions = {
+  deviceId: number;
+  items: NameSuggestion[];
 };
 export type DevicePauseBody = {
   duration: Duration | null;
@@ -451,6 +473,21 @@ export type DeviceUpdateBody = {
     | 'other';
   groupIds?: number[];
   privacy?: 'all' | 'hide-names' | 'none' | null;
+};
+export type NameSuggestion = {
+  name: string;
+  /** leases: the DHCP host name; reverse-dns: the router’s name for its address; mdns: the name it announces (.local); maker: its vendor and kind; lookups: what its DNS lookups point to */
+  source: NameSuggestionSource;
+  why: string;
+};
+export type NameSuggestionSource = 'leases' | 'reverse-dns' | 'mdns' | 'maker' | 'lookups';
+export const NameSuggestionSourceValues = ['leases', 'reverse-dns', 'mdns', 'maker', 'lookups'] as const;
+export type UnnamedDevices = {
+  items: Array<{
+    device: DeviceIdentity;
+    suggestions: NameSuggestion[];
+  }>;
+  total: number;
 };
 export type CertificateSummary = {
   source: 'configured' | 'self-signed' | 'acme';
@@ -1384,8 +1421,16 @@ export interface ApiRoutes {
   };
   'GET /api/companies/{key}/policy': { params: CompanyKeyParams; response: CompanyPolicyResponse };
   'GET /api/devices': { query?: PeriodQuery; response: DeviceList };
+  'GET /api/devices/unnamed': {
+    query?: {
+      /** default 12 */
+      limit?: number;
+    };
+    response: UnnamedDevices;
+  };
   'GET /api/devices/{id}': { params: IdParams; query?: PeriodQuery; response: Device };
   'GET /api/devices/{id}/apps': { params: IdParams; response: DeviceApps };
+  'GET /api/devices/{id}/name-suggestions': { params: IdParams; response: DeviceNameSuggestions };
   'GET /api/devices/{id}/person': { params: IdParams; response: DeviceOwner };
   'GET /api/explain': { query: ExplainQuery; response: Explanation };
   'GET /api/export': { response: BackupFile };

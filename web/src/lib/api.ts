@@ -56,6 +56,10 @@ export const api = {
       call('PATCH /api/devices/{id}', { params: { id }, body: patch }),
     pause: (id: number, duration: Duration | null) =>
       call('POST /api/devices/{id}/pause', { params: { id }, body: { duration } }),
+    /** Names to offer for a device, best first, with where each came from. */
+    nameSuggestions: (id: number) => call('GET /api/devices/{id}/name-suggestions', { params: { id } }),
+    /** Devices nobody has named yet, with their suggestions (the "name your devices" step). */
+    unnamed: (limit = 12) => call('GET /api/devices/unnamed', { query: { limit } }),
   },
   apps: {
     /** The app catalog: which apps tracksink recognises, by their own host names. */
