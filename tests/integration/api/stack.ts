@@ -9,6 +9,7 @@ import { startDnsServer, type DnsServer } from '../../../server/dns/dns-server.j
 import { createUpstreamPool, type ManagedUpstreamPool } from '../../../server/dns/upstream/pool.js';
 import type { NeighbourSource } from '../../../server/devices/neighbour-table.js';
 import { DeviceRegistry } from '../../../server/devices/registry.js';
+import type { ReverseLookup } from '../../../server/devices/reverse-dns.js';
 import { PolicyEngine } from '../../../server/filter/policy-engine.js';
 import { ListManager } from '../../../server/lists/list-manager.js';
 import { sourcePolicyFor } from '../../../server/lists/source-policy.js';
@@ -35,8 +36,13 @@ export interface Stack extends Harness {
 /** Names in the test blocklist (hosts format). */
 export const BLOCKED_NAMES = ['ads.example.com', 'tracker.example.net'];
 
-/** `neighbourTable`: where the registry learns MACs (default: none, every device is IP-only). */
-export async function startStack(options: { neighbourTable?: NeighbourSource } = {}): Promise<Stack> {
+/**
+ * `neighbourTable`: where the registry learns MACs (default: none, every device is IP-only); `leasesFile`
+ * and `mdns`: its name sources (default: none).
+ */
+export async function startStack(
+  options: { neighbourTable?: NeighbourSource; leasesFile?: string; mdns?: ReverseLookup | null } = {},
+): Promise<Stack> {
   const stub = await startStubDnsServer();
   const closers: Array<() => Promise<void> | void> = [() => stub.close()];
   try {
@@ -70,6 +76,8 @@ export async function startStack(options: { neighbourTable?: NeighbourSource } =
       db,
       logger: silentLogger,
       neighbourTable: options.neighbourTable ?? { read: async () => new Map() },
+      leasesFile: options.leasesFile,
+      mdns: options.mdns ?? null,
     });
     closers.unshift(() => (devices as unknown as { close?: () => void }).close?.());
     const queryLog = await QueryLog.open({
