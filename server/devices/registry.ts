@@ -16,19 +16,19 @@ import type { Logger } from '../logger.js';
 import { DeviceAliasesRepo } from '../store/repos/device-aliases-repo.js';
 import { DevicesRepo } from '../store/repos/devices-repo.js';
 import { GroupsRepo, type Group } from '../store/repos/groups-repo.js';
-import type { Db } from '../store/sqlite.js';
 import { ClientIdDirectory } from './client-id-directory.js';
 import { type Device, DeviceNotFoundError, normalizeAddress, toDevice } from './device.js';
 import type { DeviceResolver } from './device-resolver.js';
 import { AutoNames } from './auto-names.js';
 import { isRandomizedMac, normalizeMac } from './mac-address.js';
-import { openOuiRegistry, type VendorLookupFactory } from './oui-registry.js';
+import { openOuiRegistry } from './oui-registry.js';
 import { kernelNeighbours, type NeighbourSource, type NeighbourTable } from './neighbour-table.js';
+import type { DeviceRegistryOptions } from './registry-options.js';
 import { NeighbourRecheck } from './neighbour-recheck.js';
 import { mdnsNameLookup } from './mdns-name.js';
 import { NameSources } from './name-sources.js';
 import type { NameSuggestion } from './name-suggestions.js';
-import { reverseDnsLookup, type ReverseLookup } from './reverse-dns.js';
+import { reverseDnsLookup } from './reverse-dns.js';
 import { deviceFields, type DeviceUpdate } from './device-update.js';
 
 export { type Device, DeviceNotFoundError } from './device.js';
@@ -37,31 +37,7 @@ const NEW_DEVICE_RETRY_MS = 5_000;
 
 export type { DeviceUpdate } from './device-update.js';
 
-export interface DeviceRegistryOptions {
-  db: Db;
-  logger: Logger;
-  /** DHCP leases file (dnsmasq, ISC dhcpd or odhcpd); '' or undefined = none. */
-  leasesFile?: string;
-  /** Router to ask PTR names of devices; '' or undefined = off. */
-  reverseDnsServer?: string;
-  /** Where MACs come from (tests pass their own); default: this host's kernel table. */
-  neighbourTable?: NeighbourSource;
-  /** Vendors (tests gate them; default: the IEEE registry, searched on disk) and the clock. */
-  vendors?: VendorLookupFactory;
-  now?: () => number;
-  /** How often batched last-seen times are written (default 10 s). */
-  flushIntervalMs?: number;
-  /** How often the neighbour table and names are refreshed without a new address (default 60 s). */
-  refreshIntervalMs?: number;
-  /** When the table is read again after a new address without a MAC (neighbour-recheck.ts). */
-  recheckDelaysMs?: readonly number[];
-  /** A device's own mDNS name, for name suggestions (default: asked of the device; null = off). */
-  mdns?: ReverseLookup | null;
-  /** Called after a device's privacy setting changes, with every override (wire to QueryLog). */
-  onPrivacyChange?: (overrides: Map<number, QueryLogMode>) => void;
-  /** Called after names or devices changed (rename, merge, reload, names found): `$client` rules re-read them. */
-  onIdentityChange?: () => void;
-}
+export type { DeviceRegistryOptions } from './registry-options.js';
 
 export class DeviceRegistry implements DeviceResolver {
   private readonly devices: DevicesRepo;
