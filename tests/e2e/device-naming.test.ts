@@ -113,7 +113,7 @@ describe.sequential('naming devices in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(() => card.getByTestId('unnamed-device').count()).toBe(2);
     await page.waitForLoadState('networkidle');
     await fits(page, 'overview 390');
-    await screenshot('naming-overview-390');
+    await screenshot('naming-first-run-390');
 
     const phoneRow = card.getByTestId('unnamed-device').filter({ hasText: phone });
     await phoneRow.getByTestId('name-suggestion').filter({ hasText: 'Annas iPhone' }).click();
@@ -125,7 +125,7 @@ describe.sequential('naming devices in Chromium', { timeout: 60_000 }, () => {
       .getByRole('status')
       .filter({ hasText: 'every device you have seen so far has a name' })
       .waitFor();
-    await screenshot('naming-overview-done-390');
+    await screenshot('naming-first-run-done-390');
 
     const named = await devices(page);
     expect(named.find((d) => d.addresses.includes(phone))?.userName).toBe('Annas iPhone');
