@@ -188,8 +188,7 @@ describe('config loading', () => {
     );
     const problems = problemsOf(() => loadConfig({ file, env: {}, cwd: dir }));
     expect(problems).toHaveLength(5);
-    for (const problem of problems)
-      expect(problem).toMatch(/^[\w.]+ \(.*g\.yaml:\d+\): .+\. Write .*like/s);
+    for (const problem of problems) expect(problem).toMatch(/^[\w.]+ \(.*g\.yaml:\d+\): .+\. Write .*like/s);
     expect(problems.join('\n')).toContain(
       'expected a list, got 5. Write a list of text values, like ["https://example.org/hosts.txt"]',
     );
