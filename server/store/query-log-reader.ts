@@ -8,6 +8,7 @@ import { floorTo, clampLimit } from './rollup-periods.js';
 import { HOUR_MS } from './rollup-sums.js';
 import type { QueryStatus } from '../events/query-event.js';
 import type { Db } from './sqlite.js';
+import type { DecodedEvent } from './query-queue.js';
 
 export interface QueryFilter {
   deviceId?: number;
@@ -23,28 +24,18 @@ export interface QueryFilter {
   limit?: number;
 }
 
-export interface QueryRow {
+/**
+ * One stored query as the log gives it back: the decoded event under the log's column names (`time`,
+ * `client`), with its row id, and null where privacy settings kept the name or client out.
+ */
+export type QueryRow = Omit<DecodedEvent, 'timeMs' | 'clientAddress' | 'name' | 'cnameTarget'> & {
   id: number;
   time: number;
-  deviceId: number;
   client: string | null;
   /** null when the name was hidden by privacy settings. */
   name: string | null;
-  qtype: number;
-  protocol: number;
-  status: number;
-  reason: number;
-  listId: number;
-  ruleId: number;
-  companyId: number;
-  categoryId: number;
-  appId: number;
-  kind: number;
-  rcode: number;
-  durationUs: number;
-  upstreamId: number;
   cnameTarget: string | null;
-}
+};
 
 export interface QueryPage {
   rows: QueryRow[];

@@ -175,27 +175,11 @@ export class QueryQueue implements QueryLogSink {
   }
 }
 
-/** One event as the consumer decodes it (allocated: the writer thread is off the hot path). */
-export interface DecodedEvent {
-  timeMs: number;
-  deviceId: number;
-  clientAddress: string;
-  name: string;
-  qtype: number;
-  protocol: number;
-  status: number;
-  reason: number;
-  listId: number;
-  ruleId: number;
-  companyId: number;
-  categoryId: number;
-  appId: number;
-  kind: number;
-  rcode: number;
-  durationUs: number;
-  upstreamId: number;
-  cnameTarget: string;
-}
+/**
+ * One event as the consumer decodes it (allocated: the writer thread is off the hot path). The pipeline's
+ * QueryEvent, field for field, with its enum fields read back as plain numbers.
+ */
+export type DecodedEvent = { [K in keyof QueryEvent]: QueryEvent[K] extends number ? number : QueryEvent[K] };
 
 /** The consumer side: lives in the writer worker. */
 export class QueueReader {
