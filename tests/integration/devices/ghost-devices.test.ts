@@ -118,7 +118,14 @@ describe('ghost devices', () => {
     open.push({ registry, db });
     registry.deviceIdFor('198.18.5.5');
     await until(() => source.reads >= 4, 'the re-reads'); // first sight + three steps
-    const reads = source.reads;
+    // On a busy machine a step can land while the first-sight read is still running: the registry then
+    // reads once more right after it. Let the last step settle, then nothing more may come.
+    let reads: number;
+    do {
+      reads = source.reads;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (source.reads !== reads);
+    expect(reads).toBeLessThanOrEqual(5);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(source.reads).toBe(reads);
     // Loopback senders never have a neighbour entry: no re-read for them.
