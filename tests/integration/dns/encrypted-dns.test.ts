@@ -17,6 +17,7 @@ import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { kdig } from '../../helpers/dns-clients.js';
+import { dohQuery, dotQuery } from '../../helpers/encrypted-dns-clients.js';
 import { QTYPE, buildQuery } from '../../helpers/upstream/dns-message.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
@@ -24,51 +25,6 @@ interface QueryRow {
   name: string;
   protocol: string;
   device: { name: string | null } | null;
-}
-
-/** One query over DNS-over-TLS with Node's tls client; resolves the answer message. */
-function dotQuery(port: number, servername: string, query: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
-      const framed = Buffer.alloc(query.length + 2);
-      framed.writeUInt16BE(query.length, 0);
-      query.copy(framed, 2);
-      socket.write(framed);
-    });
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length >= 2 && buffered.length >= buffered.readUInt16BE(0) + 2) {
-        socket.end();
-        resolve(buffered.subarray(2, buffered.readUInt16BE(0) + 2));
-      }
-    });
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => reject(new Error('DoT query timed out')));
-  });
-}
-
-/** One DoH POST over HTTP/2 with Node's http2 client. */
-function dohQuery(port: number, path: string, query: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const session = http2Connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
-    session.on('error', reject);
-    const stream = session.request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/dns-message',
-    });
-    let status = 0;
-    const chunks: Buffer[] = [];
-    stream.on('response', (headers) => (status = Number(headers[':status'])));
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      session.close();
-      resolve({ status, body: Buffer.concat(chunks) });
-    });
-    stream.on('error', reject);
-    stream.end(query);
-  });
 }
 
 describe('encrypted DNS: DoT and DoH with ClientIDs', () => {

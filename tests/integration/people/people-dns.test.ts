@@ -18,7 +18,7 @@ import { startServices, type Services } from '../../../server/services.js';
 import { kdig } from '../../helpers/dns-clients.js';
 import { QTYPE, buildQuery, parseResponse } from '../../helpers/upstream/dns-message.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
-import { dohQuery, dotQuery } from './encrypted-clients.js';
+import { dohQuery, dotQuery } from '../../helpers/encrypted-dns-clients.js';
 
 function configFor(dir: string, upstream: StubDnsServer): Config {
   const config = defaultConfig();

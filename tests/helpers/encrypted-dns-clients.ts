@@ -1,4 +1,4 @@
-/** DNS-over-TLS and DNS-over-HTTPS (HTTP/2) clients from Node's own tls and http2, for the people tests. */
+/** DNS-over-TLS and DNS-over-HTTPS (HTTP/2) clients from Node's own tls and http2, shared by the encrypted-DNS and people tests. */
 import { connect as http2Connect } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
