@@ -59,8 +59,10 @@ async function overflow(page: Page): Promise<{ scrolls: boolean; wide: string[] 
 }
 
 async function fits(page: Page, where: string): Promise<void> {
-  const result = await overflow(page);
-  expect(result, `${where}: sideways scroll or cut-off elements`).toEqual({ scrolls: false, wide: [] });
+  // Chart.js resizes its canvas on the next ResizeObserver tick after a viewport change: let it settle.
+  await expect
+    .poll(() => overflow(page), { message: `${where}: sideways scroll or cut-off elements`, timeout: 3_000 })
+    .toEqual({ scrolls: false, wide: [] });
 }
 
 beforeAll(async () => {
