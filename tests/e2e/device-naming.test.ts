@@ -128,6 +128,12 @@ describe.sequential('naming devices in Chromium', { timeout: 60_000 }, () => {
       .filter({ hasText: 'every device you have seen so far has a name' })
       .waitFor();
     await screenshot('naming-first-run-done-390');
+    // The names show in the Overview's device table at once, without a reload.
+    const mostTracked = page.locator('section.card', {
+      has: page.getByRole('heading', { name: 'Most-tracked devices' }),
+    });
+    await mostTracked.getByRole('link', { name: 'Kitchen tablet' }).waitFor({ timeout: 5_000 });
+    await mostTracked.getByRole('link', { name: 'Annas iPhone' }).waitFor({ timeout: 5_000 });
 
     const named = await devices(page);
     expect(named.find((d) => d.addresses.includes(phone))?.userName).toBe('Annas iPhone');
