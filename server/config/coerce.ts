@@ -5,7 +5,7 @@
  * instead, with an example in the form of that source.
  */
 import { quoted } from './checks.js';
-import type { KeySpec } from './types.js';
+import type { IntegerKey, KeySpec } from './types.js';
 
 /** Where a value came from: a file (with the line of the key and of each list item), a variable, … */
 export interface Source {
@@ -57,7 +57,7 @@ export function exampleFor(spec: KeySpec, source: Source): string {
   return `like ${source.where}=${text}`;
 }
 
-function range(spec: KeySpec): string {
+function range(spec: IntegerKey): string {
   if (spec.min !== undefined && spec.max !== undefined) return ` from ${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return ` of at least ${spec.min}`;
   return spec.max !== undefined ? ` up to ${spec.max}` : '';

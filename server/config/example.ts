@@ -25,7 +25,7 @@ function renderNode(node: SchemaNode, indent: string, lines: string[]): void {
   for (const [key, child] of Object.entries(node)) {
     if (isKeySpec(child)) {
       const notes = [child.why];
-      if (child.oneOf) notes.push(`One of: ${child.oneOf.join(', ')}.`);
+      if (child.kind === 'string' && child.oneOf) notes.push(`One of: ${child.oneOf.join(', ')}.`);
       if (child.env) notes.push(`Env: ${child.env}.`);
       for (const note of notes) lines.push(`${indent}# ${note}`);
       lines.push(`${indent}${key}: ${renderValue(child)}`);

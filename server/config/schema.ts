@@ -1,8 +1,9 @@
 /**
  * The configuration key table: every key, its type, its default, its limits, its environment variable and
  * one line of why. This table is the single source for validation (load.ts), for the TRACKSINK_*
- * environment overrides and for the test that keeps config/tracksink.example.yaml documenting every key.
- * The shapes (`Config`, `KeySpec`) are in types.ts and re-exported here; value checks are in checks.ts.
+ * environment overrides, for the dashboard's settings schema and for the test that keeps
+ * config/tracksink.example.yaml documenting every key. `Config` is derived from it (types.ts: `ConfigOf`),
+ * so a key added here has its type, its checks and its conversion at once; value checks are in checks.ts.
  */
 import {
   domainNameOrEmpty,
@@ -13,21 +14,12 @@ import {
   someUpstream,
   upstreamUrl,
 } from './checks.js';
-import type { SchemaNode } from './types.js';
+import type { ConfigOf, SchemaNode } from './types.js';
 
-export type {
-  BlockingMode,
-  Config,
-  Kind,
-  KeySpec,
-  LogLevel,
-  QueryLogMode,
-  SchemaNode,
-  UpstreamStrategy,
-} from './types.js';
+export type { Kind, KeySpec, SchemaNode } from './types.js';
 export { isKeySpec } from './types.js';
 
-export const schema: SchemaNode = {
+export const schema = {
   dns: {
     bind: {
       kind: 'string',
@@ -422,4 +414,11 @@ export const schema: SchemaNode = {
       },
     },
   },
-};
+} as const satisfies SchemaNode;
+
+/** The loaded configuration every module receives: one value per key of the table above. */
+export type Config = ConfigOf<typeof schema>;
+export type BlockingMode = Config['dns']['blocking']['mode'];
+export type UpstreamStrategy = Config['dns']['strategy'];
+export type QueryLogMode = Config['log']['queries'];
+export type LogLevel = Config['log']['level'];

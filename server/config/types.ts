@@ -1,108 +1,15 @@
 /**
- * The shapes of the configuration: the `Config` object every module receives, and `KeySpec`, one leaf of
- * the key table in schema.ts (type, default, limits, environment variable, why, and an example for
- * messages). Kept apart from the table so modules that only need the types do not read the table.
+ * The shape of one leaf of the key table in schema.ts (`KeySpec`: type, default, limits, environment
+ * variable, why, an example for messages) and the rule that turns the table into the `Config` type. The
+ * table is the one definition of every key: its entry gives the key's TypeScript type (`ConfigOf`), its
+ * checks and its conversion (coerce.ts), the dashboard's schema for it (settings/settings-schema.ts) and
+ * its line in config/tracksink.example.yaml. Kept apart from the table so this file has no values to load.
  */
-
-export type BlockingMode = 'null' | 'nxdomain' | 'nodata' | 'refused' | 'custom';
-export type UpstreamStrategy = 'parallel' | 'failover';
-export type QueryLogMode = 'all' | 'hide-names' | 'none';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface Config {
-  dns: {
-    bind: string;
-    port: number;
-    udpPayloadSize: number;
-    tcpIdleTimeoutMs: number;
-    tcpMaxConnections: number;
-    tcpMaxConnectionsPerClient: number;
-    blocking: {
-      mode: BlockingMode;
-      ttl: number;
-      ipv4: string[];
-      ipv6: string[];
-    };
-    upstreams: string[];
-    strategy: UpstreamStrategy;
-    upstreamTimeoutMs: number;
-    bootstrap: string[];
-    cache: {
-      maxEntries: number;
-      minTtl: number;
-      maxTtl: number;
-      negativeTtl: number;
-      serveStale: boolean;
-      prefetch: boolean;
-    };
-    access: {
-      allow: string[];
-      deny: string[];
-    };
-    rateLimit: {
-      publicPerSecond: number;
-      privatePerSecond: number;
-    };
-    local: Record<string, string>;
-    rebindingProtection: boolean;
-    canaries: {
-      firefoxDoh: boolean;
-      icloudPrivateRelay: boolean;
-    };
-    blockPublicResolvers: boolean;
-  };
-  http: {
-    bind: string;
-    port: number;
-    password: string;
-    allowedHosts: string[];
-    sessionIdleHours: number;
-    sessionDays: number;
-  };
-  dataDir: string;
-  lists: {
-    refreshHours: number;
-    extra: string[];
-    defaults: boolean;
-    fileDir: string;
-    allowPrivateUrls: boolean;
-  };
-  log: {
-    level: LogLevel;
-    queries: QueryLogMode;
-    anonymizeClients: boolean;
-    retentionDays: number;
-    rollupRetentionDays: number;
-  };
-  devices: {
-    leasesFile: string;
-    reverseDnsServer: string;
-  };
-  tls: {
-    enabled: boolean;
-    serverName: string;
-    dotPort: number;
-    httpsPort: number;
-    certFile: string;
-    keyFile: string;
-    acme: {
-      email: string;
-      directoryUrl: string;
-    };
-  };
-}
 
 export type Kind = 'string' | 'integer' | 'boolean' | 'string[]' | 'map';
 
-/** One leaf of the schema. */
-export interface KeySpec {
-  kind: Kind;
-  default: unknown;
+interface KeyCommon {
   why: string;
-  /** Allowed values for strings. */
-  oneOf?: readonly string[];
-  min?: number;
-  max?: number;
   /** The environment variable that overrides this key (comma lists for string[]). */
   env?: string;
   /**
@@ -112,12 +19,68 @@ export interface KeySpec {
   example?: string;
   /** Check of the whole value; returns what is wrong and what to write instead, or null. */
   check?: (value: unknown) => string | null;
-  /** Check of each item of a list, or each value of a map; same contract as `check`. */
+}
+
+export interface IntegerKey extends KeyCommon {
+  kind: 'integer';
+  default: number;
+  min?: number;
+  max?: number;
+}
+
+export interface BooleanKey extends KeyCommon {
+  kind: 'boolean';
+  default: boolean;
+}
+
+export interface StringKey extends KeyCommon {
+  kind: 'string';
+  default: string;
+  /** Allowed values; the key's type is their union. */
+  oneOf?: readonly string[];
+}
+
+export interface ListKey extends KeyCommon {
+  kind: 'string[]';
+  default: readonly string[];
+  /** Check of each item; same contract as `check`. */
   itemCheck?: (item: string) => string | null;
 }
 
-export type SchemaNode = { [key: string]: KeySpec | SchemaNode };
+export interface MapKey extends KeyCommon {
+  kind: 'map';
+  default: Readonly<Record<string, string>>;
+  /** Check of each value; same contract as `check`. */
+  itemCheck?: (item: string) => string | null;
+}
+
+/** One leaf of the schema: what `kind` says decides which limits it may carry and its default's type. */
+export type KeySpec = IntegerKey | BooleanKey | StringKey | ListKey | MapKey;
+
+export type SchemaNode = { readonly [key: string]: KeySpec | SchemaNode };
 
 export function isKeySpec(node: KeySpec | SchemaNode): node is KeySpec {
   return typeof (node as KeySpec).kind === 'string' && 'why' in node;
 }
+
+/** The value a key holds once loaded: its kind, narrowed to the choices of `oneOf` when it has them. */
+export type ValueOf<Spec extends KeySpec> = Spec extends IntegerKey
+  ? number
+  : Spec extends BooleanKey
+    ? boolean
+    : Spec extends ListKey
+      ? string[]
+      : Spec extends MapKey
+        ? Record<string, string>
+        : Spec extends { oneOf: readonly (infer Choice extends string)[] }
+          ? Choice
+          : string;
+
+/** The loaded configuration a key table describes: a branch per node, a value per leaf. */
+export type ConfigOf<Node extends SchemaNode> = {
+  -readonly [Key in keyof Node]: Node[Key] extends KeySpec
+    ? ValueOf<Node[Key]>
+    : Node[Key] extends SchemaNode
+      ? ConfigOf<Node[Key]>
+      : never;
+};
