@@ -6,7 +6,20 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { coerce, DEFAULT_SOURCE } from '../../../server/config/coerce.js';
 import { allKeys, defaultConfig } from '../../../server/config/load.js';
-import type { Config, SchemaNode } from '../../../server/config/schema.js';
+import {
+  type Config,
+  isKeySpec,
+  schema,
+  type KeySpec,
+  type SchemaNode,
+} from '../../../server/config/schema.js';
+import { DASHBOARD_SETTING_KEYS } from '../../../server/settings/dashboard-settings.js';
+import { Settings } from '../../../server/settings/settings-schema.js';
+
+/** The node at a dotted path of a nested object (a key table or a TypeBox object's properties). */
+function at<T>(root: unknown, dotted: string, step: (node: T, part: string) => unknown): T {
+  return dotted.split('.').reduce<unknown>((node, part) => step(node as T, part), root) as T;
+}
 
 describe('the config key table', () => {
   it('gives each key its type', () => {
@@ -46,6 +59,37 @@ describe('the config key table', () => {
       const converted = coerce(key, spec, value, DEFAULT_SOURCE, problems);
       expect(problems, key).toEqual([]);
       expect(converted, key).toEqual(spec.default);
+    }
+  });
+
+  it('gives each dashboard setting the type, choices and range of its config key', () => {
+    type Leaf = { type?: string; enum?: unknown[]; minimum?: number; maximum?: number; properties?: object };
+    expect(DASHBOARD_SETTING_KEYS.size).toBeGreaterThan(10);
+    for (const key of DASHBOARD_SETTING_KEYS) {
+      const spec = at<KeySpec | SchemaNode>(schema, key, (node, part) => (node as SchemaNode)[part]);
+      const leaf = at<Leaf>(Settings, key, (node, part) => (node.properties as Record<string, Leaf>)[part]);
+      expect(isKeySpec(spec), key).toBe(true);
+      const want = spec as KeySpec;
+      switch (want.kind) {
+        case 'integer':
+          expect({ type: leaf.type, min: leaf.minimum, max: leaf.maximum }, key).toEqual({
+            type: 'integer',
+            min: want.min,
+            max: want.max,
+          });
+          break;
+        case 'string':
+          expect(leaf.enum, key).toEqual(want.oneOf);
+          break;
+        case 'boolean':
+          expect(leaf.type, key).toBe('boolean');
+          break;
+        case 'string[]':
+          expect(leaf.type, key).toBe('array');
+          break;
+        case 'map':
+          throw new Error(`${key}: a map key is no dashboard setting`);
+      }
     }
   });
 });
