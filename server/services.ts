@@ -34,6 +34,7 @@ import {
 } from './settings/live-settings.js';
 import { applySavedSettings } from './settings/saved-settings.js';
 import { Analytics } from './store/analytics.js';
+import type { LogAnalytics } from './store/log-analytics.js';
 import { startAppInference } from './store/app-inference.js';
 import { configRepos } from './store/config-repos.js';
 import { QueryLog } from './store/query-log.js';
@@ -265,7 +266,14 @@ export async function startServices(
     const appInference = startAppInference({ dataDir: config.dataDir, logger });
     stack.push(() => appInference.stop());
     startup.push('app inference');
-    const analytics = Analytics.open({ dataDir: config.dataDir });
+    // With PostgreSQL the dashboard reads the whole network's log (every replica's rows) from there.
+    const analytics: LogAnalytics =
+      pg === null
+        ? Analytics.open({ dataDir: config.dataDir })
+        : (await import('./store/pg/pg-analytics.js')).PgAnalytics.open({
+            target: pg.target,
+            replica: pg.replica,
+          });
     stack.push(() => analytics.close());
     startup.push('analytics');
 

@@ -18,7 +18,7 @@ import type { ClientIdDirectory } from '../devices/client-id-directory.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { EncryptedDnsStatus } from '../encrypted-dns.js';
 import type { AcmeChallenges } from '../certs/acme.js';
-import type { Analytics } from '../store/analytics.js';
+import type { LogAnalytics } from '../store/log-analytics.js';
 import type { QueryLog } from '../store/query-log.js';
 import type { CompaniesDbUpdater } from '../trackers/companiesdb-updater.js';
 import type { PeopleService } from '../people/people-service.js';
@@ -129,8 +129,8 @@ export interface ReplicaPort {
   status(): { database: string; reachable: boolean; error: string | null };
 }
 
-/** The read side of the query log (store/analytics.ts). */
-export type AnalyticsPort = Analytics;
+/** The read side of the query log: SQLite (store/analytics.ts) or PostgreSQL (store/pg/pg-analytics.ts). */
+export type AnalyticsPort = LogAnalytics;
 
 export interface AppDeps {
   config: Config;

@@ -23,6 +23,7 @@ import { QueryLogReader, type QueryFilter, type QueryPage, type QueryRow } from 
 import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } from './rollup-periods.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-sums.js';
 import { openDatabase, type Db } from './sqlite.js';
+import type { LogAnalytics } from './log-analytics.js';
 import { TopNames, type NameCount, type TopName, type TopOptions } from './top-names.js';
 
 export type { Period } from './rollup-periods.js';
@@ -49,7 +50,7 @@ export interface AnalyticsOptions {
   now?: () => number;
 }
 
-export class Analytics {
+export class Analytics implements LogAnalytics {
   private db: Db | null = null;
   private openedIno = -1;
   private readonly now: () => number;

@@ -3,7 +3,8 @@
  * store's Analytics onto it; the routes turn ids into names with the catalog and the device registry.
  */
 import type { QueryStatus } from '../../events/query-event.js';
-import type { Analytics, QueryRow as AnalyticsRow } from '../../store/analytics.js';
+import type { QueryRow as AnalyticsRow, TopName } from '../../store/analytics.js';
+import type { LogAnalytics } from '../../store/log-analytics.js';
 import { NameKind } from '../../trackers/attribution.js';
 import type { RouteContext } from '../context.js';
 import { unavailable } from '../http/errors.js';
@@ -64,35 +65,45 @@ export interface LogFilter {
   to?: number;
 }
 
+/** A device's counts for the device list and the device page. */
+export type DeviceCounts = CountRow &
+  KindCounts & { topCompanies: Array<KindCounts & { companyId: number; queries: number }> };
+
+/**
+ * Every answer is a promise: the log may be this replica's SQLite file or the whole network's log in
+ * PostgreSQL (store/log-analytics.ts).
+ */
 export interface AnalyticsView {
-  summary(period: PeriodName, deviceId?: number): SummaryCounts;
-  trackingSince(since: number, deviceId?: number): number;
-  timeSeries(period: PeriodName, deviceId?: number): SeriesCounts;
-  tops(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts;
+  summary(period: PeriodName, deviceId?: number): Promise<SummaryCounts>;
+  trackingSince(since: number, deviceId?: number): Promise<number>;
+  timeSeries(period: PeriodName, deviceId?: number): Promise<SeriesCounts>;
+  tops(period: PeriodName, deviceId: number | undefined, limit: number): Promise<TopsCounts>;
   /** Only the companies of tops() (the trackers page needs no more). */
-  topCompanies(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['companies'];
+  topCompanies(
+    period: PeriodName,
+    deviceId: number | undefined,
+    limit: number,
+  ): Promise<TopsCounts['companies']>;
   /** Only the categories of tops(). */
-  topCategories(period: PeriodName, deviceId: number | undefined, limit: number): TopsCounts['categories'];
+  topCategories(
+    period: PeriodName,
+    deviceId: number | undefined,
+    limit: number,
+  ): Promise<TopsCounts['categories']>;
   /** Per tracker category, the companies whose tracker endpoints made its queries, most first. */
   categoryCompanies(
     period: PeriodName,
     deviceId: number | undefined,
-  ): Map<number, Array<CountRow & { companyId: number }>>;
-  company(companyId: number, period: PeriodName, limit: number): CompanyDetailCounts;
+  ): Promise<Map<number, Array<CountRow & { companyId: number }>>>;
+  company(companyId: number, period: PeriodName, limit: number): Promise<CompanyDetailCounts>;
   /** Devices' counts for the period (for the device list); `onlyId` counts that one device only. */
-  devices(
-    period: PeriodName,
-    onlyId?: number,
-  ): Map<
-    number,
-    CountRow & KindCounts & { topCompanies: Array<KindCounts & { companyId: number; queries: number }> }
-  >;
+  devices(period: PeriodName, onlyId?: number): Promise<Map<number, DeviceCounts>>;
   /** Per category: the devices that used it (for the trackers page). */
-  categoryDevices(period: PeriodName): Map<number, Array<CountRow & { deviceId: number }>>;
-  queries(filter: LogFilter): { rows: LogRow[]; nextBefore: number | null };
-  queriesAfter(id: number, limit: number): LogRow[];
+  categoryDevices(period: PeriodName): Promise<Map<number, Array<CountRow & { deviceId: number }>>>;
+  queries(filter: LogFilter): Promise<{ rows: LogRow[]; nextBefore: number | null }>;
+  queriesAfter(id: number, limit: number): Promise<LogRow[]>;
   /** Newest id in the log (0 when empty): where a live tail starts. */
-  lastId(): number;
+  lastId(): Promise<number>;
 }
 
 export const PERIOD_MS: Record<PeriodName, number> = {
@@ -115,9 +126,9 @@ export function requireAnalytics(context: RouteContext): AnalyticsView {
   return view;
 }
 
-/** Maps the store's Analytics (store/analytics.ts) onto AnalyticsView; null when it is not there. */
+/** Maps the store's read side (store/log-analytics.ts) onto AnalyticsView; null when it is not there. */
 export function analyticsView(
-  analytics: Analytics | undefined,
+  analytics: LogAnalytics | undefined,
   now: () => number = Date.now,
 ): AnalyticsView | null {
   if (!analytics) return null;
@@ -126,8 +137,12 @@ export function analyticsView(
     const to = now();
     return { from: to - PERIOD_MS[period], to };
   };
-  const companiesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
-    a.topCompanies(range, { deviceId, limit, byTracking: true }).map((row) => ({
+  const companiesOf = async (
+    range: { from: number; to: number },
+    deviceId: number | undefined,
+    limit: number,
+  ) =>
+    (await a.topCompanies(range, { deviceId, limit, byTracking: true })).map((row) => ({
       companyId: row.id,
       queries: row.count,
       blocked: row.blocked,
@@ -135,15 +150,22 @@ export function analyticsView(
       serviceUses: row.uses,
     }));
   // The trackers page and the overview rank categories of tracking: what tracker endpoints were for.
-  const categoriesOf = (range: { from: number; to: number }, deviceId: number | undefined, limit: number) =>
-    a
-      .topCategories(range, { deviceId, limit, kind: NameKind.tracker })
-      .map((row) => ({ categoryId: row.id, queries: row.count, blocked: row.blocked }));
+  const categoriesOf = async (
+    range: { from: number; to: number },
+    deviceId: number | undefined,
+    limit: number,
+  ) =>
+    (await a.topCategories(range, { deviceId, limit, kind: NameKind.tracker })).map((row) => ({
+      categoryId: row.id,
+      queries: row.count,
+      blocked: row.blocked,
+    }));
   return {
-    summary: (period, deviceId) => a.summary(periodOf(period), deviceId),
-    trackingSince: (since, deviceId) => a.summary({ from: since, to: now() }, deviceId).trackingAttempts,
-    timeSeries(period, deviceId) {
-      const series = a.timeSeries(period, { deviceId, now: now() });
+    summary: async (period, deviceId) => a.summary(periodOf(period), deviceId),
+    trackingSince: async (since, deviceId) =>
+      (await a.summary({ from: since, to: now() }, deviceId)).trackingAttempts,
+    async timeSeries(period, deviceId) {
+      const series = await a.timeSeries(period, { deviceId, now: now() });
       const statuses = new Set<string>(ALWAYS_SERIES);
       for (const point of series.points) {
         for (const [status, count] of Object.entries(point.byStatus)) if (count > 0) statuses.add(status);
@@ -157,10 +179,10 @@ export function analyticsView(
         })),
       };
     },
-    tops(period, deviceId, limit) {
+    async tops(period, deviceId, limit) {
       const range = periodOf(period);
       const options = { deviceId, limit };
-      const names = (rows: ReturnType<Analytics['topNames']> | null) =>
+      const names = (rows: TopName[] | null) =>
         (rows ?? []).map((row) => ({
           name: row.name,
           companyId: row.companyId,
@@ -168,39 +190,41 @@ export function analyticsView(
           queries: row.count,
           blocked: row.blocked,
         }));
-      const nameLists = a.topNameLists(range, options);
+      // Side by side: over PostgreSQL each is a round trip of its own.
+      const [nameLists, companies, categories, apps, devices] = await Promise.all([
+        a.topNameLists(range, options),
+        companiesOf(range, deviceId, limit),
+        categoriesOf(range, deviceId, limit),
+        a.topApps(range, options),
+        deviceId === undefined ? a.devicesByTracking(range, limit) : [],
+      ]);
       return {
-        companies: companiesOf(range, deviceId, limit),
-        categories: categoriesOf(range, deviceId, limit),
-        apps: a
-          .topApps(range, options)
-          .map((row) => ({ appId: row.id, companyId: 0, queries: row.count, blocked: row.blocked })),
+        companies,
+        categories,
+        apps: apps.map((row) => ({ appId: row.id, companyId: 0, queries: row.count, blocked: row.blocked })),
         names: names(nameLists.all),
         blockedNames: names(nameLists.blocked),
-        devices:
-          deviceId === undefined
-            ? a.devicesByTracking(range, limit).map((row) => ({
-                deviceId: row.deviceId,
-                queries: row.total,
-                blocked: row.blocked,
-                trackingAttempts: row.trackingAttempts,
-              }))
-            : [],
+        devices: devices.map((row) => ({
+          deviceId: row.deviceId,
+          queries: row.total,
+          blocked: row.blocked,
+          trackingAttempts: row.trackingAttempts,
+        })),
       };
     },
     topCompanies: (period, deviceId, limit) => companiesOf(periodOf(period), deviceId, limit),
     topCategories: (period, deviceId, limit) => categoriesOf(periodOf(period), deviceId, limit),
-    categoryCompanies(period, deviceId) {
+    async categoryCompanies(period, deviceId) {
       const out = new Map<number, Array<CountRow & { companyId: number }>>();
-      for (const row of a.companiesByCategory(periodOf(period), { deviceId })) {
+      for (const row of await a.companiesByCategory(periodOf(period), { deviceId })) {
         const list = out.get(row.categoryId) ?? [];
         list.push({ companyId: row.companyId, queries: row.count, blocked: row.blocked });
         out.set(row.categoryId, list);
       }
       return out;
     },
-    company(companyId, period, limit) {
-      const detail = a.companyDetail(companyId, periodOf(period), limit);
+    async company(companyId, period, limit) {
+      const detail = await a.companyDetail(companyId, periodOf(period), limit);
       return {
         queries: detail.total,
         blocked: detail.blocked,
@@ -221,36 +245,41 @@ export function analyticsView(
         })),
       };
     },
-    devices(period, onlyId) {
+    async devices(period, onlyId) {
       const range = periodOf(period);
-      const out = new Map<
-        number,
-        CountRow & KindCounts & { topCompanies: Array<KindCounts & { companyId: number; queries: number }> }
-      >();
-      for (const row of a.devicesByTracking(range, 10_000)) {
-        if (onlyId !== undefined && row.deviceId !== onlyId) continue;
-        const summary = a.summary(range, row.deviceId);
+      const out = new Map<number, DeviceCounts>();
+      const ranked = (await a.devicesByTracking(range, 10_000)).filter(
+        (row) => onlyId === undefined || row.deviceId === onlyId,
+      );
+      const counted = await Promise.all(
+        ranked.map(async (row) => {
+          const [summary, tops] = await Promise.all([
+            a.summary(range, row.deviceId),
+            a.topCompanies(range, { deviceId: row.deviceId, limit: 3, kind: NameKind.tracker }),
+          ]);
+          return { row, summary, tops };
+        }),
+      );
+      for (const { row, summary, tops } of counted) {
         out.set(row.deviceId, {
           queries: row.total,
           blocked: row.blocked,
           trackingAttempts: row.trackingAttempts,
           serviceUses: summary.serviceUses,
           // Who tracks this device: companies ranked by their tracker endpoints' queries.
-          topCompanies: a
-            .topCompanies(range, { deviceId: row.deviceId, limit: 3, kind: NameKind.tracker })
-            .map((top) => ({
-              companyId: top.id,
-              queries: top.count,
-              trackingAttempts: top.tracking,
-              serviceUses: top.uses,
-            })),
+          topCompanies: tops.map((top) => ({
+            companyId: top.id,
+            queries: top.count,
+            trackingAttempts: top.tracking,
+            serviceUses: top.uses,
+          })),
         });
       }
       return out;
     },
-    categoryDevices(period) {
+    async categoryDevices(period) {
       const out = new Map<number, Array<CountRow & { deviceId: number }>>();
-      for (const [deviceId, rows] of a.categoriesByDevice(periodOf(period))) {
+      for (const [deviceId, rows] of await a.categoriesByDevice(periodOf(period))) {
         for (const row of rows) {
           const list = out.get(row.id) ?? [];
           list.push({ deviceId, queries: row.count, blocked: row.blocked });
@@ -260,8 +289,8 @@ export function analyticsView(
       for (const list of out.values()) list.sort((x, y) => y.queries - x.queries || x.deviceId - y.deviceId);
       return out;
     },
-    queries(filter) {
-      const page = a.queries({
+    async queries(filter) {
+      const page = await a.queries({
         limit: filter.limit,
         before: filter.beforeId,
         deviceId: filter.deviceId,
@@ -273,7 +302,7 @@ export function analyticsView(
       });
       return { rows: page.rows.map(toLogRow), nextBefore: page.nextBefore };
     },
-    queriesAfter: (id, limit) => a.queriesAfter(id, limit).map(toLogRow),
-    lastId: () => a.lastId(),
+    queriesAfter: async (id, limit) => (await a.queriesAfter(id, limit)).map(toLogRow),
+    lastId: async () => a.lastId(),
   };
 }

@@ -25,14 +25,14 @@ export function deviceNamingRoutes(app: App, context: RouteContext): void {
   };
 
   /** Names the device asked for lately (none when the query log is not running). */
-  const lookedUp = (deviceId: number): string[] => {
+  const lookedUp = async (deviceId: number): Promise<string[]> => {
     const analytics = context.deps.analytics;
     if (!analytics) return [];
     const to = context.now();
     try {
-      return analytics
-        .topNames({ from: to - LOOKUPS_MS, to }, { deviceId, limit: LOOKUPS_PER_DEVICE })
-        .map((row) => row.name);
+      return (
+        await analytics.topNames({ from: to - LOOKUPS_MS, to }, { deviceId, limit: LOOKUPS_PER_DEVICE })
+      ).map((row) => row.name);
     } catch {
       return []; // a hint, never a reason to fail the page
     }
@@ -52,7 +52,7 @@ export function deviceNamingRoutes(app: App, context: RouteContext): void {
       const devices = registry();
       const id = devices.resolveId(request.params.id);
       if (id === null) throw notFound(`there is no device ${request.params.id}`);
-      return { deviceId: id, items: (await devices.nameSuggestions(id, lookedUp(id))) ?? [] };
+      return { deviceId: id, items: (await devices.nameSuggestions(id, await lookedUp(id))) ?? [] };
     },
   );
 
@@ -77,7 +77,7 @@ export function deviceNamingRoutes(app: App, context: RouteContext): void {
       const items = await Promise.all(
         shown.map(async (device) => ({
           device,
-          suggestions: (await devices.nameSuggestions(device.id, lookedUp(device.id))) ?? [],
+          suggestions: (await devices.nameSuggestions(device.id, await lookedUp(device.id))) ?? [],
         })),
       );
       return { items, total: unnamed.length };

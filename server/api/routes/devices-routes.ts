@@ -1,5 +1,5 @@
 /** Devices: list with their counts, one device, rename / set type / groups / privacy, pause. */
-import { analyticsView, type AnalyticsView } from '../adapters/analytics-view.js';
+import { analyticsView, type DeviceCounts } from '../adapters/analytics-view.js';
 import { toDeviceBase } from '../adapters/devices-adapter.js';
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
@@ -24,9 +24,13 @@ export function devicesRoutes(app: App, context: RouteContext): void {
   };
 
   /** Devices with their counts for the period (0 counts when the query log is not running). */
-  const withCounts = (raws: unknown[], period: '24h' | '7d' | '30d', onlyId?: number): DeviceT[] => {
-    const counts: ReturnType<AnalyticsView['devices']> =
-      analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId) ?? new Map();
+  const withCounts = async (
+    raws: unknown[],
+    period: '24h' | '7d' | '30d',
+    onlyId?: number,
+  ): Promise<DeviceT[]> => {
+    const counts: Map<number, DeviceCounts> =
+      (await analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId)) ?? new Map();
     const names = new NameResolver(context);
     return raws.map((raw) => {
       const base = toDeviceBase(raw);
@@ -48,11 +52,11 @@ export function devicesRoutes(app: App, context: RouteContext): void {
   };
 
   /** One device; a merged id answers with the device it became (its own id in `id`: the web follows it). */
-  const one = (id: number, period: '24h' | '7d' | '30d' = '24h'): DeviceT => {
+  const one = async (id: number, period: '24h' | '7d' | '30d' = '24h'): Promise<DeviceT> => {
     const raw = registry().get(id);
     if (!raw) throw notFound(`there is no device ${id}`);
     // Counts for this device only: the device page must not pay for ranking every device.
-    return withCounts([raw], period, toDeviceBase(raw).id)[0] as DeviceT;
+    return (await withCounts([raw], period, toDeviceBase(raw).id))[0] as DeviceT;
   };
 
   app.get(
@@ -64,7 +68,7 @@ export function devicesRoutes(app: App, context: RouteContext): void {
         response: { 200: DeviceList, 503: ErrorResponse },
       },
     },
-    async (request) => ({ items: withCounts(registry().list(), request.query.period ?? '24h') }),
+    async (request) => ({ items: await withCounts(registry().list(), request.query.period ?? '24h') }),
   );
 
   app.get(

@@ -66,7 +66,7 @@ export function peopleRoutes(app: App, context: RouteContext): void {
   };
 
   /** People with devices and summaries; the counts come from the rollups per device, summed. */
-  const views = (records: PersonRecord[], period: Period): PersonT[] => {
+  const views = async (records: PersonRecord[], period: Period): Promise<PersonT[]> => {
     const devices = new Map(
       registry()
         .list()
@@ -79,48 +79,57 @@ export function peopleRoutes(app: App, context: RouteContext): void {
     const logIds = new Map<number, number[]>();
     for (const [oldId, deviceId] of registry().aliases())
       logIds.set(deviceId, [...(logIds.get(deviceId) ?? []), oldId]);
-    return records.map((person) => {
-      const mine = person.deviceIds.flatMap((id) => devices.get(id) ?? []);
-      let queries = 0;
-      let blocked = 0;
-      let trackingAttempts = 0;
-      const companies = new Map<number, number>();
-      const ids = mine.flatMap((device) => [device.id, ...(logIds.get(device.id) ?? [])]);
-      for (const id of analytics ? ids : []) {
-        const summary = analytics!.summary(period, id);
-        queries += summary.total;
-        blocked += summary.blocked;
-        trackingAttempts += summary.trackingAttempts;
-        for (const row of analytics!.topCompanies(period, id, PER_DEVICE_COMPANIES)) {
-          if (row.trackingAttempts > 0)
-            companies.set(row.companyId, (companies.get(row.companyId) ?? 0) + row.trackingAttempts);
+    return Promise.all(
+      records.map(async (person) => {
+        const mine = person.deviceIds.flatMap((id) => devices.get(id) ?? []);
+        let queries = 0;
+        let blocked = 0;
+        let trackingAttempts = 0;
+        const companies = new Map<number, number>();
+        const ids = mine.flatMap((device) => [device.id, ...(logIds.get(device.id) ?? [])]);
+        const counted = await Promise.all(
+          (analytics ? ids : []).map((id) =>
+            Promise.all([
+              analytics!.summary(period, id),
+              analytics!.topCompanies(period, id, PER_DEVICE_COMPANIES),
+            ]),
+          ),
+        );
+        for (const [summary, tops] of counted) {
+          queries += summary.total;
+          blocked += summary.blocked;
+          trackingAttempts += summary.trackingAttempts;
+          for (const row of tops) {
+            if (row.trackingAttempts > 0)
+              companies.set(row.companyId, (companies.get(row.companyId) ?? 0) + row.trackingAttempts);
+          }
         }
-      }
-      const topCompanies = [...companies]
-        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-        .slice(0, TOP)
-        .flatMap(([companyId, attempts]) => {
-          const company = names.company(companyId);
-          return company ? [{ ...company, trackingAttempts: attempts }] : [];
-        });
-      return {
-        id: person.id,
-        name: person.name,
-        profile: profileRef(person.groupId),
-        devices: mine.map((device: RegistryDevice) => ({
-          id: device.id,
-          name: toDeviceBase(device).name,
-          type: device.type,
-          macRandom: device.macRandom,
-          lastSeen: device.lastSeen,
-          ownProfile: device.groupIds.length > 0,
-        })),
-        summary: { queries, blocked, trackingAttempts, topCompanies },
-      };
-    });
+        const topCompanies = [...companies]
+          .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+          .slice(0, TOP)
+          .flatMap(([companyId, attempts]) => {
+            const company = names.company(companyId);
+            return company ? [{ ...company, trackingAttempts: attempts }] : [];
+          });
+        return {
+          id: person.id,
+          name: person.name,
+          profile: profileRef(person.groupId),
+          devices: mine.map((device: RegistryDevice) => ({
+            id: device.id,
+            name: toDeviceBase(device).name,
+            type: device.type,
+            macRandom: device.macRandom,
+            lastSeen: device.lastSeen,
+            ownProfile: device.groupIds.length > 0,
+          })),
+          summary: { queries, blocked, trackingAttempts, topCompanies },
+        };
+      }),
+    );
   };
-  const one = (id: number, period: Period = '24h'): PersonT =>
-    views([attempt(() => people().get(id))], period)[0]!;
+  const one = async (id: number, period: Period = '24h'): Promise<PersonT> =>
+    (await views([attempt(() => people().get(id))], period))[0]!;
 
   const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
@@ -134,7 +143,7 @@ export function peopleRoutes(app: App, context: RouteContext): void {
       },
     },
     async (request) => ({
-      items: views(people().list(), request.query.period ?? '24h'),
+      items: await views(people().list(), request.query.period ?? '24h'),
       counted: context.deps.analytics !== undefined,
     }),
   );
@@ -157,7 +166,7 @@ export function peopleRoutes(app: App, context: RouteContext): void {
     { schema: { tags: ['people'], body: PersonCreateBody, response: { 201: Person, ...errors } } },
     async (request, reply) => {
       const created = attempt(() => people().create(request.body));
-      return reply.status(201).send(one(created.id));
+      return reply.status(201).send(await one(created.id));
     },
   );
 

@@ -52,9 +52,9 @@ function matches(row: QueryRow, query: Filter): boolean {
 export function queriesRoutes(app: App, context: RouteContext): void {
   let liveStreams = 0;
   const errors = { 400: ErrorResponse, 503: ErrorResponse };
-  const page = (query: Filter, limit: number) => {
+  const page = async (query: Filter, limit: number) => {
     const analytics = requireAnalytics(context);
-    const { rows, nextBefore } = analytics.queries(toLogFilter(context, query, limit));
+    const { rows, nextBefore } = await analytics.queries(toLogFilter(context, query, limit));
     const mapper = new QueryRowMapper(context, new NameResolver(context));
     return {
       items: rows.map((row) => mapper.map(row)),
@@ -78,7 +78,7 @@ export function queriesRoutes(app: App, context: RouteContext): void {
       },
     },
     async (request, reply) => {
-      const { items } = page(request.query, request.query.limit ?? 10_000);
+      const { items } = await page(request.query, request.query.limit ?? 10_000);
       let body = csvLine([
         'time',
         'name',
@@ -126,7 +126,7 @@ export function queriesRoutes(app: App, context: RouteContext): void {
         );
       }
       const query = request.query;
-      let lastId = analytics.lastId();
+      let lastId = await analytics.lastId();
       liveStreams++;
       reply.hijack();
       const raw = reply.raw;
@@ -139,9 +139,14 @@ export function queriesRoutes(app: App, context: RouteContext): void {
       });
       raw.write(`retry: 3000\n: live query log from id ${lastId}\n\n`);
       let lastWrite = Date.now();
-      const tick = () => {
+      // A read may take longer than the poll interval (PostgreSQL): one at a time, never piled up.
+      let reading = false;
+      const tick = async () => {
+        if (reading) return;
+        reading = true;
         try {
-          const rows = analytics.queriesAfter(lastId, LIVE_MAX_PER_TICK);
+          const rows = await analytics.queriesAfter(lastId, LIVE_MAX_PER_TICK);
+          if (stopped) return;
           if (rows.length > 0) {
             const mapper = new QueryRowMapper(context, new NameResolver(context));
             for (const row of rows) {
@@ -157,10 +162,15 @@ export function queriesRoutes(app: App, context: RouteContext): void {
             lastWrite = Date.now();
           }
         } catch (error) {
-          raw.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+          if (!stopped) {
+            raw.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+          }
+        } finally {
+          reading = false;
         }
       };
-      const timer = setInterval(tick, LIVE_POLL_MS);
+      // tick() catches its own errors.
+      const timer = setInterval(() => void tick(), LIVE_POLL_MS);
       let stopped = false;
       const stop = () => {
         if (stopped) return;

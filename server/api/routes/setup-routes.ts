@@ -69,7 +69,8 @@ export function setupRoutes(app: App, context: RouteContext): void {
       const analytics = analyticsView(context.deps.analytics, context.now);
       if (!analytics) throw unavailable('the query log (analytics)');
       const probeName = `${token}.${PROBE_SUFFIX}`;
-      const [hit] = analytics.queries({ limit: 1, name: probeName, from: issued.issuedAt - 1000 }).rows;
+      const [hit] = (await analytics.queries({ limit: 1, name: probeName, from: issued.issuedAt - 1000 }))
+        .rows;
       const seenFrom = hit && hit.name === probeName ? hit.client : null;
       return {
         token,

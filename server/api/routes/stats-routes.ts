@@ -21,8 +21,11 @@ export function statsRoutes(app: App, context: RouteContext): void {
       const analytics = requireAnalytics(context);
       const period = request.query.period ?? '24h';
       const device = request.query.device;
-      const counts = analytics.summary(period, device);
       const now = context.now();
+      const [counts, trackingAttemptsToday] = await Promise.all([
+        analytics.summary(period, device),
+        analytics.trackingSince(startOfToday(now), device),
+      ]);
       return {
         period,
         from: now - PERIOD_MS[period],
@@ -32,7 +35,7 @@ export function statsRoutes(app: App, context: RouteContext): void {
         blockedShare: counts.total === 0 ? 0 : counts.blocked / counts.total,
         trackingAttempts: counts.trackingAttempts,
         serviceUses: counts.serviceUses,
-        trackingAttemptsToday: analytics.trackingSince(startOfToday(now), device),
+        trackingAttemptsToday,
         devicesActive: counts.devicesActive,
       };
     },
@@ -43,7 +46,7 @@ export function statsRoutes(app: App, context: RouteContext): void {
     { schema: { tags: ['stats'], querystring: StatsQuery, response: { 200: TimeSeries, ...errors } } },
     async (request) => {
       const period = request.query.period ?? '24h';
-      return { period, ...requireAnalytics(context).timeSeries(period, request.query.device) };
+      return { period, ...(await requireAnalytics(context).timeSeries(period, request.query.device)) };
     },
   );
 
@@ -53,7 +56,7 @@ export function statsRoutes(app: App, context: RouteContext): void {
     async (request) => {
       const period = request.query.period ?? '24h';
       const device = request.query.device;
-      const tops = requireAnalytics(context).tops(period, device, 10);
+      const tops = await requireAnalytics(context).tops(period, device, 10);
       const names = new NameResolver(context);
       const companyOf = (id: number) => names.company(id);
       return {

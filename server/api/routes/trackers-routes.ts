@@ -57,7 +57,7 @@ export function trackersRoutes(app: App, context: RouteContext): void {
       const current = policies();
       // The ranking only: each company's devices and names come from GET /api/companies/:key, asked when
       // its card is opened (all 50 at once took seconds over 30 days of a 10 M-row log).
-      const items = analytics.topCompanies(period, request.query.device, limit).map((row) => {
+      const items = (await analytics.topCompanies(period, request.query.device, limit)).map((row) => {
         const company = names.company(row.companyId)!;
         const known = catalog().company(row.companyId);
         return {
@@ -90,7 +90,11 @@ export function trackersRoutes(app: App, context: RouteContext): void {
       const period = request.query.period ?? '24h';
       const analytics = requireAnalytics(context);
       const names = new NameResolver(context);
-      const detail = analytics.company(companyIdOf(request.params.key), period, request.query.limit ?? 10);
+      const detail = await analytics.company(
+        companyIdOf(request.params.key),
+        period,
+        request.query.limit ?? 10,
+      );
       return {
         key: request.params.key,
         period,
@@ -121,9 +125,12 @@ export function trackersRoutes(app: App, context: RouteContext): void {
       const limit = request.query.limit ?? 50;
       const analytics = requireAnalytics(context);
       const names = new NameResolver(context);
-      const companiesOf = analytics.categoryCompanies(period, request.query.device);
-      const devicesOf = analytics.categoryDevices(period);
-      const items = analytics.topCategories(period, request.query.device, limit).map((row) => {
+      const [companiesOf, devicesOf, top] = await Promise.all([
+        analytics.categoryCompanies(period, request.query.device),
+        analytics.categoryDevices(period),
+        analytics.topCategories(period, request.query.device, limit),
+      ]);
+      const items = top.map((row) => {
         const category = names.category(row.categoryId)!;
         // The companies whose tracker endpoints in this category made its queries.
         const inCategory = (companiesOf.get(row.categoryId) ?? []).map((company) => ({

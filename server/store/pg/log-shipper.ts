@@ -13,6 +13,7 @@ import { anonymizeAddress } from '../client-anonymizer.js';
 import type { DecodedEvent } from '../query-queue.js';
 import { createPool, explainPgError, type PgPool } from './pg-connect.js';
 import type { PgTarget } from './pg-url.js';
+import { pruneRollups, withRollups } from './pg-rollups.js';
 import {
   dayPartition,
   dropExpiredPartitions,
@@ -77,7 +78,7 @@ const INT_COLUMNS = [
 ] as const;
 
 const INSERT_SQL = (() => {
-  const columns = ['time', ...INT_COLUMNS.map(([name]) => name), 'client', 'name', 'cname', 'replica_id'];
+  const columns = ['time', ...INT_COLUMNS.map(([name]) => name), 'client', 'name', 'cname'];
   const params = [
     '$1::int8[]',
     ...INT_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`),
@@ -86,7 +87,8 @@ const INSERT_SQL = (() => {
     `$${INT_COLUMNS.length + 4}::text[]`,
   ];
   const replica = `$${INT_COLUMNS.length + 5}::int2`;
-  return `INSERT INTO query_log (${columns.join(', ')}) SELECT u.*, ${replica} FROM unnest(${params.join(', ')}) AS u`;
+  // The rows and the dashboard's rollups of them in one statement (pg-rollups.ts).
+  return withRollups(columns, `unnest(${params.join(', ')})`, replica);
 })();
 
 export class PgLogShipper {
@@ -213,6 +215,7 @@ export class PgLogShipper {
         this.lastRetention = now;
         const dropped = await dropExpiredPartitions(this.pool, now - this.options.retentionDays * DAY_MS);
         if (dropped.length > 0) this.notify('info', `query log retention dropped ${dropped.join(', ')}`);
+        await pruneRollups(this.pool, now - this.options.retentionDays * DAY_MS, now);
       }
       while (this.chunks.length > 0) {
         const chunk = this.chunks[0] as Chunk;

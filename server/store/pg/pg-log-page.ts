@@ -1,0 +1,133 @@
+/**
+ * The query log page and the live tail over PostgreSQL's query_log (every replica's rows): newest first
+ * by row id (the order rows reached PostgreSQL), filtered, keyset-paginated by id, in the SQLite
+ * reader's row shape (query-log-reader.ts). The filters use migration 0002's indexes: (device_id, id),
+ * (company_id, id), (status, id) for the rare statuses; a name filter looks up the matching names in the
+ * per-name totals and scans only the hours in which one of them was asked (log_names_hour), through the
+ * BRIN index on time.
+ */
+import type { QueryFilter, QueryPage, QueryRow } from '../query-log-reader.js';
+import { clampLimit, floorTo } from '../rollup-periods.js';
+import { ALL_DEVICES, HOUR_MS } from '../rollup-sums.js';
+import type { PgPool } from './pg-connect.js';
+import { one, Params, rows } from './pg-read.js';
+
+const ROW_COLUMNS = `id, time, device_id AS "deviceId", nullif(client, '') AS client, nullif(name, '') AS name,
+  qtype, protocol, status, reason, list_id AS "listId", rule_id AS "ruleId", company_id AS "companyId",
+  category_id AS "categoryId", app_id AS "appId", kind, rcode, duration_us AS "durationUs",
+  upstream_id AS "upstreamId", nullif(cname, '') AS "cnameTarget"`;
+/** Statuses covered by the partial index query_log_by_status (keep in step with migration 0002). */
+const INDEXED_STATUSES = new Set<number>([2, 5, 6, 7, 8, 9, 10]);
+const MAX_NAMES = 500;
+/** Hours of a name filter read in one statement. */
+const HOURS_PER_READ = 24;
+
+export class PgLogPage {
+  constructor(private readonly pool: PgPool) {}
+
+  async queries(filter: QueryFilter = {}): Promise<QueryPage> {
+    const limit = clampLimit(filter.limit, 100, 1000);
+    const params = new Params();
+    const where: string[] = [];
+    if (filter.before !== undefined) where.push(`id < ${params.add(filter.before)}`);
+    if (filter.from !== undefined) where.push(`time >= ${params.add(Math.trunc(filter.from))}`);
+    if (filter.to !== undefined) where.push(`time < ${params.add(Math.trunc(filter.to))}`);
+    if (filter.deviceId !== undefined) where.push(`device_id = ${params.add(filter.deviceId)}`);
+    if (filter.companyId !== undefined) {
+      where.push(`company_id = ${params.add(filter.companyId)} AND company_id <> 0`);
+    }
+    if (filter.status !== undefined) {
+      const statuses = (Array.isArray(filter.status) ? filter.status : [filter.status]).map((s) =>
+        Math.trunc(s),
+      );
+      if (statuses.length === 0) return { rows: [], nextBefore: null };
+      where.push(`status IN (${statuses.join(',')})`);
+      if (statuses.every((s) => INDEXED_STATUSES.has(s))) where.push('status NOT IN (1, 3, 4)');
+    }
+    const select = (extra: string[], take: number) =>
+      rows<QueryRow>(
+        this.pool,
+        `SELECT ${ROW_COLUMNS} FROM query_log ${[...where, ...extra].length > 0 ? `WHERE ${[...where, ...extra].join(' AND ')}` : ''}
+         ORDER BY id DESC LIMIT ${take}`,
+        params.values,
+      );
+    let found: QueryRow[];
+    if (filter.name !== undefined && filter.name !== '') {
+      const names = await this.matchingNames(filter.name.toLowerCase());
+      if (names.length === 0) return { rows: [], nextBefore: null };
+      const nameTest = `name = ANY(${params.add(names)}::text[])`;
+      if (names.length > MAX_NAMES) {
+        found = await select([nameTest], limit + 1);
+      } else {
+        found = await this.byHours(names, filter, limit, (hours) => {
+          const ranges = hours.map((h) => `(time >= ${h} AND time < ${h + HOUR_MS})`).join(' OR ');
+          return select([nameTest, `(${ranges})`], limit + 1);
+        });
+      }
+    } else {
+      found = await select([], limit + 1);
+    }
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page, nextBefore: found.length > limit && last !== undefined ? last.id : null };
+  }
+
+  queriesAfter(afterId: number, limit = 500): Promise<QueryRow[]> {
+    return rows<QueryRow>(
+      this.pool,
+      `SELECT ${ROW_COLUMNS} FROM query_log WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterId, clampLimit(limit, 500, 5000)],
+    );
+  }
+
+  async lastId(): Promise<number> {
+    return (await one<{ id: number }>(this.pool, 'SELECT coalesce(max(id), 0) AS id FROM query_log')).id;
+  }
+
+  /** Time of the oldest row and the newest time among the last thousand rows; null when empty. */
+  async bounds(): Promise<{ oldest: number; newest: number } | null> {
+    const row = await one<{ oldest: number | null; newest: number | null }>(
+      this.pool,
+      `SELECT (SELECT time FROM query_log ORDER BY id LIMIT 1) AS oldest,
+              (SELECT max(time) FROM (SELECT time FROM query_log ORDER BY id DESC LIMIT 1000) t) AS newest`,
+    );
+    return row.oldest === null || row.newest === null ? null : { oldest: row.oldest, newest: row.newest };
+  }
+
+  /** Names asked (by any device) that contain `part`; more than MAX_NAMES means "many". */
+  private async matchingNames(part: string): Promise<string[]> {
+    const found = await rows<{ name: string }>(
+      this.pool,
+      `SELECT DISTINCT name FROM log_names_total WHERE device_id = $1 AND name LIKE $2 ESCAPE '\\' LIMIT ${MAX_NAMES + 1}`,
+      [ALL_DEVICES, `%${part.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    );
+    return found.map((row) => row.name);
+  }
+
+  /**
+   * Rows of the hours in which one of `names` was asked, newest hours first, HOURS_PER_READ hours a
+   * statement, until more than `limit` rows are found; newest first by id.
+   */
+  private async byHours(
+    names: string[],
+    filter: QueryFilter,
+    limit: number,
+    read: (hours: number[]) => Promise<QueryRow[]>,
+  ): Promise<QueryRow[]> {
+    const from = filter.from ?? 0;
+    const to = filter.to ?? Number.MAX_SAFE_INTEGER;
+    const hours = (
+      await rows<{ bucket: number }>(
+        this.pool,
+        `SELECT DISTINCT bucket FROM log_names_hour WHERE name = ANY($1::text[]) AND bucket >= $2 AND bucket < $3
+         ORDER BY bucket DESC`,
+        [names, floorTo(from, HOUR_MS), to],
+      )
+    ).map((row) => row.bucket);
+    const found: QueryRow[] = [];
+    for (let at = 0; at < hours.length && found.length <= limit; at += HOURS_PER_READ) {
+      found.push(...(await read(hours.slice(at, at + HOURS_PER_READ))));
+    }
+    return found.sort((a, b) => b.id - a.id);
+  }
+}

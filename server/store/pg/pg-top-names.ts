@@ -1,0 +1,194 @@
+/**
+ * Top names and top blocked names over PostgreSQL's log, the way store/top-names.ts finds them in
+ * SQLite: one device's short period from the raw log (its (device_id, id) index); a period that holds the
+ * whole log from the per-name totals (exact); any other period by the bounded search (the totals bound
+ * every period's count, so names are counted exactly, a chunk at a time in falling order of their total,
+ * until no later name can enter the list). Names have no ids here (each replica interns its own), so
+ * `nameId` is 0 and ties rank by name.
+ */
+import { QueryStatus } from '../../events/query-event.js';
+import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } from '../rollup-periods.js';
+import { ALL_DEVICES, DAY_MS, HOUR_MS, SHORT_ROLLUP_KEEP_MS } from '../rollup-sums.js';
+import type { TopName, TopOptions } from '../top-names.js';
+import type { PgPool } from './pg-connect.js';
+import type { PgLogPage } from './pg-log-page.js';
+import { Params, rows } from './pg-read.js';
+
+type NameCount = Omit<TopName, 'nameId'>;
+
+const MAX_BOUNDED_NAMES = 3000;
+/** Names counted exactly per statement in the bounded search. */
+const CHUNK = 40;
+const BLOCKED_SUM = `coalesce(sum(count) FILTER (WHERE status = ${QueryStatus.blocked}), 0)`;
+
+export class PgTopNames {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly page: PgLogPage,
+  ) {}
+
+  async topNameLists(
+    period: Period,
+    options: TopOptions = {},
+    which: 'all' | 'blocked' | 'both' = 'both',
+  ): Promise<{ all: TopName[] | null; blocked: TopName[] | null }> {
+    const limit = clampLimit(options.limit, 10);
+    const deviceId = options.deviceId ?? ALL_DEVICES;
+    const wantAll = which !== 'blocked';
+    const wantBlocked = which !== 'all';
+    if (options.deviceId !== undefined && period.to - period.from <= SHORT_ROLLUP_KEEP_MS) {
+      const counted = await rows<NameCount>(
+        this.pool,
+        `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, count(*) AS count,
+                count(*) FILTER (WHERE status = ${QueryStatus.blocked}) AS blocked
+         FROM query_log WHERE device_id = $1 AND time >= $2 AND time < $3 AND name <> '' GROUP BY name`,
+        [options.deviceId, period.from, period.to],
+      );
+      return {
+        all: wantAll ? ranked(counted, limit, false) : null,
+        blocked: wantBlocked ? ranked(counted, limit, true) : null,
+      };
+    }
+    const bounds = await this.page.bounds();
+    const whole = bounds === null || (period.from <= bounds.oldest && period.to > bounds.newest);
+    const list = (blockedOnly: boolean) =>
+      whole ? this.totals(deviceId, limit, blockedOnly) : this.bounded(period, deviceId, limit, blockedOnly);
+    const [all, blocked] = await Promise.all([wantAll ? list(false) : null, wantBlocked ? list(true) : null]);
+    return { all, blocked };
+  }
+
+  /** A company's most asked names over the period (whole days), every device together. */
+  async companyNames(companyId: number, period: Period, limit: number): Promise<TopName[]> {
+    const found = await rows<NameCount>(
+      this.pool,
+      `SELECT name, $1::int AS "companyId", max(kind) AS kind, sum(count) AS count, ${BLOCKED_SUM} AS blocked
+       FROM log_names_day WHERE company_id = $1 AND company_id <> 0 AND bucket >= $2 AND bucket < $3
+         AND device_id = ${ALL_DEVICES}
+       GROUP BY name ORDER BY count DESC, name LIMIT $4`,
+      [companyId, floorTo(period.from, DAY_MS), period.to, limit],
+    );
+    return found.map(withId);
+  }
+
+  /** Exact over the whole log: the per-name totals. */
+  private async totals(deviceId: number, limit: number, blockedOnly: boolean): Promise<TopName[]> {
+    const found = await rows<NameCount>(
+      this.pool,
+      `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, sum(count) AS count, ${BLOCKED_SUM} AS blocked
+       FROM log_names_total WHERE device_id = $1 ${blockedOnly ? `AND status = ${QueryStatus.blocked}` : ''}
+       GROUP BY name ORDER BY count DESC, name LIMIT $2`,
+      [deviceId, limit],
+    );
+    return found.map(withId);
+  }
+
+  /**
+   * The bounded search: every device together counts hour edges (log_names_hour) and whole days
+   * (log_names_day); one device counts its whole days.
+   */
+  private async bounded(
+    period: Period,
+    deviceId: number,
+    limit: number,
+    blockedOnly: boolean,
+  ): Promise<TopName[]> {
+    const statusFilter = blockedOnly ? `AND status = ${QueryStatus.blocked}` : '';
+    const segments: Segment[] =
+      deviceId === ALL_DEVICES
+        ? hourAndDaySegments('log_names_hour', 'log_names_day', floorTo(period.from, HOUR_MS), period.to)
+        : [{ table: 'log_names_day', from: floorTo(period.from, DAY_MS), to: period.to }];
+    const candidates = await rows<{ name: string; bound: number }>(
+      this.pool,
+      `SELECT name, sum(count) AS bound FROM log_names_total WHERE device_id = $1 ${statusFilter}
+       GROUP BY name ORDER BY bound DESC, name LIMIT ${MAX_BOUNDED_NAMES + 1}`,
+      [deviceId],
+    );
+    const best: NameCount[] = [];
+    for (let at = 0; at < candidates.length; at += CHUNK) {
+      const last = best[limit - 1];
+      const next = candidates[at] as { bound: number };
+      // Strictly below: a name with an equal total could still tie and win on its name.
+      if (last !== undefined && next.bound < last.count) return best.map(withId);
+      if (at >= MAX_BOUNDED_NAMES) return this.summed(segments, deviceId, limit, statusFilter);
+      const chunk = candidates.slice(at, at + CHUNK).map((c) => c.name);
+      for (const row of await this.exact(segments, deviceId, chunk, statusFilter)) {
+        if (row.count > 0) insertRanked(best, row, limit);
+      }
+    }
+    return best.map(withId);
+  }
+
+  private exact(segments: Segment[], deviceId: number, names: string[], statusFilter: string) {
+    const params = new Params();
+    const nameTest = `name = ANY(${params.add(names)}::text[])`;
+    const device = deviceParam(segments, deviceId, params);
+    const arms = segments.map(
+      (s) =>
+        `SELECT name, status, company_id, kind, count FROM ${s.table} WHERE ${
+          s.table === 'log_names_hour' ? '' : `device_id = ${device} AND `
+        }${nameTest} AND bucket >= ${params.add(s.from)} AND bucket < ${params.add(s.to)} ${statusFilter}`,
+    );
+    return rows<NameCount>(
+      this.pool,
+      `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, sum(count) AS count, ${BLOCKED_SUM} AS blocked
+       FROM (${arms.join(' UNION ALL ')}) s GROUP BY name`,
+      params.values,
+    );
+  }
+
+  /** The plain sum of every name's rollup rows (the bounded search's fallback). */
+  private async summed(
+    segments: Segment[],
+    deviceId: number,
+    limit: number,
+    statusFilter: string,
+  ): Promise<TopName[]> {
+    const params = new Params();
+    const device = deviceParam(segments, deviceId, params);
+    const arms = segments.map(
+      (s) =>
+        `SELECT name, status, company_id, kind, count FROM ${s.table} WHERE ${
+          s.table === 'log_names_hour' ? '' : `device_id = ${device} AND `
+        }bucket >= ${params.add(s.from)} AND bucket < ${params.add(s.to)} ${statusFilter}`,
+    );
+    const found = await rows<NameCount>(
+      this.pool,
+      `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, sum(count) AS count, ${BLOCKED_SUM} AS blocked
+       FROM (${arms.join(' UNION ALL ')}) s GROUP BY name ORDER BY count DESC, name LIMIT ${limit}`,
+      params.values,
+    );
+    return found.map(withId);
+  }
+}
+
+/** The device's parameter, when a segment reads per-device rows (log_names_hour has every device's only). */
+function deviceParam(segments: Segment[], deviceId: number, params: Params): string {
+  return segments.some((s) => s.table !== 'log_names_hour') ? params.add(deviceId) : '';
+}
+
+function withId(row: NameCount): TopName {
+  return { nameId: 0, ...row };
+}
+
+function before(a: NameCount, b: NameCount): boolean {
+  return a.count > b.count || (a.count === b.count && a.name < b.name);
+}
+
+/** Inserts `entry` into `list` (count desc, then name), keeping at most `limit` entries. */
+function insertRanked(list: NameCount[], entry: NameCount, limit: number): void {
+  let at = list.length;
+  while (at > 0 && !before(list[at - 1] as NameCount, entry)) at--;
+  if (at >= limit) return;
+  list.splice(at, 0, entry);
+  if (list.length > limit) list.length = limit;
+}
+
+function ranked(counted: NameCount[], limit: number, blockedOnly: boolean): TopName[] {
+  const entries = blockedOnly
+    ? counted.filter((row) => row.blocked > 0).map((row) => ({ ...row, count: row.blocked }))
+    : counted;
+  return [...entries]
+    .sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0))
+    .slice(0, limit)
+    .map(withId);
+}
