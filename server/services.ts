@@ -15,6 +15,8 @@ import type { Config } from './config/schema.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
+import { PolicyFeed } from './dns/workers/policy-feed.js';
+import { planWorkers } from './dns/workers/worker-count.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
 import type { EncryptedDns, EncryptedDnsStatus } from './encrypted-dns.js';
 import { DeviceIdentityFeed } from './filter/device-identities.js';
@@ -176,6 +178,10 @@ export async function startServices(
     });
     startup.push('catalog');
     const policy = new PolicyEngine({ attribution: catalog.attribution() });
+    // dns.workers > 1: every change to the policy also reaches the DNS worker threads (dns/workers/).
+    const dnsThreads = planWorkers(config.dns.workers);
+    if (dnsThreads.warning !== null) logger.warn(dnsThreads.warning);
+    const policyFeed = dnsThreads.count > 1 ? new PolicyFeed(policy, catalog.attribution()) : null;
 
     // Made after the schedules (below); the registry's identity changes reach it from then on.
     const peopleRef: { current?: PeopleService } = {};
@@ -254,6 +260,9 @@ export async function startServices(
       log: queryLog,
       upstreams,
       logger,
+      ...(policyFeed === null
+        ? {}
+        : { workers: { count: dnsThreads.count, policyFeed, addLogRing: () => queryLog.addRing() } }),
     });
     stack.push(() => dns.close());
     startup.push('dns');

@@ -80,3 +80,14 @@ export function ipAddressOrEmpty(example: string): (value: unknown) => string | 
     return problem === null ? null : `${problem}, or leave it empty`;
   };
 }
+
+/** Upper bound on `dns.workers`: more DNS threads than this only add context switches and memory. */
+export const MAX_DNS_WORKERS = 64;
+
+/** `dns.workers`: "auto" or a whole number from 1 to MAX_DNS_WORKERS. */
+export function dnsWorkers(value: unknown): string | null {
+  if (value === 'auto') return null;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_DNS_WORKERS) return null;
+  return `expected "auto" (one per core) or a whole number from 1 to ${MAX_DNS_WORKERS}. Write workers: auto or workers: 2`;
+}

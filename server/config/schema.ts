@@ -6,6 +6,7 @@
  * so a key added here has its type, its checks and its conversion at once; value checks are in checks.ts.
  */
 import {
+  dnsWorkers,
   domainNameOrEmpty,
   ipAddress,
   ipAddressOrEmpty,
@@ -34,6 +35,14 @@ export const schema = {
       max: 65535,
       env: 'TRACKSINK_DNS_PORT',
       why: 'Port 53 is where routers and devices send DNS; 0 picks a free port (tests).',
+    },
+    workers: {
+      kind: 'string',
+      default: '1',
+      env: 'TRACKSINK_DNS_WORKERS',
+      why: 'Threads answering DNS over UDP on the same port; "auto" = one per core. Needs Node 22.12+ (else 1, with a warning).',
+      example: 'auto',
+      check: dnsWorkers,
     },
     udpPayloadSize: {
       kind: 'integer',

@@ -3,6 +3,10 @@
  * same port. `answer()` runs the same pipeline for DNS-over-HTTPS (the API's DoH route calls it).
  * `reconfigure()` applies changed settings (blocking answers, access control, canaries, rate limits)
  * without a restart: the sockets, the cache and the counters stay.
+ *
+ * With `workers` (dns.workers > 1 on a Node with UDP reusePort) more threads answer UDP on the same port,
+ * each with its own pipeline (workers/dns-workers.ts); this thread stays DNS thread 0 and keeps TCP, DoT
+ * and DoH. Their counters are added into `stats`; reconfigure() and clearCache() reach them too.
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -23,6 +27,7 @@ import {
 } from './tcp-server.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
 import type { UpstreamPool } from './upstream/types.js';
+import { DnsWorkers, type DnsWorkersOptions } from './workers/dns-workers.js';
 
 export interface DnsServerOptions {
   config: Config['dns'];
@@ -31,6 +36,8 @@ export interface DnsServerOptions {
   log: QueryLogSink;
   upstreams: UpstreamPool;
   logger: Logger;
+  /** More DNS threads on the same UDP port (count > 1; see workers/worker-count.ts). */
+  workers?: DnsWorkersOptions;
 }
 
 export interface DnsServer {
@@ -45,7 +52,11 @@ export interface DnsServer {
   allows(clientAddress: string): boolean;
   /** DNS over stream sockets accepted elsewhere (DNS-over-TLS: dot-server.ts), with TCP's framing and limits. */
   streamHandler(protocol: Protocol, clientIds: ClientIdResolver): StreamHandler;
-  /** Plain counters, cache figures refreshed on each read. */
+  /** Threads answering UDP (1 + DNS worker threads). */
+  readonly threads: number;
+  /** UDP and TCP queries per thread, this one first (workers' as last reported, about once a second). */
+  queriesPerThread(): number[];
+  /** Plain counters of every DNS thread, cache figures refreshed on each read. */
   readonly stats: DnsStats;
   /** Networks whose queries access control refused (the dashboard offers to allow them). */
   readonly refusedNetworks: RefusedNetworks;
@@ -55,6 +66,11 @@ export interface DnsServer {
    * rate limits) in place: see Pipeline.reconfigure().
    */
   reconfigure(config: Config['dns']): void;
+  /**
+   * DNS settings changed live (any dns.* key; this thread's pool and stages are the caller's to update):
+   * DNS worker threads take them all again, rebuilding their upstream pool when the upstream keys changed.
+   */
+  followSettings(config: Config['dns']): void;
   close(): Promise<void>;
 }
 
@@ -74,10 +90,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const cache = new DnsCache(config.cache);
   const pipeline = new Pipeline({ ...opts, stats, cache });
 
+  const reusePort = (opts.workers?.count ?? 1) > 1;
   let udpServer: UdpServer;
   let tcpServer: TcpServer;
   for (let attempt = 0; ; attempt++) {
-    const udp = await startUdpServer({ bind: config.bind, port: config.port, pipeline, logger });
+    const udp = await startUdpServer({ bind: config.bind, port: config.port, pipeline, logger, reusePort });
     try {
       tcpServer = await startTcpServer({
         bind: config.bind,
@@ -96,8 +113,28 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   }
 
+  let workers: DnsWorkers | null = null;
+  if (opts.workers !== undefined && reusePort) {
+    try {
+      workers = await DnsWorkers.start({
+        ...opts.workers,
+        config,
+        port: udpServer.address.port,
+        devices: opts.devices,
+        logger,
+      });
+      logger.info({ threads: workers.count }, `DNS answers UDP on ${workers.count} threads`);
+    } catch (error) {
+      // One thread still answers everything: start-up goes on, saying why the others are missing.
+      logger.error({ err: error }, 'DNS worker threads did not start: DNS answers on 1 thread');
+    }
+  }
   return {
     udpAddress: udpServer.address,
+    get threads() {
+      return workers?.count ?? 1;
+    },
+    queriesPerThread: () => [stats.queries, ...(workers?.queriesPerWorker() ?? [])],
     tcpAddress: tcpServer.address,
     answer(query, clientAddress, protocol, deviceId = -1) {
       return new Promise<Buffer | null>((resolve) => {
@@ -113,13 +150,23 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       stats.cacheHits = cache.hits;
       stats.cacheMisses = cache.misses;
       stats.cacheEvictions = cache.evictions;
-      return stats;
+      if (workers === null) return stats;
+      const all = Object.assign(new DnsStats(), structuredClone(stats));
+      workers.addStats(all);
+      return all;
     },
     refusedNetworks: pipeline.refused,
-    clearCache: () => cache.clear(),
-    reconfigure: (dns) => pipeline.reconfigure(dns),
+    clearCache: () => {
+      cache.clear();
+      workers?.clearCache();
+    },
+    reconfigure: (dns) => {
+      pipeline.reconfigure(dns); // throws on a bad value before any worker hears of it
+      workers?.reconfigure(dns);
+    },
+    followSettings: (dns) => workers?.reconfigure(dns),
     async close() {
-      await Promise.all([udpServer.close(), tcpServer.close()]);
+      await Promise.all([udpServer.close(), tcpServer.close(), workers?.close()]);
     },
   };
 }

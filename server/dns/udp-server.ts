@@ -39,12 +39,19 @@ export async function startUdpServer(opts: {
   port: number;
   pipeline: Pipeline;
   logger: Logger;
+  /**
+   * SO_REUSEPORT (Node ≥ 22.12): several sockets, one per DNS worker thread, bind the same port and the
+   * kernel spreads the clients over them (workers/worker-count.ts checks the Node version first).
+   */
+  reusePort?: boolean;
 }): Promise<UdpServer> {
   const { pipeline, logger } = opts;
   const socket: Socket = createSocket({
     type: isIPv6(opts.bind) ? 'udp6' : 'udp4',
     reuseAddr: false,
     lookup: literalAddressLookup,
+    // Not in @types/node 20's SocketOptions yet; Node 20 ignores it (and worker-count.ts never asks there).
+    ...(opts.reusePort === true ? ({ reusePort: true } as object) : {}),
   });
   const responder: Responder<RemoteInfo> = {
     respond(answer, rinfo) {

@@ -106,6 +106,11 @@ export interface ListMatcher {
   /** Distinct names in the compact table. */
   readonly uniqueNames: number;
   readonly lists: readonly ListInfo[];
+  /**
+   * What it was built from (the parsed lists' typed arrays are not copied): a DNS worker thread rebuilds
+   * the same matcher from them (dns/workers/policy-feed.ts).
+   */
+  readonly inputs?: readonly ListInput[];
   /** Hot path: fills `out` with the best rule of each precedence class. */
   match(name: string, ctx: MatchContext, out: ListMatch): void;
   /** Every rule that matches `name` (explain). */

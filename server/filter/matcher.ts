@@ -56,6 +56,7 @@ class CompactMatcher implements ListMatcher {
   readonly entries: number;
   readonly uniqueNames: number;
   readonly lists: ListInfo[];
+  readonly inputs: readonly ListInput[];
   private readonly slots: Int32Array;
   private readonly mask: number;
   /** Per global entry: next entry with the same key (-1 ends the chain). */
@@ -76,6 +77,7 @@ class CompactMatcher implements ListMatcher {
   constructor(inputs: ListInput[]) {
     if (inputs.length > 0xffff)
       throw new RangeError(`buildMatcher: too many lists (${inputs.length}, max 65535)`);
+    this.inputs = inputs;
     this.lists = inputs.map(toListInfo);
     this.hi = inputs.map((l) => l.parsed.hashHi);
     this.lo = inputs.map((l) => l.parsed.hashLo);

@@ -37,7 +37,7 @@ const PIPELINE_PREFIXES = ['dns.blocking.', 'dns.access.', 'dns.canaries.', 'dns
 const READ_LIVE = new Set(['dns.rebindingProtection']);
 
 export interface LiveModules {
-  dns: Pick<DnsServer, 'reconfigure' | 'clearCache'>;
+  dns: Pick<DnsServer, 'reconfigure' | 'clearCache'> & Partial<Pick<DnsServer, 'followSettings'>>;
   upstreams: Pick<LiveUpstreamPool, 'replace'>;
   /** Builds a pool from the dns settings (createUpstreamPool with the logger). */
   makeUpstreams: (dns: Config['dns']) => ManagedUpstreamPool;
@@ -100,6 +100,8 @@ export async function applySettings(
       restart.push(key);
     }
   }
+  // DNS worker threads (dns.workers > 1) hold their own copy of the dns settings and upstream pool.
+  if (changed.some((key) => key.startsWith('dns.'))) modules.dns.followSettings?.(config.dns);
   return restart.sort();
 }
 

@@ -1,5 +1,6 @@
 /**
- * The log writer thread: drains the shared ring (query-queue.ts) every few milliseconds into querylog.db
+ * The log writer thread: drains the shared rings (query-queue.ts: the main thread's, and one per DNS worker
+ * thread, added with a 'ring' message) every few milliseconds into querylog.db
  * through LogWriter, prunes old rows in small steps between batches, retries a failed database once a
  * second, and reports counters to the main thread (query-log.ts). No SQLite work ever runs on the thread
  * that answers DNS.
@@ -9,7 +10,7 @@ import type { QueryLogMode } from '../config/schema.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
-import { QueueReader, type QueueMemory } from './query-queue.js';
+import { type DecodedEvent, QueueReader, type QueueMemory } from './query-queue.js';
 
 export interface WorkerInit {
   memory: QueueMemory;
@@ -25,6 +26,8 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'flush'; id: number; head: number }
   | { type: 'privacy'; global: QueryLogMode; devices: Array<[number, QueryLogMode]> }
+  /** Another producer's ring (a DNS worker thread: dns/workers/), drained beside the first. */
+  | { type: 'ring'; memory: QueueMemory }
   | { type: 'close'; id: number };
 
 export type FromWorker =
@@ -63,7 +66,7 @@ async function startShipper(
 
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: FromWorker): void => port.postMessage(message);
-  const reader = new QueueReader(init.memory);
+  const readers = [new QueueReader(init.memory)];
   const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
   writer.open();
   // QueryLog.open's first flush waits for the shipper (handle() below), so DNS starts after it is there.
@@ -101,7 +104,7 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
     for (;;) {
       // take() releases the records' bytes only after decoding them, so the producer never overwrites
       // unread data.
-      const events = reader.take(init.maxBatch);
+      const events = takeAll(readers, init.maxBatch);
       if (events.length === 0) break;
       writer.write(events, Date.now(), force);
       shipper?.push(events);
@@ -135,6 +138,9 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
         postStats();
         post({ type: 'flushed', id: message.id });
         break;
+      case 'ring':
+        readers.push(new QueueReader(message.memory));
+        break;
       case 'privacy':
         writer.setPrivacy(message.global, message.devices);
         shipper?.setPrivacy(message.global, message.devices);
@@ -153,6 +159,18 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   port.on('message', (message: ToWorker) => {
     void handle(message);
   });
+}
+
+/**
+ * Up to `max` events from every ring. With several rings (DNS workers) the batch is put in time order, so
+ * the raw log's rowid keeps following time as closely as with one ring (a forwarded query is recorded when
+ * it is answered, so neither is exact).
+ */
+function takeAll(readers: QueueReader[], max: number): DecodedEvent[] {
+  if (readers.length === 1) return readers[0]!.take(max);
+  const share = Math.max(1, Math.floor(max / readers.length));
+  const events = readers.flatMap((reader) => reader.take(share));
+  return events.sort((a, b) => a.timeMs - b.timeMs);
 }
 
 if (parentPort !== null) run(parentPort, workerData as WorkerInit);

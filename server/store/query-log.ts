@@ -12,7 +12,14 @@ import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
 import type { ShipperStats } from './pg/log-shipper.js';
-import { createQueueMemory, DEFAULT_QUEUE_BYTES, QueryQueue } from './query-queue.js';
+import {
+  type QueueMemory,
+  createQueueMemory,
+  DEFAULT_QUEUE_BYTES,
+  QueryQueue,
+  ringDropped,
+  ringQueued,
+} from './query-queue.js';
 
 export const QUERY_LOG_FILE = 'querylog.db';
 
@@ -53,6 +60,8 @@ export interface QueryLogStats {
 
 export class QueryLog implements QueryLogSink {
   private readonly queue: QueryQueue;
+  /** Rings of other producers (DNS worker threads), drained by the same writer. */
+  private readonly rings: QueueMemory[] = [];
   private written = 0;
   private writerDropped = 0;
   private skipped = 0;
@@ -134,8 +143,11 @@ export class QueryLog implements QueryLogSink {
   stats(): QueryLogStats {
     return {
       written: this.written,
-      dropped: this.queue.dropped + this.writerDropped,
-      queued: this.queue.queued,
+      dropped: this.rings.reduce(
+        (sum, ring) => sum + ringDropped(ring),
+        this.queue.dropped + this.writerDropped,
+      ),
+      queued: this.rings.reduce((sum, ring) => sum + ringQueued(ring), this.queue.queued),
       error: this.error,
       pg: this.pg,
     };
@@ -144,6 +156,17 @@ export class QueryLog implements QueryLogSink {
   /** Events skipped because privacy mode 'none' applies to them (neither written nor dropped). */
   get skippedForPrivacy(): number {
     return this.skipped;
+  }
+
+  /**
+   * A new ring of the same size for another producer thread (a DNS worker: dns/workers/), drained by the
+   * same writer into the same database. The producer writes it with `new QueryQueue(memory)`.
+   */
+  addRing(): QueueMemory {
+    const memory = createQueueMemory(this.queue.memory.bytes);
+    this.rings.push(memory);
+    this.post({ type: 'ring', memory });
+    return memory;
   }
 
   /** Resolves once everything recorded before the call is committed (or counted as dropped). */

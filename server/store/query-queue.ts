@@ -50,11 +50,16 @@ const WRAP = 0x80000000;
 /** The largest record: header plus the longest client address and two longest names, rounded to 8. */
 export const MAX_RECORD_BYTES = (OFF_TEXT + CLIENT_MAX + 2 * NAME_MAX + 7) & ~7;
 
-/** Control words: byte counters [0] head (published) and [1] tail (consumed), then the same in events. */
+/**
+ * Control words: byte counters [0] head (published) and [1] tail (consumed), then the same in events,
+ * then the producer's drop count (shared so the thread that made the ring can read it: a DNS worker's).
+ */
 const HEAD = 0;
 const TAIL = 1;
 const HEAD_EVENTS = 2;
 const TAIL_EVENTS = 3;
+const DROPPED = 4;
+const CONTROL_BYTES = 20;
 
 /** Default ring size: 8 MiB, ~85,000 typical records (two seconds at 40,000 queries/s). */
 export const DEFAULT_QUEUE_BYTES = 8 * 1024 * 1024;
@@ -72,7 +77,7 @@ export function createQueueMemory(bytes: number): QueueMemory {
       `query queue size must be a power of two between 1024 and ${1 << 30} bytes, got ${bytes}`,
     );
   }
-  return { ring: new SharedArrayBuffer(bytes), control: new SharedArrayBuffer(16), bytes };
+  return { ring: new SharedArrayBuffer(bytes), control: new SharedArrayBuffer(CONTROL_BYTES), bytes };
 }
 
 class RingViews {
@@ -101,12 +106,15 @@ class RingViews {
 export class QueryQueue implements QueryLogSink {
   readonly memory: QueueMemory;
   private readonly views: RingViews;
-  /** Events refused because the ring was full (or the event could not be read). */
-  dropped = 0;
 
   constructor(memory: QueueMemory) {
     this.memory = memory;
     this.views = new RingViews(memory);
+  }
+
+  /** Events refused because the ring was full (or the event could not be read). */
+  get dropped(): number {
+    return ringDropped(this.memory);
   }
 
   /** Bytes published so far (free-running int32): a flush waits until the consumer has passed it. */
@@ -132,7 +140,7 @@ export class QueryQueue implements QueryLogSink {
       // Not enough room before the end: a wrap marker fills the rest and the record starts at 0.
       const skip = at + size > v.capacity ? v.capacity - at : 0;
       if (((head - Atomics.load(v.control, TAIL)) | 0) + skip + size > v.capacity) {
-        this.dropped++;
+        v.control[DROPPED]!++;
         return;
       }
       if (skip > 0) {
@@ -170,9 +178,20 @@ export class QueryQueue implements QueryLogSink {
       Atomics.store(v.control, HEAD_EVENTS, ((v.control[HEAD_EVENTS] as number) + 1) | 0);
     } catch {
       // A malformed event (a field of the wrong type) must not take DNS down: count it and move on.
-      this.dropped++;
+      v.control[DROPPED]!++;
     }
   }
+}
+
+/** Events a ring's producer dropped so far (any thread). */
+export function ringDropped(memory: QueueMemory): number {
+  return Atomics.load(new Int32Array(memory.control), DROPPED) >>> 0;
+}
+
+/** Events waiting in a ring (any thread). */
+export function ringQueued(memory: QueueMemory): number {
+  const control = new Int32Array(memory.control);
+  return (Atomics.load(control, HEAD_EVENTS) - Atomics.load(control, TAIL_EVENTS)) | 0;
 }
 
 /**

@@ -177,23 +177,7 @@ export class Catalog {
   /** Longest-suffix attribution; synchronous and allocation-free (the DNS hot path calls it). */
   attribution(): Attribution {
     const { index, companyCol, categoryCol, appCol, flagCol } = this;
-    return {
-      attribute(name: string, out: AttributionResult): boolean {
-        const i = index.lookup(name);
-        if (i < 0) {
-          clearAttributionResult(out);
-          return false;
-        }
-        out.companyId = companyCol[i] as number;
-        out.categoryId = categoryCol[i] as number;
-        out.appId = appCol[i] as number;
-        const flags = flagCol[i] as number;
-        out.tracking = (flags & FLAG_TRACKING) !== 0;
-        out.dualUse = (flags & FLAG_DUAL_USE) !== 0;
-        out.kind = ((flags >> KIND_SHIFT) & KIND_MASK) as NameKind;
-        return true;
-      },
-    };
+    return columnAttribution({ index, companyCol, categoryCol, appCol, flagCol });
   }
 
   /** Attribution as objects, with the domain that matched (explain, API). */
@@ -354,4 +338,45 @@ export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOpt
         }
       : null,
   });
+}
+
+/**
+ * The hot-path attribution over the catalog's columns. `portable` carries the same columns so a DNS worker
+ * thread (dns/workers/) can receive them by postMessage and rebuild it with attributionFromPortable().
+ */
+function columnAttribution(columns: PortableAttribution): Attribution & { portable: PortableAttribution } {
+  const { index, companyCol, categoryCol, appCol, flagCol } = columns;
+  return {
+    portable: columns,
+    attribute(name: string, out: AttributionResult): boolean {
+      const i = index.lookup(name);
+      if (i < 0) {
+        clearAttributionResult(out);
+        return false;
+      }
+      out.companyId = companyCol[i] as number;
+      out.categoryId = categoryCol[i] as number;
+      out.appId = appCol[i] as number;
+      const flags = flagCol[i] as number;
+      out.tracking = (flags & FLAG_TRACKING) !== 0;
+      out.dualUse = (flags & FLAG_DUAL_USE) !== 0;
+      out.kind = ((flags >> KIND_SHIFT) & KIND_MASK) as NameKind;
+      return true;
+    },
+  };
+}
+
+/** The catalog's attribution columns: typed arrays and a SuffixIndex, all structured-cloneable. */
+export interface PortableAttribution {
+  index: SuffixIndex;
+  companyCol: Int32Array;
+  categoryCol: Int32Array;
+  appCol: Int32Array;
+  flagCol: Uint8Array;
+}
+
+/** Rebuilds an Attribution from columns that crossed a thread (the index comes back as a plain object). */
+export function attributionFromPortable(columns: PortableAttribution): Attribution {
+  Object.setPrototypeOf(columns.index, SuffixIndex.prototype);
+  return columnAttribution(columns);
 }

@@ -1,0 +1,151 @@
+/**
+ * Every core (issue 18 part 3): with `dns.workers: 2` two threads answer UDP on one port (SO_REUSEPORT).
+ * Real queries from many source ports are all answered, by both threads (the kernel spreads clients by
+ * address and port), blocked names sinkholed and the rest forwarded to a local upstream; each query is in
+ * the one log exactly once, from the right device; a rule added through the API is in force on every
+ * thread within 2 s.
+ *
+ * dgram's reusePort exists from Node 22.12 (23.1): on an older Node the test is skipped (CI's Node 24 pass
+ * runs it); there start-up says why it answers on one thread (checked in tests/unit/dns/worker-count.test.ts).
+ */
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSetupCode } from '../../../server/api/auth/setup-code.js';
+import { loadConfig } from '../../../server/config/load.js';
+import { udpReusePortSupported } from '../../../server/dns/workers/worker-count.js';
+import { silentLogger } from '../../../server/logger.js';
+import { type Services, startServices } from '../../../server/services.js';
+import { QTYPE, buildQuery, parseResponse } from '../../helpers/upstream/dns-message.js';
+import { type StubDnsServer, startStubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+
+const CLIENTS = 48;
+
+/** One UDP socket (one source port) per name; resolves with each answer's first A record ('' if none). */
+async function askFromManyPorts(port: number, names: string[]): Promise<string[]> {
+  return Promise.all(
+    names.map(
+      (name) =>
+        new Promise<string>((resolve) => {
+          const socket = dgram.createSocket('udp4');
+          const timer = setTimeout(() => done('(no answer)'), 3000);
+          function done(answer: string): void {
+            clearTimeout(timer);
+            socket.close();
+            resolve(answer);
+          }
+          socket.on('message', (msg) => done(parseResponse(msg).answers[0]?.text ?? ''));
+          socket.on('error', () => done('(socket error)'));
+          socket.send(buildQuery(name, QTYPE.A), port, '127.0.0.1');
+        }),
+    ),
+  );
+}
+
+const reusePort = udpReusePortSupported();
+
+describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12: dgram reusePort)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tracksink-workers-'));
+  const listFile = join(dir, 'household.txt');
+  let upstream: StubDnsServer;
+  let services: Services;
+  let port = 0;
+  let request: (method: 'GET' | 'POST', url: string, payload?: object) => Promise<unknown>;
+
+  beforeAll(async () => {
+    upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });
+    writeFileSync(listFile, '0.0.0.0 ads.workers.test\n');
+    const env = {
+      TRACKSINK_UPSTREAMS: upstream.udpUrl,
+      TRACKSINK_DATA_DIR: dir,
+      TRACKSINK_BIND: '127.0.0.1',
+      TRACKSINK_DNS_PORT: '0',
+      TRACKSINK_DNS_WORKERS: '2',
+      TRACKSINK_HTTP_BIND: '127.0.0.1',
+      TRACKSINK_HTTP_PORT: '0',
+      TRACKSINK_BLOCKLISTS: listFile,
+    };
+    const { config } = loadConfig({ env, cwd: dir });
+    config.lists.defaults = false;
+    services = await startServices(config, silentLogger);
+    port = services.dns.udpAddress.port;
+
+    const setup = await services.app.inject({
+      method: 'POST',
+      url: '/api/auth/setup',
+      payload: { password: 'workers test password', setupCode: readSetupCode(dir) ?? '' },
+    });
+    expect(setup.statusCode, setup.body).toBe(200);
+    const cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+    const csrf = (setup.json() as { csrfToken: string }).csrfToken;
+    request = async (method, url, payload) => {
+      const response = await services.app.inject({
+        method,
+        url,
+        headers: { cookie, 'x-csrf-token': csrf },
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      });
+      expect(response.statusCode, response.body).toBeLessThan(300);
+      return response.json();
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await services?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every query from many source ports on both threads, and logs each once', async () => {
+    expect(services.dns.threads).toBe(2);
+    const blocked = Array.from({ length: CLIENTS }, () => 'ads.workers.test');
+    const forwarded = Array.from({ length: CLIENTS }, (_, i) => `www-${i}.workers.test`);
+    expect(await askFromManyPorts(port, blocked)).toEqual(blocked.map(() => '0.0.0.0'));
+    expect(await askFromManyPorts(port, forwarded)).toEqual(forwarded.map(() => '192.0.2.7'));
+
+    // Worker counters arrive about once a second: wait until every query is counted.
+    let perThread: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      perThread = services.dns.queriesPerThread();
+      if (perThread.reduce((a, b) => a + b, 0) >= 2 * CLIENTS) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(perThread.reduce((a, b) => a + b, 0)).toBe(2 * CLIENTS);
+    // 96 source ports over two sockets: both get some (all on one has odds of 2^-95).
+    expect(perThread.every((queries) => queries > 0)).toBe(true);
+    expect(services.dns.stats.queries).toBe(2 * CLIENTS);
+
+    await services.queryLog.flush();
+    const { items } = (await request('GET', '/api/queries?limit=1000')) as {
+      items: Array<{ name: string; status: string; device: { id: number } | null }>;
+    };
+    const ours = items.filter((row) => row.name.endsWith('workers.test'));
+    expect(ours).toHaveLength(2 * CLIENTS);
+    expect(ours.filter((row) => row.name === 'ads.workers.test' && row.status === 'blocked')).toHaveLength(
+      CLIENTS,
+    );
+    for (const name of forwarded) expect(ours.filter((row) => row.name === name)).toHaveLength(1);
+    // Every thread asked the main thread's registry: one device for 127.0.0.1, whichever thread answered.
+    const devices = new Set(ours.map((row) => row.device?.id ?? null));
+    expect(devices.size).toBe(1);
+    expect([...devices][0]).not.toBeNull();
+    expect(services.queryLog.stats().dropped).toBe(0);
+  });
+
+  it('puts a rule added through the API in force on every thread within 2 s', async () => {
+    const late = Array.from({ length: CLIENTS }, () => 'late.workers.test');
+    // Forwarded (and cached) on both threads before the rule exists.
+    expect(await askFromManyPorts(port, late)).toEqual(late.map(() => '192.0.2.7'));
+
+    await request('POST', '/api/rules', { action: 'deny', pattern: 'late.workers.test' });
+    const added = performance.now();
+    let answers: string[] = [];
+    while (performance.now() - added < 2000) {
+      answers = await askFromManyPorts(port, late);
+      if (answers.every((answer) => answer === '0.0.0.0')) break;
+    }
+    expect(answers).toEqual(late.map(() => '0.0.0.0'));
+  });
+});
