@@ -3,7 +3,7 @@
  * (`npm run backup`) both use these two functions, so a file from one restores through the other.
  */
 import { Compile } from 'typebox/compile';
-import { BackupFile } from '../api/schemas/backup.js';
+import { BackupFile } from '../store/repos/backup-file.js';
 import { BackupImportError, type BackupRepo, type ImportCounts } from '../store/repos/backup-repo.js';
 import { type BackupCheckOptions, checkBackupContent, isImportableSetting } from './check-backup.js';
 
@@ -70,8 +70,7 @@ export function importConfiguration(
   data: unknown,
   options: BackupCheckOptions = {},
 ): ImportCounts {
-  const file = checkBackupFile(data);
-  checkBackupContent(file, options);
+  const file = checkBackupContent(checkBackupFile(data), options);
   // The file's header is not configuration; everything else is what the repository replaces.
   const { format: _format, version: _version, exportedAt: _exportedAt, ...configuration } = file;
   return repo.replace(configuration);

@@ -2,18 +2,22 @@
  * Everything a backup brings is checked before the import's transaction begins, with the same code the
  * rest of tracksink uses: each rule through the filter's own rule check (so a rule that imports is a rule
  * that loads at the next start), each list's source and format as the list manager checks them, each
- * setting against the dashboard's own list and the config loader's rules. A problem names the entry and
- * its field (`rules[2].pattern: …`); nothing is written unless every entry passes.
+ * setting against the dashboard's own list and the config loader's rules, each schedule, the time zone and
+ * each ClientID as the schedules and devices check them. A problem names the entry and its field
+ * (`rules[2].pattern: …`); nothing is written unless every entry passes.
  */
-import type { BackupFile } from '../api/schemas/backup.js';
 import { loadConfig } from '../config/load.js';
-import { validateUserRule } from '../filter/user-rules.js';
+import { parseClientId } from '../devices/client-ids.js';
 import { LIST_FORMAT_SETTINGS } from '../filter/list-types.js';
+import { scheduleProblems } from '../filter/schedule-types.js';
+import { validateUserRule } from '../filter/user-rules.js';
 import { DEFAULTS_APPLIED_KEY } from '../lists/list-manager.js';
 import { normaliseSource, sourceKind } from '../lists/list-source.js';
 import { type ListSourcePolicy, sourceProblem } from '../lists/source-policy.js';
 import { isDashboardSetting } from '../settings/dashboard-settings.js';
+import { isValidTimeZone } from '../schedules/wall-clock.js';
 import { validateChanges } from '../settings/validate-settings.js';
+import type { BackupFile } from '../store/repos/backup-file.js';
 import { BackupImportError } from '../store/repos/backup-repo.js';
 
 export interface BackupCheckOptions {
@@ -31,7 +35,11 @@ export function isImportableSetting(key: string): boolean {
 
 const MAX_REPORTED = 10;
 
-export function checkBackupContent(file: BackupFile, options: BackupCheckOptions = {}): void {
+/**
+ * Checks every entry; returns the file with its ClientIDs in their stored form (lower case), or throws a
+ * BackupImportError naming the first problems.
+ */
+export function checkBackupContent(file: BackupFile, options: BackupCheckOptions = {}): BackupFile {
   const problems: string[] = [];
   checkSettings(file.settings, problems);
   file.rules.forEach((rule, index) => {
@@ -54,7 +62,31 @@ export function checkBackupContent(file: BackupFile, options: BackupCheckOptions
     const refused = options.listSources ? sourceProblem(options.listSources, source) : null;
     if (refused !== null) problems.push(`${where}.source: ${refused}`);
   });
+  (file.schedules ?? []).forEach((schedule, index) =>
+    problems.push(...scheduleProblems(schedule).map((problem) => `schedules[${index}].${problem}`)),
+  );
+  if (file.timeZone != null && !isValidTimeZone(file.timeZone))
+    problems.push(`timeZone: "${file.timeZone}" is not a time zone name such as Europe/Berlin`);
+  const clientIds = file.clientIds && checkClientIds(file.clientIds, problems);
   if (problems.length > 0) throw new BackupImportError(problems.slice(0, MAX_REPORTED).join('; '));
+  return clientIds ? { ...file, clientIds } : file;
+}
+
+/** Each ClientID as a device would give it (one label, compared without case), each once. */
+function checkClientIds(rows: NonNullable<BackupFile['clientIds']>, problems: string[]) {
+  const seen = new Set<string>();
+  return rows.map((row, index) => {
+    const where = `clientIds[${index}].clientId`;
+    try {
+      const clientId = parseClientId(row.clientId);
+      if (seen.has(clientId)) problems.push(`${where}: "${clientId}" appears twice`);
+      seen.add(clientId);
+      return { ...row, clientId };
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+      return row;
+    }
+  });
 }
 
 function checkSettings(settings: Record<string, unknown>, problems: string[]): void {

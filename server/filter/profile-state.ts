@@ -4,6 +4,7 @@
  * Rebuilt whole, off the hot path, when memberships, profile policies or the schedules in force change
  * (the schedule timer swaps in a new set at each boundary: server/schedules/schedule-runner.ts).
  */
+import type { ScheduleAction } from './schedule-types.js';
 import type { AttributionResult } from '../trackers/attribution.js';
 import { SuffixIndex } from '../trackers/suffix-index.js';
 
@@ -16,7 +17,7 @@ export interface ActiveSchedule {
   scheduleId: number;
   groupId: number | null;
   deviceId: number | null;
-  action: 'block' | 'pause';
+  action: ScheduleAction;
   companyIds: readonly number[];
   categoryIds: readonly number[];
   /** The app catalog's host names of the scheduled apps (each covers its subdomains). */

@@ -7,8 +7,8 @@
 import type { ActiveSchedule, CompanyPolicy } from '../filter/profile-state.js';
 import type { Logger } from '../logger.js';
 import type { SchedulesRepo } from '../store/repos/schedules-repo.js';
-import type { Schedule } from './schedule-types.js';
-import { describeDays } from './schedule-types.js';
+import type { Schedule } from '../filter/schedule-types.js';
+import { describeDays } from '../filter/schedule-types.js';
 import { nextBoundary, windowState } from './schedule-window.js';
 import { isValidTimeZone, serverTimeZone } from './wall-clock.js';
 

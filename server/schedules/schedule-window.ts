@@ -3,8 +3,8 @@
  * instant anything changes. Windows are computed from local dates (wall-clock.ts decides the DST cases),
  * so "21:00–07:00" means 21:00 and 07:00 on the clocks of the house, summer or winter.
  */
-import type { Schedule } from './schedule-types.js';
-import { parseClock } from './schedule-types.js';
+import type { Schedule } from '../filter/schedule-types.js';
+import { parseClock } from '../filter/schedule-types.js';
 import { addDays, instantOf, localTime } from './wall-clock.js';
 
 export interface Window {

@@ -3,7 +3,7 @@
  * device) and the household's time zone. Every change is saved, then the schedule timer recomputes what is
  * in force and hands it to the policy engine (the next DNS question sees it).
  */
-import type { Schedule } from '../../schedules/schedule-types.js';
+import type { Schedule } from '../../filter/schedule-types.js';
 import type { SchedulesStatus } from '../../schedules/schedule-runner.js';
 import { isValidTimeZone } from '../../schedules/wall-clock.js';
 import { type AppCatalog, loadAppCatalog } from '../../trackers/apps/app-catalog.js';

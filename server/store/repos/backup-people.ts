@@ -5,11 +5,10 @@
  * "Not the same device" answers are not kept: they name devices of one machine's history.
  */
 import type { Db } from '../sqlite.js';
-import { PeopleRepo, type PersonRecord } from './people-repo.js';
+import type { BackupData } from './backup-file.js';
+import { PeopleRepo } from './people-repo.js';
 
-export interface PeopleBackup {
-  people?: PersonRecord[];
-}
+export type PeopleBackup = Pick<BackupData, 'people'>;
 
 export function readPeopleBackup(db: Db): Required<PeopleBackup> {
   return { people: new PeopleRepo(db).list() };

@@ -4,40 +4,33 @@
  * transaction, so a restore replaces them with the rest (groups and devices cascade to them anyway).
  * Absent from an older backup file: the import then leaves none (its groups are replaced too).
  */
-import type { CompanyPolicy } from '../../filter/profile-state.js';
-import { type Schedule, scheduleProblems } from '../../schedules/schedule-types.js';
-import { isValidTimeZone } from '../../schedules/wall-clock.js';
 import type { Db } from '../sqlite.js';
+import type { BackupData } from './backup-file.js';
 import { SchedulesRepo } from './schedules-repo.js';
 
-export interface ProfilesBackup {
-  schedules?: Schedule[];
-  profilePolicies?: Array<{ groupId: number; companyKey: string; policy: CompanyPolicy }>;
-  /** IANA name; null = the server's zone. */
-  timeZone?: string | null;
-}
+/** Schedules, profile policies and the time zone (IANA name; null = the server's zone). */
+export type ProfilesBackup = Pick<BackupData, 'schedules' | 'profilePolicies' | 'timeZone'>;
 
 export function readProfilesBackup(db: Db): Required<ProfilesBackup> {
   const repo = new SchedulesRepo(db);
   return { schedules: repo.list(), profilePolicies: repo.profilePolicies(), timeZone: repo.timeZone() };
 }
 
-/** Inside the caller's transaction, after groups and devices: throws naming the entry that is wrong. */
+/**
+ * Inside the caller's transaction, after groups and devices: throws naming the entry that is wrong. The
+ * values were checked before the transaction (backup/check-backup.ts: schedules, time zone); what is left
+ * to fail here is a reference to a profile or device the file does not have.
+ */
 export function writeProfilesBackup(db: Db, data: ProfilesBackup, now = Date.now()): void {
   db.prepare('DELETE FROM schedules').run();
   db.prepare('DELETE FROM group_company_policies').run();
   const repo = new SchedulesRepo(db);
-  if (data.timeZone != null && !isValidTimeZone(data.timeZone))
-    throw new Error(`timeZone: "${data.timeZone}" is not a time zone name such as Europe/Berlin`);
   repo.setTimeZone(data.timeZone ?? null);
   const insert = db.prepare(
     `INSERT INTO schedules (id, name, group_id, device_id, days, start_minute, end_minute, action, targets, enabled, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   (data.schedules ?? []).forEach((schedule, index) => {
-    const problems = scheduleProblems(schedule);
-    if (problems.length > 0)
-      throw new Error(`schedules[${index}].${problems.join(`; schedules[${index}].`)}`);
     let days = 0;
     for (const d of schedule.days) days |= 1 << d;
     const minute = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));

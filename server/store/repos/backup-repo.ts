@@ -8,43 +8,12 @@
  * them, so a backup keeps what this code does not know about.
  */
 import type { Db } from '../sqlite.js';
-import type { CompanyPolicyRow } from './catalog-repo.js';
-import type { RuleRow } from './rules-repo.js';
-import { type ClientIdsBackup, readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
-import { type PeopleBackup, readPeopleBackup, writePeopleBackup } from './backup-people.js';
-import { type ProfilesBackup, readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
+import { readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
+import type { BackupData } from './backup-file.js';
+import { readPeopleBackup, writePeopleBackup } from './backup-people.js';
+import { readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
 
-export interface BackupData extends ProfilesBackup, ClientIdsBackup, PeopleBackup {
-  settings: Record<string, unknown>;
-  groups: Array<{ id: number; name: string; description: string }>;
-  devices: Array<{
-    id: number;
-    mac: string | null;
-    macRandom: boolean;
-    name: string | null;
-    autoName: string | null;
-    vendor: string | null;
-    type: string;
-    firstSeen: number;
-    lastSeen: number;
-    pausedUntil: number | null;
-    addresses: Array<{ address: string; firstSeen: number; lastSeen: number }>;
-    groupIds: number[];
-    extra?: Record<string, unknown>;
-  }>;
-  lists: Array<{
-    id: number;
-    name: string;
-    source: string;
-    format: string;
-    kind: 'block' | 'allow';
-    enabled: boolean;
-    builtin: boolean;
-    assignments: Array<{ groupId: number | null; deviceId: number | null }>;
-  }>;
-  rules: RuleRow[];
-  companyPolicies: CompanyPolicyRow[];
-}
+export type { BackupData };
 
 const DEVICE_KNOWN_COLUMNS = new Set([
   'id',

@@ -8,7 +8,7 @@ import {
   type ScheduleInput,
   scheduleProblems,
   parseClock,
-} from '../../schedules/schedule-types.js';
+} from '../../filter/schedule-types.js';
 import type { Db } from '../sqlite.js';
 
 export class ScheduleError extends Error {

@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportConfiguration, importConfiguration } from '../../../server/backup/backup-service.js';
+import {
+  BackupImportError,
+  exportConfiguration,
+  importConfiguration,
+} from '../../../server/backup/backup-service.js';
 import { BackupRepo } from '../../../server/store/repos/backup-repo.js';
 import { SchedulesRepo } from '../../../server/store/repos/schedules-repo.js';
 import { type Db, openConfigDb } from '../../../server/store/sqlite.js';
@@ -86,6 +90,24 @@ describe('profiles and schedules in the backup', () => {
     expect(() => importConfiguration(new BackupRepo(target), orphan)).toThrow(/schedules\[0\]/);
     expect(() => importConfiguration(new BackupRepo(target), { ...base, timeZone: 'Mars/Olympus' })).toThrow(
       /timeZone: "Mars\/Olympus" is not a time zone/,
+    );
+    // A schedule's own fields and the time zone are checked before the transaction, as import problems
+    // (the API answers 400 naming them), together in one message.
+    const badSchedule = {
+      ...orphan,
+      schedules: [{ ...orphan.schedules[0]!, groupId: null, deviceId: null, action: 'block' }],
+    };
+    const refused = (() => {
+      try {
+        importConfiguration(new BackupRepo(target), { ...badSchedule, timeZone: 'Mars/Olympus' });
+      } catch (error) {
+        return error;
+      }
+      return null;
+    })();
+    expect(refused).toBeInstanceOf(BackupImportError);
+    expect((refused as Error).message).toMatch(
+      /schedules\[0\]\.groupId\/deviceId: .*schedules\[0\]\.companies\/apps\/categories: a blocking schedule needs.*timeZone: "Mars\/Olympus"/,
     );
     expect(repo.timeZone()).toBe('Europe/Berlin');
   });

@@ -8,7 +8,7 @@ import { Reason } from '../../../server/events/query-event.js';
 import type { ActiveSchedule, CompanyPolicy } from '../../../server/filter/policy-engine.js';
 import { VerdictAction } from '../../../server/filter/verdict.js';
 import { ScheduleRunner, type Timers } from '../../../server/schedules/schedule-runner.js';
-import type { Schedule } from '../../../server/schedules/schedule-types.js';
+import type { Schedule } from '../../../server/filter/schedule-types.js';
 import type { SchedulesRepo } from '../../../server/store/repos/schedules-repo.js';
 import type { Attribution, AttributionResult } from '../../../server/trackers/attribution.js';
 import { clearAttributionResult } from '../../../server/trackers/attribution.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDays, scheduleProblems } from '../../../server/schedules/schedule-types.js';
+import { describeDays, scheduleProblems } from '../../../server/filter/schedule-types.js';
 import { nextBoundary, windowState } from '../../../server/schedules/schedule-window.js';
 import { instantOf, isValidTimeZone, localTime } from '../../../server/schedules/wall-clock.js';
 
