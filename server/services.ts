@@ -37,7 +37,6 @@ import {
 import { applySavedSettings } from './settings/saved-settings.js';
 import { Analytics } from './store/analytics.js';
 import type { LogAnalytics } from './store/log-analytics.js';
-import { startAppInference } from './store/app-inference.js';
 import { configRepos } from './store/config-repos.js';
 import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
@@ -168,6 +167,9 @@ export async function startServices(
       queries: config.log.queries,
       anonymizeClients: config.log.anonymizeClients,
       logger,
+      // Apps per device and the app behind each tracker contact, from the rows as the writer thread
+      // writes them (store/app-inference.ts): none of it on the DNS thread.
+      appInference: true,
       ...(pg === null ? {} : { pg: { target: pg.target, replica: pg.replica } }),
     });
     stack.push(() => queryLog.close());
@@ -271,9 +273,7 @@ export async function startServices(
     // Everything below reads or serves what DNS has answered; none of it decides an answer.
     await queryLog.ready;
     startup.push('query-log writer');
-    // Apps per device and the app behind each tracker contact: a pass over the log every 2 s, off DNS.
-    const appInference = startAppInference({ dataDir: config.dataDir, logger });
-    stack.push(() => appInference.stop());
+    // App inference runs in the writer thread from here (QueryLog.start's appInference).
     startup.push('app inference');
     // With PostgreSQL the dashboard reads the whole network's log (every replica's rows) from there.
     const analytics: LogAnalytics =

@@ -12,6 +12,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import type { AppFeed } from './app-feed.js';
 import type { AppCatalog } from '../trackers/apps/app-catalog.js';
 import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
 import { QUERY_LOG_FILE } from './query-log.js';
@@ -32,6 +33,12 @@ export interface AppRollupsOptions {
   logger?: Logger;
   /** Only read the rollups (the API): a read-only handle, and pass() is not for it. */
   readOnly?: boolean;
+  /**
+   * Inside the log writer thread: the writer's own handle (null while its database is closed) instead of
+   * a connection of its own, so a pass never waits for a lock, and the rows the writer hands over
+   * (app-feed.ts) instead of reading them back while the feed has them.
+   */
+  writer?: { db: () => Db | null; feed: AppFeed };
 }
 
 export interface DeviceAppRow {
@@ -113,6 +120,9 @@ function prepareStatements(db: Db): PassStatements {
   };
 }
 
+/** The saved state moved while a pass was summing: its sums are dropped and the next step starts over. */
+class PassRaced extends Error {}
+
 export class AppRollups {
   private db: Db | null = null;
   private st: PassStatements | null = null;
@@ -162,7 +172,7 @@ export class AppRollups {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.db?.close();
+    if (this.options.writer === undefined) this.db?.close(); // the writer's handle is the writer's to close
     this.db = null;
     this.st = null;
     this.carry = null;
@@ -178,34 +188,43 @@ export class AppRollups {
     const st = this.st;
     if (!db || !st) return false;
     const from = (st.lastId.get() as number | undefined) ?? 0;
-    const rows = st.rows.all(from, this.chunkRows) as RawRow[];
-    if (rows.length === 0) return false;
+    const feed = this.options.writer?.feed;
+    const fromFeed = feed !== undefined && feed.covers(from);
+    const rows = fromFeed
+      ? feed.rowsAfter(from, this.chunkRows)
+      : (st.rows.all(from, this.chunkRows) as RawRow[]).map((row) => this.toLinkRow(row));
+    if (rows.length === 0) {
+      if (fromFeed && feed.seenTo > from) this.skipQuiet(st, from, feed.seenTo);
+      return false;
+    }
     const full = rows.length === this.chunkRows;
-    const last = rows[rows.length - 1] as RawRow;
+    const last = rows[rows.length - 1] as LinkRow;
     // Count a row once everything within its window has been written: up to `now` minus the window, and
     // in a full chunk up to the window before its last row (the rest are neighbours, counted next step).
     const limit = Math.min(now, full ? last.time : now) - this.windowMs;
     let boundary = from;
     for (let i = rows.length - 1; i >= 0; i--) {
-      if ((rows[i] as RawRow).time <= limit) {
-        boundary = (rows[i] as RawRow).id;
+      if ((rows[i] as LinkRow).time <= limit) {
+        boundary = (rows[i] as LinkRow).id;
         break;
       }
     }
     // A burst longer than a chunk with no row old enough: count the chunk rather than stall.
     if (boundary === from && full) boundary = last.id;
     if (boundary === from) return false;
-    const since = (rows[0] as RawRow).time - this.windowMs;
+    const since = (rows[0] as LinkRow).time - this.windowMs;
     const lowestId = from - this.chunkRows;
     const carried = this.carry !== null && this.carry.from === from ? this.carry.signals : null;
     const before =
       carried !== null
-        ? carried.filter((row) => row.time >= since && row.id > lowestId)
+        ? carried.filter((row) => row.time >= since && (fromFeed || row.id > lowestId))
         : (st.signalsBefore.all(from, lowestId, since) as RawRow[]).map((row) => this.toLinkRow(row));
-    const linkInput = before.concat(rows.map((row) => this.toLinkRow(row)));
+    const linkInput = before.concat(rows);
     const sums = linkRows(linkInput, this.windowMs, (row) => row.id > from && row.id <= boundary);
     const key = (app: number): string => this.options.catalog.apps[app]?.key ?? '';
     const save = db.transaction(() => {
+      // Another pass (another thread or process) counted these rows meanwhile: count nothing twice.
+      if (((st.lastId.get() as number | undefined) ?? 0) !== from) throw new PassRaced();
       for (const a of sums.apps) st.upsertApp.run(a.deviceId, key(a.app), a.firstSeen, a.lastSeen, a.queries);
       for (const t of sums.trackers) {
         st.upsertTracker.run(t.deviceId, t.nameId, t.companyId, t.firstSeen, t.lastSeen, t.total);
@@ -216,6 +235,10 @@ export class AppRollups {
     try {
       save.immediate();
     } catch (error) {
+      if (error instanceof PassRaced) {
+        this.carry = null;
+        return true;
+      }
       if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw error;
     }
@@ -223,7 +246,22 @@ export class AppRollups {
     this.counted += rows.filter((row) => row.id > from && row.id <= boundary).length;
     const signals = linkInput.filter((row) => row.id <= boundary && row.app >= 0 && !row.tracker);
     this.carry = { from: boundary, signals: signals.slice(-this.chunkRows) };
+    feed?.release(boundary);
     return full;
+  }
+
+  /**
+   * Nothing useful was written after `from` up to `to` (the feed saw those rows and kept none): move the
+   * saved state past them, so a restart does not read them back from SQL. The carried signals stay valid.
+   */
+  private skipQuiet(st: PassStatements, from: number, to: number): void {
+    try {
+      st.saveState.run(to);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return;
+      throw error;
+    }
+    if (this.carry !== null && this.carry.from === from) this.carry.from = to;
   }
 
   /** The apps seen on a device, most recent first. */
@@ -272,6 +310,16 @@ export class AppRollups {
 
   /** A writable connection, reopened when the writer replaced the file; null until the log exists. */
   private connection(): Db | null {
+    const writer = this.options.writer;
+    if (writer !== undefined) {
+      const db = writer.db();
+      if (db !== this.db) {
+        this.db = db;
+        this.st = db === null ? null : prepareStatements(db);
+        this.carry = null;
+      }
+      return db;
+    }
     let ino: number;
     try {
       ino = statSync(this.dbPath).ino;

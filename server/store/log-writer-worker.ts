@@ -5,12 +5,16 @@
  * second, and reports counters to the main thread (query-log.ts). No SQLite work ever runs on the thread
  * that answers DNS.
  */
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryLogMode } from '../config/schema.js';
+import { shippedAppCatalog } from '../trackers/apps/app-catalog.js';
+import { WriterAppInference } from './app-inference.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
 import { type DecodedEvent, QueueReader, type QueueMemory } from './query-queue.js';
+import type { Db } from './sqlite.js';
 
 export interface WorkerInit {
   memory: QueueMemory;
@@ -21,6 +25,8 @@ export interface WorkerInit {
   maxBatch: number;
   /** With TRACKSINK_DATABASE_URL: the log also goes to PostgreSQL (pg/log-shipper.ts). */
   pg?: { target: PgTarget; replica: string; maxBuffered?: number };
+  /** Run app inference in this thread (app-inference.ts), on the rows as they are written. */
+  appInference?: boolean;
 }
 
 export type ToWorker =
@@ -64,11 +70,28 @@ async function startShipper(
   return shipper;
 }
 
+/** App inference in this thread; a catalog that does not load turns it off and says why. */
+function startApps(
+  init: WorkerInit,
+  post: (message: FromWorker) => void,
+  db: () => Db | null,
+): WriterAppInference | null {
+  try {
+    return new WriterAppInference({ catalog: shippedAppCatalog(), db, dataDir: dirname(init.writer.dbPath) });
+  } catch (error) {
+    post({ type: 'notice', level: 'error', message: `app inference is off: ${(error as Error).message}` });
+    return null;
+  }
+}
+
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: FromWorker): void => port.postMessage(message);
   const readers = [new QueueReader(init.memory)];
   const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
   writer.open();
+  // After the database is open: loading the app catalog must not delay the first batch's table.
+  const apps = init.appInference ? startApps(init, post, () => writer.handle) : null;
+  if (apps !== null) writer.attachFeed(apps.feed);
   // QueryLog.open's first flush waits for the shipper (handle() below), so DNS starts after it is there.
   let shipper: PgLogShipper | null = null;
   const shipperReady = startShipper(init, post).then(
@@ -99,6 +122,7 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
     post({ type: 'stats', ...stats });
   };
 
+  let lastAppsError: string | null = null;
   /** Writes everything waiting; `force` also commits the in-memory rollup sums (flush, close). */
   const drain = (force = false): void => {
     for (;;) {
@@ -110,6 +134,13 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
       shipper?.push(events);
     }
     writer.write([], Date.now(), force);
+    apps?.tick(Date.now(), force);
+    if (apps !== null && apps.error !== lastAppsError) {
+      lastAppsError = apps.error;
+      if (lastAppsError !== null) {
+        post({ type: 'notice', level: 'warn', message: `app inference pass failed: ${lastAppsError}` });
+      }
+    }
   };
 
   let lastPrune = 0;

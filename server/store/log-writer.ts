@@ -13,6 +13,7 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import type { QueryLogMode } from '../config/schema.js';
+import type { RowFeed } from './app-feed.js';
 import { anonymizeAddress } from './client-anonymizer.js';
 import { NameIndex } from './name-index.js';
 import type { DecodedEvent } from './query-queue.js';
@@ -22,15 +23,14 @@ import {
   prepareWriterStatements,
   type Statements,
 } from './log-writer-statements.js';
+import { LogRetention } from './log-writer-retention.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums, SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import { migrationsDir, openDatabase, type Db } from './sqlite.js';
 import type Database from 'better-sqlite3';
 
 export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS };
 
-const PRUNE_CHUNK = 5000;
 const INTERN_CACHE_MAX = 200_000;
-const ROLLUP_PRUNE_EVERY_MS = 5 * MINUTE_MS;
 /** Count rollups are upserted at most this often (and on flush). */
 const ROLLUP_FLUSH_MS = 1000;
 /**
@@ -74,19 +74,25 @@ export class LogWriter {
   private globalMode: QueryLogMode;
   private readonly deviceModes = new Map<number, QueryLogMode>();
   private lastRecoverAttempt = 0;
-  private rollupPruneQueue: Array<{ table: string; deviceId: number; cutoff: number }> = [];
-  private lastRollupPrune = 0;
+  private readonly retention: LogRetention;
   private pending = new RollupSums();
   private lastRollupFlush = 0;
   /** The raw rows up to this id are in the name rollups (kept in rollup_state, in the same transactions). */
   private namesRolledTo = 0;
   private lastNamesRoll = 0;
 
+  /** The id of the last raw row written (rows take consecutive ids: this writer is the only one adding). */
+  private lastRowId = 0;
+
+  /** Told every stored row with its id (app inference in this thread: app-feed.ts). */
+  private feed: RowFeed | null = null;
+
   constructor(
     private readonly options: WriterOptions,
     private readonly notify: (notice: WriterNotice) => void = () => {},
   ) {
     this.globalMode = options.queries;
+    this.retention = new LogRetention(options);
     for (const [id, mode] of options.devicePrivacy ?? []) this.deviceModes.set(id, mode);
   }
 
@@ -195,45 +201,7 @@ export class LogWriter {
   prune(now: number): void {
     if (this.db === null || this.st === null) return;
     try {
-      const rawCutoff = now - this.options.retentionDays * DAY_MS;
-      const oldest = this.st.oldestRow.get() as { id: number; time: number } | undefined;
-      if (oldest !== undefined && oldest.time < rawCutoff) {
-        const st = this.st;
-        this.db
-          .transaction(() => {
-            // Take the pruned rows out of the per-name totals in the same transaction.
-            const pruned = st.prunedNames.all(oldest.id + PRUNE_CHUNK, rawCutoff) as Array<{
-              deviceId: number;
-              nameId: number;
-              status: number;
-              n: number;
-            }>;
-            const overall = new Map<string, number>();
-            for (const row of pruned) {
-              st.subtractNameTotal.run(row.n, row.deviceId, row.nameId, row.status);
-              st.dropEmptyNameTotal.run(row.deviceId, row.nameId, row.status);
-              const key = `${row.nameId},${row.status}`;
-              overall.set(key, (overall.get(key) ?? 0) + row.n);
-            }
-            for (const [key, n] of overall) {
-              const [nameId, status] = key.split(',').map(Number) as [number, number];
-              st.subtractNameTotal.run(n, ALL_DEVICES, nameId, status);
-              st.dropEmptyNameTotal.run(ALL_DEVICES, nameId, status);
-            }
-            st.pruneRows.run(oldest.id + PRUNE_CHUNK, rawCutoff);
-          })
-          .immediate();
-      }
-      if (this.rollupPruneQueue.length === 0 && now - this.lastRollupPrune >= ROLLUP_PRUNE_EVERY_MS) {
-        this.lastRollupPrune = now;
-        this.planRollupPrune(now);
-      }
-      const step = this.rollupPruneQueue.pop();
-      if (step !== undefined) {
-        this.db
-          .prepare(`DELETE FROM ${step.table} WHERE device_id = ? AND bucket < ?`)
-          .run(step.deviceId, step.cutoff);
-      }
+      this.retention.step(this.db, this.st, now);
     } catch (error) {
       this.fail(error, 'pruning the query log');
       this.closeDb();
@@ -242,36 +210,11 @@ export class LogWriter {
 
   /** Forces the next prune() to plan a rollup pass (tests, and after a retention change). */
   scheduleRollupPrune(): void {
-    this.lastRollupPrune = 0;
+    this.retention.schedule();
   }
 
   close(): void {
     this.closeDb();
-  }
-
-  private planRollupPrune(now: number): void {
-    const db = this.db as Db;
-    const devices = (
-      db.prepare('SELECT DISTINCT device_id FROM counts_day').pluck().all() as number[]
-    ).concat(db.prepare('SELECT DISTINCT device_id FROM counts_minute').pluck().all() as number[]);
-    const unique = [...new Set(devices)];
-    const longCutoff = now - this.options.rollupRetentionDays * DAY_MS;
-    const namesCutoff = now - this.options.retentionDays * DAY_MS;
-    const cutoffs: Record<string, number> = {
-      totals_minute: now - SHORT_ROLLUP_KEEP_MS,
-      totals_hour: longCutoff,
-      totals_day: longCutoff,
-      counts_minute: now - SHORT_ROLLUP_KEEP_MS,
-      counts_hour: longCutoff,
-      counts_day: longCutoff,
-      names_hour: namesCutoff, // only the all-devices rows: they narrow name searches over the raw log
-      names_day: namesCutoff,
-    };
-    for (const table of Object.keys(cutoffs)) {
-      for (const deviceId of unique) {
-        this.rollupPruneQueue.push({ table, deviceId, cutoff: cutoffs[table] as number });
-      }
-    }
   }
 
   private openOnce(): void {
@@ -288,6 +231,19 @@ export class LogWriter {
     this.loadNames();
     this.clients.clear();
     this.namesRolledTo = ((this.st as Statements).rolledTo.get() as number | undefined) ?? 0;
+    this.lastRowId = (this.st as Statements).lastRowId.get() as number;
+    this.feed?.begin(this.lastRowId);
+  }
+
+  /** From now on, every stored row is told to `feed` (it starts after the last row already written). */
+  attachFeed(feed: RowFeed): void {
+    this.feed = feed;
+    if (this.db !== null) feed.begin(this.lastRowId);
+  }
+
+  /** The writer's database handle, for work that shares this thread (app inference); null while closed. */
+  get handle(): Db | null {
+    return this.db;
   }
 
   /**
@@ -355,7 +311,8 @@ export class LogWriter {
     this.st = null;
     this.names.clear();
     this.clients.clear();
-    this.rollupPruneQueue = [];
+    this.retention.reset();
+    this.feed?.suspend();
     if (db !== null) {
       try {
         db.close();
@@ -418,15 +375,31 @@ export class LogWriter {
         cnameId,
       );
       pending++;
+      this.lastRowId++;
+      this.feed?.add(this.lastRowId, ev, nameId);
       if (pending === ROWS_PER_INSERT) {
-        st.insertMany.run(params);
+        this.checkRowId(st.insertMany.run(params).lastInsertRowid);
         params.length = 0;
         pending = 0;
       }
       sums.add(ev, time);
     }
-    for (let i = 0; i < pending; i++) st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS));
+    for (let i = 0; i < pending; i++) {
+      const last = st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS)).lastInsertRowid;
+      if (i === pending - 1) this.checkRowId(last);
+    }
     return stored;
+  }
+
+  /**
+   * Rows were expected to end at lastRowId. If SQLite numbered them otherwise (the table emptied by
+   * retention restarts at 1), follow it and let the feed start again after it.
+   */
+  private checkRowId(last: number | bigint): void {
+    const id = Number(last);
+    if (id === this.lastRowId) return;
+    this.lastRowId = id;
+    this.feed?.begin(id);
   }
 
   /** Minute sums → minute, hour and day rows of counts_* and totals_*. */

@@ -43,6 +43,8 @@ export interface QueryLogOptions {
   maxBatch?: number;
   /** With TRACKSINK_DATABASE_URL: ship the log to PostgreSQL too (store/pg/log-shipper.ts). */
   pg?: WorkerInit['pg'];
+  /** App inference in the writer thread, on the rows as they are written (store/app-inference.ts). */
+  appInference?: boolean;
 }
 
 export interface QueryLogStats {
@@ -124,6 +126,7 @@ export class QueryLog implements QueryLogSink {
       intervalMs: options.intervalMs ?? 50,
       maxBatch: options.maxBatch ?? 20_000,
       ...(options.pg ? { pg: options.pg } : {}),
+      ...(options.appInference ? { appInference: true } : {}),
     };
     const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
     const log = new QueryLog(worker, queue, options.logger, options);
