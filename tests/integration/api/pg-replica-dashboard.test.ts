@@ -1,0 +1,183 @@
+/**
+ * Issue 18: "each replica's dashboard shows the whole network's log and devices". Two tracksinks as
+ * main.ts starts them (services.ts, in-process, each with its own data folder and so its own replica
+ * name) share one real PostgreSQL (TRACKSINK_DATABASE_URL); each gets real DNS queries over UDP from its
+ * own client address, and each one's API (overview numbers and tops, the query log with a name filter
+ * and a device filter, the device list) shows the queries both replicas answered.
+ */
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../server/config/load.js';
+import { silentLogger } from '../../../server/logger.js';
+import { startServices, type Services } from '../../../server/services.js';
+import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
+import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
+import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+
+const PASSWORD = 'replica dashboard test';
+const PER_REPLICA = 12;
+
+interface Replica {
+  services: Services;
+  dir: string;
+  get<T>(url: string): Promise<T>;
+}
+
+let server: PgServer;
+let upstream: StubDnsServer;
+const replicas: Replica[] = [];
+
+function query(name: string, id: number): Buffer {
+  const labels = name
+    .split('.')
+    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
+  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
+
+/** Asks `names` one after the other from `client` (a loopback address of its own); resolves when answered. */
+async function ask(port: number, client: string, names: string[]): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((bound) => socket.bind(0, client, () => bound()));
+  try {
+    for (const [i, name] of names.entries()) {
+      await new Promise<void>((answered, failed) => {
+        const timer = setTimeout(() => failed(new Error(`${name}: no answer from ${client}`)), 5000);
+        socket.once('message', () => {
+          clearTimeout(timer);
+          answered();
+        });
+        socket.send(query(name, i + 1), port, '127.0.0.1');
+      });
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+async function startReplica(): Promise<Replica> {
+  const dir = mkdtempSync(join(tmpdir(), 'tracksink-replica-'));
+  const config = defaultConfig();
+  config.dataDir = dir;
+  config.dns.bind = '127.0.0.1';
+  config.dns.port = 0;
+  config.http.bind = '127.0.0.1';
+  config.http.port = 0;
+  config.http.password = PASSWORD;
+  config.dns.upstreams = [upstream.udpUrl];
+  config.lists.defaults = false;
+  config.lists.fileDir = dir;
+  const services = await startServices(config, silentLogger);
+  const login = await services.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { password: PASSWORD },
+  });
+  expect(login.statusCode, login.body).toBe(200);
+  const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+  return {
+    services,
+    dir,
+    async get<T>(url: string): Promise<T> {
+      const response = await services.app.inject({ method: 'GET', url, headers: { cookie } });
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+      return response.json() as T;
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+}
+
+type QueryPage = { items: Array<{ name: string; device: { id: number } | null; client: string | null }> };
+
+beforeAll(async () => {
+  [server, upstream] = await Promise.all([startPgServer(), startStubDnsServer({ defaultA: '192.0.2.9' })]);
+  process.env[DATABASE_URL_ENV] = server.url;
+  // One after the other: the second takes the shared configuration the first wrote.
+  replicas.push(await startReplica());
+  replicas.push(await startReplica());
+  const names = (replica: string) =>
+    Array.from({ length: PER_REPLICA }, (_, i) => `host${i}.${replica}.replica-test.example`);
+  await Promise.all([
+    ask(replicas[0]!.services.dns.udpAddress.port, '127.0.0.21', names('alpha')),
+    ask(replicas[1]!.services.dns.udpAddress.port, '127.0.0.22', names('beta')),
+  ]);
+  // Both logs shipped: every replica's rows are in PostgreSQL within a second or so.
+  await until(async () => {
+    const page = await replicas[0]!.get<QueryPage>('/api/queries?name=replica-test.example&limit=100');
+    return page.items.length === 2 * PER_REPLICA;
+  }, 15_000);
+}, 120_000);
+
+afterAll(async () => {
+  for (const replica of replicas) {
+    await replica.services.stop();
+    rmSync(replica.dir, { recursive: true, force: true });
+  }
+  delete process.env[DATABASE_URL_ENV];
+  await upstream?.close();
+  server?.destroy();
+});
+
+describe('each replica’s dashboard shows the whole network', () => {
+  it('the query log holds both replicas’ queries, from both clients', async () => {
+    for (const replica of replicas) {
+      const page = await replica.get<QueryPage>('/api/queries?name=replica-test.example&limit=100');
+      const names = new Set(page.items.map((row) => row.name));
+      expect(names.size).toBe(2 * PER_REPLICA);
+      expect([...names].filter((name) => name.includes('.alpha.'))).toHaveLength(PER_REPLICA);
+      expect([...names].filter((name) => name.includes('.beta.'))).toHaveLength(PER_REPLICA);
+      expect(new Set(page.items.map((row) => row.client))).toEqual(new Set(['127.0.0.21', '127.0.0.22']));
+      // Paged, newest first: two pages of 12 are the same rows.
+      const first = await replica.get<QueryPage & { nextCursor: string }>(
+        '/api/queries?name=replica-test.example&limit=12',
+      );
+      const second = await replica.get<QueryPage>(
+        `/api/queries?name=replica-test.example&limit=12&cursor=${first.nextCursor}`,
+      );
+      expect(new Set([...first.items, ...second.items].map((row) => row.name))).toEqual(names);
+    }
+  });
+
+  it('overview numbers, top names and top devices count both replicas’ queries', async () => {
+    for (const replica of replicas) {
+      const summary = await replica.get<{ total: number; devicesActive: number }>(
+        '/api/stats/summary?period=24h',
+      );
+      expect(summary.total).toBeGreaterThanOrEqual(2 * PER_REPLICA);
+      const tops = await replica.get<{
+        names: Array<{ name: string; queries: number }>;
+        devices: Array<{ id: number; queries: number }>;
+      }>('/api/stats/tops?period=24h');
+      const named = tops.names.filter((row) => row.name.endsWith('.replica-test.example'));
+      expect(named.map((row) => row.name).some((name) => name.includes('.alpha.'))).toBe(true);
+      expect(named.map((row) => row.name).some((name) => name.includes('.beta.'))).toBe(true);
+      // Every query came from a device (the two clients): the ranked devices hold them all.
+      expect(tops.devices.reduce((sum, row) => sum + row.queries, 0)).toBe(summary.total);
+    }
+  });
+
+  it('the device list and a device filter count what each device asked on either replica', async () => {
+    for (const replica of replicas) {
+      const devices = await replica.get<{ items: Array<{ id: number; queries: number }> }>(
+        '/api/devices?period=24h',
+      );
+      const counted = devices.items.filter((device) => device.queries > 0);
+      expect(counted.reduce((sum, device) => sum + device.queries, 0)).toBe(2 * PER_REPLICA);
+      for (const device of counted) {
+        const page = await replica.get<QueryPage>(`/api/queries?device=${device.id}&limit=100`);
+        expect(page.items).toHaveLength(device.queries);
+        expect(page.items.every((row) => row.device?.id === device.id)).toBe(true);
+      }
+    }
+  });
+});
