@@ -21,6 +21,7 @@ import { PolicyEngine } from '../../server/filter/policy-engine.js';
 import { ListManager } from '../../server/lists/list-manager.js';
 import { silentLogger } from '../../server/logger.js';
 import { Analytics } from '../../server/store/analytics.js';
+import type { LogAnalytics } from '../../server/store/log-analytics.js';
 import { readSetupCode } from '../../server/api/auth/setup-code.js';
 import { CatalogRepo } from '../../server/store/repos/catalog-repo.js';
 import { configRepos } from '../../server/store/config-repos.js';
@@ -56,6 +57,8 @@ export interface PagesInput {
   now: number;
   devices: number;
   names: number;
+  /** The read side the app gets (default: SQLite's Analytics on logDir); bench/pg-pages.ts passes PostgreSQL's. */
+  openAnalytics?: () => LogAnalytics;
 }
 
 /**
@@ -168,7 +171,8 @@ interface Server {
 async function startServer(f: Fixture, input: PagesInput): Promise<Server> {
   const config = defaultConfig();
   config.dataDir = f.dir;
-  const analytics = Analytics.open({ dataDir: input.logDir, now: () => input.now });
+  const analytics =
+    input.openAnalytics?.() ?? Analytics.open({ dataDir: input.logDir, now: () => input.now });
   const app = await buildApp({
     config,
     repos: configRepos(f.configDb),
@@ -201,7 +205,7 @@ async function startServer(f: Fixture, input: PagesInput): Promise<Server> {
     cookie,
     async close() {
       await app.close();
-      analytics.close();
+      await analytics.close();
     },
   };
 }

@@ -1,0 +1,224 @@
+/**
+ * Dashboard page times on PostgreSQL beside SQLite (issue 18: "the same dashboard queries run on it
+ * within the same time budget, < 300 ms on 10 M rows"). `npm run bench:pg-pages` (hold the bench lock:
+ * `flock /tmp/team/bench.lock npm run bench:pg-pages`).
+ *
+ * 1. The SQLite log: bench/analytics/run.ts builds (or with --reuse keeps) its 10 M-row querylog.db
+ *    (50 devices, 30 days, 20,000 names, 200 companies).
+ * 2. The same rows into a throw-away PostgreSQL (tests/helpers/pg-server.ts) by the fast path: day
+ *    partitions made, the raw log's indexes dropped, `sqlite3 -csv | psql \copy` (row ids kept, so both
+ *    logs order alike), indexes rebuilt, and the rollups built with INSERT … SELECT … GROUP BY (what the
+ *    shipping statement adds batch by batch, store/pg/pg-rollups.ts), one replica.
+ * 3. Every dashboard page (bench/analytics/pages.ts: the requests each page makes, over real HTTP to
+ *    buildApp) timed cold and warm on both, side by side; written to bench/results/pg-pages.md.
+ *
+ *   npx tsx bench/pg-pages.ts [--rows 10000000] [--dir bench/work/analytics] [--reuse] [--page REGEX]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectPool } from '../server/store/pg/pg-connect.js';
+import { ensureDayPartitions, registerReplica } from '../server/store/pg/log-partitions.js';
+import { PgAnalytics } from '../server/store/pg/pg-analytics.js';
+import { migratePg } from '../server/store/pg/pg-migrate.js';
+import { parseDatabaseUrl } from '../server/store/pg/pg-url.js';
+import { openDatabase } from '../server/store/sqlite.js';
+import { findPgBin, startPgServer, type PgServer } from '../tests/helpers/pg-server.js';
+import { measurePages, PAGE_TARGET_MS, type PageTiming } from './analytics/pages.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000000' },
+    dir: { type: 'string', default: 'bench/work/analytics' },
+    reuse: { type: 'boolean', default: false },
+    page: { type: 'string' },
+  },
+});
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DEVICES = 50;
+const NAMES = 20_000;
+const dir = resolve(values.dir);
+
+function step(what: string): () => void {
+  const started = performance.now();
+  process.stdout.write(`${what} … `);
+  return () =>
+    console.log(`${((performance.now() - started) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)})`);
+}
+
+function sqliteLog(): { now: number; rows: number } {
+  const done = step(`SQLite log of ${Number(values.rows).toLocaleString('en-US')} rows in ${dir}`);
+  execFileSync(
+    'npx',
+    [
+      'tsx',
+      'bench/analytics/run.ts',
+      '--rows',
+      values.rows,
+      '--dir',
+      dir,
+      '--no-pages',
+      '--pages-only',
+      ...(values.reuse ? ['--reuse'] : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const db = openDatabase(join(dir, 'querylog.db'), { readonly: true });
+  const rows = (db.prepare('SELECT max(id) FROM queries').pluck().get() as number | null) ?? 0;
+  const last = db.prepare('SELECT time FROM queries WHERE id = ?').pluck().get(rows) as number;
+  db.close();
+  done();
+  // The log's clock, as run.ts --reuse sets it: the end of its last day.
+  return { now: Math.floor(last / DAY_MS) * DAY_MS + DAY_MS, rows };
+}
+
+const COLUMNS =
+  'id, time, device_id, client, name, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, kind, rcode, duration_us, upstream_id, cname, replica_id';
+const SELECT_SQLITE = `SELECT q.id, q.time, q.device_id, coalesce(c.address, ''), coalesce(n.name, ''), q.qtype,
+  q.protocol, q.status, q.reason, q.list_id, q.rule_id, q.company_id, q.category_id, q.app_id, q.kind, q.rcode,
+  q.duration_us, q.upstream_id, coalesce(cn.name, ''), 1
+  FROM queries q LEFT JOIN names n ON n.id = q.name_id LEFT JOIN clients c ON c.id = q.client_id
+  LEFT JOIN names cn ON cn.id = q.cname_id ORDER BY q.id`;
+
+const INDEXES = ['query_log_by_id', 'query_log_by_device', 'query_log_by_company', 'query_log_by_status'];
+
+/** Sums of the raw log into a rollup, for each device and for all devices (-1) in one pass. */
+function rollup(table: string, keys: string[], bucket: number | null, where = '', devices = true): string {
+  const b = bucket === null ? [] : [`time - time % ${bucket}`];
+  const group = [...b, ...keys];
+  const cols = [...(bucket === null ? [] : ['bucket']), ...keys.map((k) => k.split(' ').pop()!)];
+  const keep = table.includes('names') ? ', max(company_id), max(kind)' : '';
+  const keepCols = table.includes('names') ? ', company_id, kind' : '';
+  const sets = devices
+    ? `GROUPING SETS ((device_id, ${group.join(', ')}), (${group.join(', ')}))`
+    : group.join(', ');
+  const dev = devices ? 'CASE WHEN grouping(device_id) = 1 THEN -1 ELSE device_id END, ' : '';
+  return `INSERT INTO ${table} (${devices ? 'device_id, ' : ''}${cols.join(', ')}, replica_id${keepCols}, count)
+    SELECT ${dev}${group.join(', ')}, 1${keep}, count(*) FROM query_log ${where} GROUP BY ${sets}`;
+}
+
+async function fillPg(server: PgServer, now: number, rows: number): Promise<void> {
+  const target = parseDatabaseUrl(server.url);
+  const pool = await connectPool(target, { applicationName: 'bench fill' });
+  try {
+    await migratePg(pool, target);
+    await registerReplica(pool, 'bench');
+    const days = Array.from({ length: 31 }, (_, i) => Math.floor(now / DAY_MS) - 31 + i);
+    await ensureDayPartitions(pool, days);
+    for (const index of INDEXES) await pool.query(`DROP INDEX ${index}`);
+    let done = step(`copying ${rows.toLocaleString('en-US')} rows into PostgreSQL`);
+    const copy = spawnSync(
+      'sh',
+      [
+        '-c',
+        `sqlite3 -csv "${join(dir, 'querylog.db')}" "${SELECT_SQLITE.replace(/\n/g, ' ')}" | ` +
+          `"${join(findPgBin() ?? '/usr/bin', 'psql')}" -h 127.0.0.1 -p ${server.port} -U ${server.user} -d ${server.database} -v ON_ERROR_STOP=1 ` +
+          `-c "\\copy query_log (${COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (client, name, cname))"`,
+      ],
+      { env: { ...process.env, PGPASSWORD: server.password }, encoding: 'utf8' },
+    );
+    if (copy.status !== 0) throw new Error(`copy failed: ${copy.stderr}`);
+    await pool.query(`SELECT setval('query_log_id_seq', ${rows})`);
+    done();
+    done = step('raw log indexes');
+    const client = await pool.connect();
+    try {
+      await client.query("SET maintenance_work_mem = '512MB'");
+      await client.query('CREATE INDEX query_log_by_id ON query_log (id)');
+      await client.query('CREATE INDEX query_log_by_device ON query_log (device_id, id)');
+      await client.query(
+        'CREATE INDEX query_log_by_company ON query_log (company_id, id) WHERE company_id <> 0',
+      );
+      await client.query(
+        'CREATE INDEX query_log_by_status ON query_log (status, id) WHERE status NOT IN (1, 3, 4)',
+      );
+      done();
+      done = step('rollups');
+      await client.query("SET work_mem = '256MB'");
+      const recent = `WHERE time >= ${now - 49 * HOUR_MS}`;
+      await client.query(rollup('log_totals_minute', ['category_id', 'kind', 'status'], 60_000, recent));
+      await client.query(rollup('log_totals_hour', ['category_id', 'kind', 'status'], HOUR_MS));
+      await client.query(rollup('log_totals_day', ['category_id', 'kind', 'status'], DAY_MS));
+      const counts = ['company_id', 'category_id', 'app_id', 'kind', 'status'];
+      await client.query(rollup('log_counts_hour', counts, HOUR_MS));
+      await client.query(rollup('log_counts_day', counts, DAY_MS));
+      const named = "WHERE name <> ''";
+      await client.query(rollup('log_names_hour', ['name', 'status'], HOUR_MS, named, false));
+      await client.query(rollup('log_names_day', ['name', 'status'], DAY_MS, named));
+      await client.query(rollup('log_names_total', ['name', 'status'], null, named));
+      await client.query(
+        'INSERT INTO log_devices SELECT DISTINCT device_id FROM log_totals_day WHERE device_id >= 0',
+      );
+      await client.query('VACUUM ANALYZE');
+    } finally {
+      client.release();
+    }
+    done();
+  } finally {
+    await pool.end();
+  }
+}
+
+function table(sqlite: PageTiming[], pg: PageTiming[], rows: number, loads: string[]): string {
+  const ok = (t: PageTiming) => (t.cold < PAGE_TARGET_MS && t.warm < PAGE_TARGET_MS ? '✅' : '❌');
+  const lines = [
+    `Dashboard pages over HTTP, ${rows.toLocaleString('en-US')} logged queries (50 devices, 30 days), the same rows in both.`,
+    `cold = first load on a fresh app and database connection, warm = worst of 5 more; ms; target < ${PAGE_TARGET_MS} ms.`,
+    `Load average (1 min) at the start of each run: SQLite ${loads[0]}, PostgreSQL ${loads[1]}; 2 cores shared with other work.`,
+    '',
+    '| page (requests) | SQLite cold | SQLite warm | PostgreSQL cold | PostgreSQL warm | PG ok | PG answered last |',
+    '| --- | ---: | ---: | ---: | ---: | :---: | --- |',
+  ];
+  for (const p of pg) {
+    const s = sqlite.find((x) => x.page === p.page);
+    lines.push(
+      `| ${p.page} (${p.requests}) | ${s?.cold.toFixed(0) ?? '–'} | ${s?.warm.toFixed(0) ?? '–'} | ${p.cold.toFixed(0)} | ${p.warm.toFixed(0)} | ${ok(p)} | ${p.slowest} |`,
+    );
+  }
+  lines.push(
+    '',
+    `PostgreSQL pages under ${PAGE_TARGET_MS} ms: ${pg.filter((p) => ok(p) === '✅').length} of ${pg.length}`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { now, rows } = sqliteLog();
+  const server = await startPgServer();
+  try {
+    await fillPg(server, now, rows);
+    const only = values.page === undefined ? undefined : new RegExp(values.page);
+    const input = { logDir: dir, now, devices: DEVICES, names: NAMES };
+    const loads: string[] = [];
+    loads.push(loadavg()[0]!.toFixed(2));
+    let done = step('SQLite pages');
+    const sqlite = await measurePages(input, only);
+    done();
+    loads.push(loadavg()[0]!.toFixed(2));
+    done = step('PostgreSQL pages');
+    const target = parseDatabaseUrl(server.url);
+    const pg = await measurePages(
+      { ...input, openAnalytics: () => PgAnalytics.open({ target, replica: 'bench', now: () => now }) },
+      only,
+    );
+    done();
+    const report = table(sqlite, pg, rows, loads);
+    console.log(`\n${report}`);
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/pg-pages.md',
+      `# Dashboard pages: PostgreSQL beside SQLite\n\n${new Date().toISOString()}, \`npm run bench:pg-pages\` ` +
+        `(PostgreSQL ${server.psql('SHOW server_version').trim()}, the test server's settings: shared_buffers 64MB, fsync off).\n\n${report}\n`,
+    );
+  } finally {
+    server.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
