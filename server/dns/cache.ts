@@ -8,10 +8,10 @@
  * TTL, capped by cache.negativeTtl (RFC 2308).
  */
 import type { Config } from '../config/schema.js';
-import type { WireAnswer } from './codec/answer-writer.js';
-import { FLAG_TC, Rcode } from './codec/constants.js';
-import { type MessageInfo, cnameTargets, readMessage, soaNegativeTtl } from './codec/message-reader.js';
-import { toWireAnswer } from './codec/wire-answer.js';
+import type { WireAnswer } from '../dns-codec/answer-writer.js';
+import { FLAG_TC, Rcode } from '../dns-codec/constants.js';
+import { type MessageInfo, cnameTargets, readMessage, soaNegativeTtl } from '../dns-codec/message-reader.js';
+import { toWireAnswer } from '../dns-codec/wire-answer.js';
 
 /** How long past expiry an entry may still be served stale (RFC 8767 suggests 1 to 3 days). */
 const STALE_LIMIT_MS = 24 * 3600 * 1000;

@@ -5,15 +5,15 @@
  */
 import type { Config } from '../config/schema.js';
 import { QueryStatus, Reason } from '../events/query-event.js';
-import type { PrebuiltAnswer } from './codec/answer-writer.js';
-import { EdeCode, QType, Rcode } from './codec/constants.js';
+import type { PrebuiltAnswer } from '../dns-codec/answer-writer.js';
+import { EdeCode, QType, Rcode } from '../dns-codec/constants.js';
 import {
   QUESTION_NAME_POINTER,
   encodeRecord,
   ipv4Bytes,
   ipv6Bytes,
   soaRdata,
-} from './codec/record-encoder.js';
+} from '../dns-codec/record-encoder.js';
 
 /**
  * What block() needs of a query in flight (stages/stage.ts: QueryContext, which holds this sinkhole):

@@ -8,8 +8,8 @@
  * Kept as plain data (it may cross a worker boundary); the DNS side encodes the records once.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { QType, Rcode } from '../dns/codec/constants.js';
-import { REWRITE_TYPES, rewriteRdata } from '../dns/codec/rewrite-rdata.js';
+import { QType, Rcode } from '../dns-codec/constants.js';
+import { REWRITE_TYPES, rewriteRdata } from '../dns-codec/rewrite-rdata.js';
 
 export interface Rewrite {
   rcode: number;

@@ -10,8 +10,8 @@
 import type { BlockList } from 'node:net';
 import type { Config } from '../../config/schema.js';
 import { QueryStatus, Reason } from '../../events/query-event.js';
-import { EdeCode, Rcode } from '../codec/constants.js';
-import { DecodeStatus } from '../codec/decode-query.js';
+import { EdeCode, Rcode } from '../../dns-codec/constants.js';
+import { DecodeStatus } from '../../dns-codec/decode-query.js';
 import { blockListOf, inList, isLocalAddress } from './address-ranges.js';
 import { RefusedNetworks } from './refused-networks.js';
 import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';

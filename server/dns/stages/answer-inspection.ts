@@ -9,7 +9,7 @@ import { Reason } from '../../events/query-event.js';
 import type { Policy, Verdict } from '../../filter/verdict.js';
 import { VerdictAction } from '../../filter/verdict.js';
 import { NameKind } from '../../trackers/attribution.js';
-import { answerAddresses, type MessageInfo } from '../codec/message-reader.js';
+import { answerAddresses, type MessageInfo } from '../../dns-codec/message-reader.js';
 import type { Sinkhole } from '../sinkhole.js';
 import { isLocalAddress } from './address-ranges.js';
 import type { QueryContext } from './stage.js';

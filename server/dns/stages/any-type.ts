@@ -4,9 +4,9 @@
  * amplifier. Never forwarded, never cached.
  */
 import { QueryStatus, Reason } from '../../events/query-event.js';
-import type { PrebuiltAnswer } from '../codec/answer-writer.js';
-import { EdeCode, QType, Rcode } from '../codec/constants.js';
-import { QUESTION_NAME_POINTER, characterString, encodeRecord } from '../codec/record-encoder.js';
+import type { PrebuiltAnswer } from '../../dns-codec/answer-writer.js';
+import { EdeCode, QType, Rcode } from '../../dns-codec/constants.js';
+import { QUESTION_NAME_POINTER, characterString, encodeRecord } from '../../dns-codec/record-encoder.js';
 import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';
 
 /** TTL of the RFC 8482 answer (Cloudflare's is an hour too). */

@@ -6,8 +6,8 @@
  */
 import { QueryStatus, Reason } from '../../events/query-event.js';
 import { type Policy, VerdictAction, emptyVerdict } from '../../filter/verdict.js';
-import { EdeCode } from '../codec/constants.js';
-import { forwardedQuery } from '../codec/query-writer.js';
+import { EdeCode } from '../../dns-codec/constants.js';
+import { forwardedQuery } from '../../dns-codec/query-writer.js';
 import type { DnsCache } from '../cache.js';
 import type { DnsStats } from '../stats.js';
 import type { UpstreamPool } from '../upstream/types.js';

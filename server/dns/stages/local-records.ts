@@ -10,15 +10,15 @@
 import { isIPv4 } from 'node:net';
 import type { Config } from '../../config/schema.js';
 import { QueryStatus, Reason } from '../../events/query-event.js';
-import type { PrebuiltAnswer } from '../codec/answer-writer.js';
-import { EdeCode, QType, Rcode } from '../codec/constants.js';
+import type { PrebuiltAnswer } from '../../dns-codec/answer-writer.js';
+import { EdeCode, QType, Rcode } from '../../dns-codec/constants.js';
 import {
   QUESTION_NAME_POINTER,
   encodeName,
   encodeRecord,
   ipv4Bytes,
   ipv6Bytes,
-} from '../codec/record-encoder.js';
+} from '../../dns-codec/record-encoder.js';
 import { negativeSoa } from '../sinkhole.js';
 import { normalizeAddress } from './address-ranges.js';
 import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';

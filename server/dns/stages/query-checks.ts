@@ -5,9 +5,9 @@
  * NOTIMP; an EDNS version above 0 BADVERS (RFC 6891 §6.1.3); a class other than IN (or ANY) REFUSED.
  */
 import { QueryStatus, Reason } from '../../events/query-event.js';
-import { EdeCode, Rcode } from '../codec/constants.js';
-import { isServedClass } from '../codec/answer-writer.js';
-import { DecodeStatus } from '../codec/decode-query.js';
+import { EdeCode, Rcode } from '../../dns-codec/constants.js';
+import { isServedClass } from '../../dns-codec/answer-writer.js';
+import { DecodeStatus } from '../../dns-codec/decode-query.js';
 import type { DnsStats } from '../stats.js';
 import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';
 

@@ -31,9 +31,9 @@ import {
   buildFromWire,
   buildHeaderOnly,
   buildRcodeAnswer,
-} from '../codec/answer-writer.js';
-import { EdeCode, Rcode } from '../codec/constants.js';
-import { type ParsedQuery, emptyParsedQuery } from '../codec/decode-query.js';
+} from '../../dns-codec/answer-writer.js';
+import { EdeCode, Rcode } from '../../dns-codec/constants.js';
+import { type ParsedQuery, emptyParsedQuery } from '../../dns-codec/decode-query.js';
 import type { Sinkhole } from '../sinkhole.js';
 import type { DnsStats } from '../stats.js';
 
@@ -135,7 +135,7 @@ export class QueryContext {
     return copy;
   }
 
-  // Answers to this query (codec/answer-writer.ts does the bytes).
+  // Answers to this query (dns-codec/answer-writer.ts does the bytes).
 
   /** The prepared records (sinkhole, local record, rewrite), with an Extended DNS Error when ede ≥ 0. */
   withRecords(records: PrebuiltAnswer, ede: number, authoritative = false): Buffer {

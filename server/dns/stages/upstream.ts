@@ -10,10 +10,10 @@ import { QueryStatus, Reason } from '../../events/query-event.js';
 import { type Policy, VerdictAction, emptyVerdict } from '../../filter/verdict.js';
 import type { Logger } from '../../logger.js';
 import type { DnsCache } from '../cache.js';
-import { EdeCode, Rcode } from '../codec/constants.js';
-import { type MessageInfo, cnameTargets, readMessage } from '../codec/message-reader.js';
-import { forwardedQuery } from '../codec/query-writer.js';
-import { toWireAnswer } from '../codec/wire-answer.js';
+import { EdeCode, Rcode } from '../../dns-codec/constants.js';
+import { type MessageInfo, cnameTargets, readMessage } from '../../dns-codec/message-reader.js';
+import { forwardedQuery } from '../../dns-codec/query-writer.js';
+import { toWireAnswer } from '../../dns-codec/wire-answer.js';
 import type { UpstreamAnswer, UpstreamPool } from '../upstream/types.js';
 import { blockCloaked, blockedCnameTarget, isRebinding } from './answer-inspection.js';
 import {

@@ -12,7 +12,7 @@ import { toAsciiHostName } from '../host-name.js';
 import type { RuleCollector } from '../rule-collector.js';
 import { RuleFlag } from '../rule-flags.js';
 import { makeRewrite } from '../rewrite.js';
-import { QType, Rcode } from '../../dns/codec/constants.js';
+import { QType, Rcode } from '../../dns-codec/constants.js';
 import { equalsAt, skipBlanks, startsWithAt, tokenEnd } from '../text-scan.js';
 import { newSlowRule } from './slow-rule-builder.js';
 

@@ -6,8 +6,8 @@
 import dgram from 'node:dgram';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecodeStatus, decodeQuery, emptyParsedQuery } from '../../../server/dns/codec/decode-query.js';
-import { cnameTargets, readMessage, soaNegativeTtl } from '../../../server/dns/codec/message-reader.js';
+import { DecodeStatus, decodeQuery, emptyParsedQuery } from '../../../server/dns-codec/decode-query.js';
+import { cnameTargets, readMessage, soaNegativeTtl } from '../../../server/dns-codec/message-reader.js';
 import type { UpstreamPool } from '../../../server/dns/upstream/types.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { type DnsHarness, startDnsHarness } from '../../helpers/dns-harness.js';

@@ -5,12 +5,12 @@ import {
   buildFromWire,
   buildHeaderOnly,
   buildRcodeAnswer,
-} from '../../../server/dns/codec/answer-writer.js';
-import { EdeCode, QType } from '../../../server/dns/codec/constants.js';
-import { decodeQuery, emptyParsedQuery } from '../../../server/dns/codec/decode-query.js';
-import { readMessage } from '../../../server/dns/codec/message-reader.js';
-import { QUESTION_NAME_POINTER, encodeRecord, ipv4Bytes } from '../../../server/dns/codec/record-encoder.js';
-import { toWireAnswer } from '../../../server/dns/codec/wire-answer.js';
+} from '../../../server/dns-codec/answer-writer.js';
+import { EdeCode, QType } from '../../../server/dns-codec/constants.js';
+import { decodeQuery, emptyParsedQuery } from '../../../server/dns-codec/decode-query.js';
+import { readMessage } from '../../../server/dns-codec/message-reader.js';
+import { QUESTION_NAME_POINTER, encodeRecord, ipv4Bytes } from '../../../server/dns-codec/record-encoder.js';
+import { toWireAnswer } from '../../../server/dns-codec/wire-answer.js';
 import { buildQuery, buildResponse, parseResponse, rdata } from '../../helpers/upstream/dns-message.js';
 
 const limits = { udpPayloadSize: 1232, maxSize: 512 };

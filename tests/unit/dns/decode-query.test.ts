@@ -4,7 +4,7 @@ import {
   decodeQuery,
   emptyParsedQuery,
   skipName,
-} from '../../../server/dns/codec/decode-query.js';
+} from '../../../server/dns-codec/decode-query.js';
 import { buildQuery } from '../../helpers/upstream/dns-message.js';
 
 const out = emptyParsedQuery();

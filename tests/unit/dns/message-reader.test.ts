@@ -5,7 +5,7 @@ import {
   readMessage,
   readName,
   soaNegativeTtl,
-} from '../../../server/dns/codec/message-reader.js';
+} from '../../../server/dns-codec/message-reader.js';
 import { buildQuery, buildResponse, rdata } from '../../helpers/upstream/dns-message.js';
 
 describe('message reader', () => {

@@ -1,7 +1,7 @@
 /** The queries tracksink sends upstream: read back with the tests' own independent DNS reader. */
 import { describe, expect, it } from 'vitest';
-import { decodeQuery, emptyParsedQuery } from '../../../server/dns/codec/decode-query.js';
-import { forwardedQuery, recursiveQuery } from '../../../server/dns/codec/query-writer.js';
+import { decodeQuery, emptyParsedQuery } from '../../../server/dns-codec/decode-query.js';
+import { forwardedQuery, recursiveQuery } from '../../../server/dns-codec/query-writer.js';
 import { buildQuery, parseQuestion } from '../../helpers/upstream/dns-message.js';
 
 function parsed(query: Buffer): ReturnType<typeof emptyParsedQuery> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reason } from '../../../server/events/query-event.js';
-import { ipv6Bytes } from '../../../server/dns/codec/record-encoder.js';
+import { ipv6Bytes } from '../../../server/dns-codec/record-encoder.js';
 import { Sinkhole } from '../../../server/dns/sinkhole.js';
 import { AccessControl } from '../../../server/dns/stages/access.js';
 import { addCidr, isLocalAddress, normalizeAddress } from '../../../server/dns/stages/address-ranges.js';
