@@ -12,6 +12,7 @@ import { readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.j
 import type { BackupData } from './backup-file.js';
 import { readPeopleBackup, writePeopleBackup } from './backup-people.js';
 import { readProfilesBackup, writeProfilesBackup } from './backup-profiles.js';
+import { RulesRepo } from './rules-repo.js';
 
 export type { BackupData };
 
@@ -123,11 +124,7 @@ export function readBackup(db: Db): BackupData {
       assignments: assignments.get(row.id) ?? [],
     }));
 
-    const rules = db
-      .prepare(
-        'SELECT id, action, match, pattern, device_id AS deviceId, group_id AS groupId, expires_at AS expiresAt, comment, created_at AS createdAt FROM rules ORDER BY id',
-      )
-      .all() as BackupData['rules'];
+    const rules = new RulesRepo(db).list();
     const companyPolicies = db
       .prepare(
         'SELECT company_key AS companyKey, policy, updated_at AS updatedAt FROM company_policies ORDER BY company_key',
@@ -278,24 +275,8 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
       );
     });
 
-    const addRule = db.prepare(
-      'INSERT INTO rules (id, action, match, pattern, device_id, group_id, expires_at, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    data.rules.forEach((rule, index) =>
-      runRow(`rules[${index}]`, () =>
-        addRule.run(
-          rule.id,
-          rule.action,
-          rule.match,
-          rule.pattern,
-          rule.deviceId,
-          rule.groupId,
-          rule.expiresAt,
-          rule.comment,
-          rule.createdAt,
-        ),
-      ),
-    );
+    const rules = new RulesRepo(db);
+    data.rules.forEach((rule, index) => runRow(`rules[${index}]`, () => rules.insert(rule)));
 
     const addPolicy = db.prepare(
       'INSERT INTO company_policies (company_key, policy, updated_at) VALUES (?, ?, ?)',

@@ -1,5 +1,6 @@
 /** The user's allow/deny rules (table `rules` of tracksink.db). */
 import type { UserRule } from '../../filter/user-rules.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../sqlite.js';
 
 export interface RuleRow extends UserRule {
@@ -19,6 +20,8 @@ export interface RuleFilter {
 }
 
 export class RulesRepo {
+  private insertRule: Statement | undefined;
+
   constructor(private readonly db: Db) {}
 
   list(filter: RuleFilter = {}): RuleRow[] {
@@ -54,21 +57,29 @@ export class RulesRepo {
   }
 
   create(rule: NewRule): RuleRow {
-    const result = this.db
-      .prepare(
-        'INSERT INTO rules (action, match, pattern, device_id, group_id, expires_at, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        rule.action,
-        rule.match,
-        rule.pattern,
-        rule.deviceId,
-        rule.groupId,
-        rule.expiresAt,
-        rule.comment,
-        rule.createdAt,
-      );
-    return this.get(Number(result.lastInsertRowid)) as RuleRow;
+    return this.get(this.insert(rule)) as RuleRow;
+  }
+
+  /**
+   * The one INSERT of a rule: with its own id when it has one (a restore keeps the ids the file's
+   * references use), else the next free id. Returns the id.
+   */
+  insert(rule: NewRule & { id?: number }): number {
+    this.insertRule ??= this.db.prepare(
+      'INSERT INTO rules (id, action, match, pattern, device_id, group_id, expires_at, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const result = this.insertRule.run(
+      rule.id ?? null,
+      rule.action,
+      rule.match,
+      rule.pattern,
+      rule.deviceId,
+      rule.groupId,
+      rule.expiresAt,
+      rule.comment,
+      rule.createdAt,
+    );
+    return Number(result.lastInsertRowid);
   }
 
   update(
