@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import type { EncryptedDnsSetup } from '../../../server/api/schemas/encrypted-dns.js';
-import { defaultConfig } from '../../../server/config/load.js';
 import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { kdig } from '../../helpers/dns-clients.js';
+import { encryptedDnsConfig, firstRunSession } from '../../helpers/in-process-product.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
 describe('Setup page API for encrypted DNS', () => {
@@ -26,29 +25,9 @@ describe('Setup page API for encrypted DNS', () => {
 
   beforeAll(async () => {
     upstream = await startStubDnsServer({ defaultA: '192.0.2.8' });
-    const config = defaultConfig();
-    config.dataDir = dir;
-    config.dns.bind = '127.0.0.1';
-    config.dns.port = 0;
-    config.http.bind = '127.0.0.1';
-    config.http.port = 0;
-    config.dns.upstreams = [upstream.udpUrl];
-    config.lists.defaults = false;
-    config.tls.serverName = 'example.test';
-    config.tls.dotPort = 0;
-    config.tls.httpsPort = 0;
-    services = await startServices(config, silentLogger);
+    services = await startServices(encryptedDnsConfig(dir, upstream), silentLogger);
     httpsPort = services.encryptedDns.httpsAddress!.port;
-    const setup = await services.app.inject({
-      method: 'POST',
-      url: '/api/auth/setup',
-      payload: { password: 'encrypted setup test', setupCode: readSetupCode(dir) ?? '' },
-    });
-    expect(setup.statusCode, setup.body).toBe(200);
-    const cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-    const csrf = (setup.json() as { csrfToken: string }).csrfToken;
-    request = (options) =>
-      services.app.inject({ ...options, headers: { cookie, 'x-csrf-token': csrf, ...options.headers } });
+    request = await firstRunSession(services, dir, 'encrypted setup test');
     // A phone set to Private DNS kid-tablet.example.test.
     const first = await kdig(services.encryptedDns.dotAddress!.port, 'www.example.org', 'A', [
       '+tls',

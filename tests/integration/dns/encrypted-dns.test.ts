@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../server/config/load.js';
 import type { Config } from '../../../server/config/schema.js';
 import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
-import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { kdig } from '../../helpers/dns-clients.js';
 import { dohQuery, dotQuery } from '../../helpers/encrypted-dns-clients.js';
+import { encryptedDnsConfig, firstRunSession } from '../../helpers/in-process-product.js';
 import { QTYPE, buildQuery } from '../../helpers/upstream/dns-message.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
@@ -33,24 +32,13 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
   let services: Services;
   let dotPort = 0;
   let httpsPort = 0;
-  let cookie = '';
   let defaultDnsConfig: Config['dns'];
 
   const deviceNamed = (name: string) => services.devices.list().filter((device) => device.name === name);
 
   beforeAll(async () => {
     upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });
-    const config = defaultConfig();
-    config.dataDir = dir;
-    config.dns.bind = '127.0.0.1';
-    config.dns.port = 0;
-    config.http.bind = '127.0.0.1';
-    config.http.port = 0;
-    config.dns.upstreams = [upstream.udpUrl];
-    config.lists.defaults = false;
-    config.tls.serverName = 'example.test';
-    config.tls.dotPort = 0;
-    config.tls.httpsPort = 0;
+    const config = encryptedDnsConfig(dir, upstream);
     services = await startServices(config, silentLogger);
     defaultDnsConfig = config.dns;
     dotPort = services.encryptedDns.dotAddress!.port;
@@ -98,18 +86,8 @@ describe('encrypted DNS: DoT and DoH with ClientIDs', () => {
     expect(services.devices.clientIds.deviceOf('kid-tablet')).toBe(id);
     // The query log names the device and the transport for both queries.
     await services.queryLog.flush();
-    const setup = await services.app.inject({
-      method: 'POST',
-      url: '/api/auth/setup',
-      payload: { password: 'encrypted dns test', setupCode: readSetupCode(dir) ?? '' },
-    });
-    expect(setup.statusCode, setup.body).toBe(200);
-    cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-    const response = await services.app.inject({
-      method: 'GET',
-      url: '/api/queries?limit=50',
-      headers: { cookie },
-    });
+    const request = await firstRunSession(services, dir, 'encrypted dns test');
+    const response = await request({ method: 'GET', url: '/api/queries?limit=50' });
     expect(response.statusCode, response.body).toBe(200);
     const rows = (response.json() as { items: QueryRow[] }).items;
     const mine = rows.filter((row) => row.name === 'www.example.org' || row.name === 'other.example.org');

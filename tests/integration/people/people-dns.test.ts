@@ -10,46 +10,21 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSetupCode } from '../../../server/api/auth/setup-code.js';
-import { defaultConfig } from '../../../server/config/load.js';
-import type { Config } from '../../../server/config/schema.js';
 import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { kdig } from '../../helpers/dns-clients.js';
 import { QTYPE, buildQuery, parseResponse } from '../../helpers/upstream/dns-message.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { dohQuery, dotQuery } from '../../helpers/encrypted-dns-clients.js';
+import { encryptedDnsConfig, firstRunSession } from '../../helpers/in-process-product.js';
 
-function configFor(dir: string, upstream: StubDnsServer): Config {
-  const config = defaultConfig();
-  config.dataDir = dir;
-  config.dns.bind = '127.0.0.1';
-  config.dns.port = 0;
-  config.http.bind = '127.0.0.1';
-  config.http.port = 0;
-  config.dns.upstreams = [upstream.udpUrl];
-  config.lists.defaults = false;
-  config.tls.serverName = 'example.test';
-  config.tls.dotPort = 0;
-  config.tls.httpsPort = 0;
-  return config;
-}
-
-/** Logs in through the first-run setup; returns a JSON API caller with the session and CSRF token. */
+/** A JSON API caller over a first-run session. */
 async function session(services: Services, dir: string) {
-  const setup = await services.app.inject({
-    method: 'POST',
-    url: '/api/auth/setup',
-    payload: { password: 'people test password', setupCode: readSetupCode(dir) ?? '' },
-  });
-  expect(setup.statusCode, setup.body).toBe(200);
-  const cookie = `tracksink_session=${setup.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-  const csrf = (setup.json() as { csrfToken: string }).csrfToken;
+  const inject = await firstRunSession(services, dir, 'people test password');
   return async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => {
-    const response = await services.app.inject({
+    const response = await inject({
       method,
       url,
-      headers: { cookie, 'x-csrf-token': csrf },
       ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
     });
     return {
@@ -81,7 +56,7 @@ describe('people: a person’s profile and schedule over DoT and DoH', () => {
 
   beforeAll(async () => {
     upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });
-    services = await startServices(configFor(dir, upstream), silentLogger);
+    services = await startServices(encryptedDnsConfig(dir, upstream), silentLogger);
     dotPort = services.encryptedDns.dotAddress!.port;
     httpsPort = services.encryptedDns.httpsAddress!.port;
     api = await session(services, dir);
@@ -279,7 +254,7 @@ describe('health: encrypted DNS problems make the status "degraded"', () => {
   });
 
   it('a DoT port already in use is named in /api/health while plain DNS serves', async () => {
-    const config = configFor(dir, upstream);
+    const config = encryptedDnsConfig(dir, upstream);
     config.tls.dotPort = (blocker.address() as { port: number }).port;
     services = await startServices(config, silentLogger);
     const response = await services.app.inject({ method: 'GET', url: '/api/health' });
