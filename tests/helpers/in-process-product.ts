@@ -1,6 +1,6 @@
 /**
  * The whole product in-process (services.ts) for integration tests: a config on loopback with every port
- * free (DNS, dashboard, DoT, HTTPS) and encrypted DNS for `example.test`, asking a stub upstream; and a
+ * free (DNS, dashboard, and with encrypted DNS for `example.test` DoT and HTTPS), asking a stub upstream; and a
  * dashboard session made through the first-run setup, as a person's first visit makes it.
  */
 import { expect } from 'vitest';
@@ -15,7 +15,7 @@ import type { StubDnsServer } from './upstream/stub-dns-server.js';
 export const TEST_SERVER_NAME = 'example.test';
 
 /** Defaults, with data in `dir`, loopback on free ports, no default lists, `upstream` as the resolver. */
-export function encryptedDnsConfig(dir: string, upstream: StubDnsServer): Config {
+export function loopbackConfig(dir: string, upstream: Pick<StubDnsServer, 'udpUrl'>): Config {
   const config = defaultConfig();
   config.dataDir = dir;
   config.dns.bind = '127.0.0.1';
@@ -24,6 +24,12 @@ export function encryptedDnsConfig(dir: string, upstream: StubDnsServer): Config
   config.http.port = 0;
   config.dns.upstreams = [upstream.udpUrl];
   config.lists.defaults = false;
+  return config;
+}
+
+/** The same with encrypted DNS for TEST_SERVER_NAME: DoT and HTTPS (DoH) on free ports. */
+export function encryptedDnsConfig(dir: string, upstream: Pick<StubDnsServer, 'udpUrl'>): Config {
+  const config = loopbackConfig(dir, upstream);
   config.tls.serverName = TEST_SERVER_NAME;
   config.tls.dotPort = 0;
   config.tls.httpsPort = 0;

@@ -12,13 +12,13 @@ import { pino } from 'pino';
 import { exportConfiguration } from '../../../server/backup/backup-service.js';
 import { BackupRepo } from '../../../server/store/repos/backup-repo.js';
 import { runBackupCli } from '../../../server/cli/backup.js';
-import { defaultConfig } from '../../../server/config/load.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { openConfigDb, openDatabase } from '../../../server/store/sqlite.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { startHarness, type Harness, type Session } from './harness.js';
 import { startStack, type Stack } from './stack.js';
+import { loopbackConfig } from '../../helpers/in-process-product.js';
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -293,14 +293,7 @@ describe('start-up after a bad import by an older version', () => {
       put.run('dataDir', JSON.stringify('/'));
       db.close();
 
-      const config = defaultConfig();
-      config.dataDir = dir;
-      config.dns.bind = '127.0.0.1';
-      config.dns.port = 0;
-      config.http.bind = '127.0.0.1';
-      config.http.port = 0;
-      config.dns.upstreams = [stub.udpUrl];
-      config.lists.defaults = false;
+      const config = loopbackConfig(dir, stub);
       services = await startServices(config, logger);
       const port = services.dns.udpAddress.port;
       const blockedAnswer = await dig(port, 'still-blocked.example');

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../server/config/load.js';
 import { silentLogger } from '../../../server/logger.js';
 import { projectRoot } from '../../../server/paths.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
+import { loopbackConfig } from '../../helpers/in-process-product.js';
 
 const fixtures = resolve(projectRoot, 'tests/fixtures/trackers');
 
@@ -50,14 +50,7 @@ describe('companies database import through the API', () => {
     await new Promise<void>((done) => files.listen(0, '127.0.0.1', done));
     base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
 
-    const config = defaultConfig();
-    config.dataDir = dir;
-    config.dns.bind = '127.0.0.1';
-    config.dns.port = 0;
-    config.http.bind = '127.0.0.1';
-    config.http.port = 0;
-    config.dns.upstreams = [stub.udpUrl];
-    config.lists.defaults = false;
+    const config = loopbackConfig(dir, stub);
     services = await startServices(config, silentLogger);
     const setup = await services.app.inject({
       method: 'POST',

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../server/config/load.js';
 import { silentLogger } from '../../../server/logger.js';
 import { startServices, type Services } from '../../../server/services.js';
 import { dig } from '../../helpers/dns-clients.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
+import { loopbackConfig } from '../../helpers/in-process-product.js';
 
 const PASSWORD = 'live settings test';
 
@@ -32,14 +32,7 @@ describe('settings and imports apply to the running server', () => {
     second = await startStubDnsServer({ defaultA: '192.0.2.2' });
     writeFileSync(blocklist, '0.0.0.0 ads.example.com\n');
     writeFileSync(importedList, 'imported-list.example\n');
-    const config = defaultConfig();
-    config.dataDir = dir;
-    config.dns.bind = '127.0.0.1';
-    config.dns.port = 0;
-    config.http.bind = '127.0.0.1';
-    config.http.port = 0;
-    config.dns.upstreams = [first.udpUrl];
-    config.lists.defaults = false;
+    const config = loopbackConfig(dir, first);
     config.lists.extra = [blocklist];
     // The imported list is a file in the data directory: its list directory here.
     config.lists.fileDir = dir;
