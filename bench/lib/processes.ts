@@ -213,11 +213,14 @@ export interface TracksinkOptions {
   nodeFlags?: string[];
   /** Run on this one CPU only (taskset). */
   pinToCpu?: number;
+  /** Extra environment (e.g. MALLOC_ARENA_MAX), over this process's. */
+  env?: Record<string, string>;
 }
 
 export function tracksinkEnv(options: TracksinkOptions): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...options.env,
     TRACKSINK_CONFIG: options.configFile,
     TRACKSINK_DNS_PORT: String(options.port),
     TRACKSINK_HTTP_PORT: String(options.httpPort),

@@ -361,7 +361,9 @@ export class DeviceRegistry implements DeviceResolver {
   }
 
   private async refreshOnce(): Promise<void> {
-    this.neighbours = await this.neighbourSource.read();
+    // IPv6 neighbours cost a child process (neighbour-table.ts): only when an IPv6 client is known.
+    const ipv6 = [...this.byAddress.keys()].some((address) => address.includes(':') && address !== '::1');
+    this.neighbours = await this.neighbourSource.read({ ipv6 });
     if (this.closed) return;
     this.flushSeen();
     for (const [address, rawMac] of this.neighbours) {
