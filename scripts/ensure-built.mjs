@@ -34,6 +34,9 @@ if (!existsSync('node_modules/typescript')) {
 if (stale('dist/server/main.js', ['server'])) {
   console.log('tracksink: building the server…');
   execSync('npm run build:server --silent', { stdio: 'inherit' });
+} else if (stale('dist/catalog/catalog-sources.json', ['blocklists'])) {
+  // The prebuilt tracker catalog (server/trackers/prebuilt.ts): a stale one is ignored, so starts are slower.
+  execSync('npm run build:catalog --silent', { stdio: 'inherit' });
 }
 if (
   stale('web/dist/index.html', [

@@ -62,7 +62,8 @@ export const COMPANIESDB_SOURCE = 'https://github.com/AdguardTeam/companiesdb';
 
 export interface AssembleInput {
   categories: RawCategory[];
-  companies: RawCompany[];
+  /** The company files' data (the line finder is not needed here). */
+  companies: Array<Omit<RawCompany, 'at'>>;
   brands: RawBrand[];
   hosts: RawHost[];
   shared: RawShared[];
@@ -231,7 +232,7 @@ export function assembleCatalog(input: AssembleInput): Assembled {
   const records: AttributionRecord[] = [];
   const known = new Set<string>();
   const curated = (
-    c: RawCompany,
+    c: Omit<RawCompany, 'at'>,
     domain: string,
     categoryKey: string,
     appKey: string | null,

@@ -4,21 +4,12 @@
  * name?" (attribution, by longest-suffix match over every known domain, on the DNS hot path) and "which
  * names are safe to block?" (the catalog's `tracking` endpoints, rendered as a list the filter parses).
  */
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { blocklistsDir } from '../paths.js';
 import { type Attribution, type AttributionResult, NameKind, clearAttributionResult } from './attribution.js';
 import { type AttributionRecord, assembleCatalog } from './catalog-assemble.js';
 import { CatalogError } from './catalog-error.js';
-import {
-  type RawCategory,
-  type RawCompany,
-  type RawResolver,
-  checkCategories,
-  checkCompany,
-  checkCrossReferences,
-  checkResolvers,
-} from './catalog-schema.js';
+import { type CatalogSources, catalogSourceFiles, readCatalogSources } from './catalog-sources.js';
 import type {
   CatalogApp,
   CatalogCategory,
@@ -35,9 +26,8 @@ import {
   CompaniesDbError,
   loadShippedCompaniesDb,
 } from './companiesdb.js';
+import { readPrebuilt } from './prebuilt.js';
 import { NO_VALUE, SUFFIX_EXACT, SUFFIX_SHARED, SuffixIndex } from './suffix-index.js';
-import { checkBrands, checkHosts, checkShared, checkTrackerDbReferences } from './trackerdb-schema.js';
-import { type YamlFile, readYamlFile } from './yaml-file.js';
 
 export { CatalogError } from './catalog-error.js';
 export type * from './catalog-types.js';
@@ -50,7 +40,17 @@ export interface LoadCatalogOptions {
    * (blocklists/trackerdb/companiesdb.json). Null: none (the curated catalog alone).
    */
   companiesDb?: CompaniesDb | null;
+  /**
+   * Use the build's prebuilt sources (prebuilt.ts) when they were made from exactly these files (the
+   * default); false reads and checks the YAML every time.
+   */
+  prebuilt?: boolean;
+  /** Where the prebuilt files are (default: dist/catalog/). */
+  prebuiltDir?: string;
 }
+
+/** Name of the curated sources' prebuilt form in dist/catalog/ (cli/build-catalog.ts writes it). */
+export const CATALOG_PREBUILT = 'catalog-sources.json';
 
 /** Everything attribution says about a name, as objects (for explain and the API; allocates). */
 export interface NameDescription {
@@ -254,57 +254,21 @@ function sequentialIds(keys: readonly string[]): Map<string, number> {
  * Reads and validates `dir` (default: the shipped `blocklists/`): categories, companies, public
  * resolvers, shared infrastructure, the tracker database's brand overrides and curated hosts, and
  * (unless given) the shipped tracker database. Throws CatalogError listing every problem (file, line,
- * entry, field) when anything is malformed.
+ * entry, field) when anything is malformed. The build's prebuilt copy of these (already checked) is used
+ * instead while it was made from exactly the files there.
  */
 export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOptions = {}): Catalog {
   const problems: string[] = [];
   const root = join(dir, '..');
-  const read = (path: string): YamlFile | undefined => readYamlFile(path, root, problems);
-  const categoriesYaml = read(join(dir, 'categories.yaml'));
-  const categoriesRaw: RawCategory[] = categoriesYaml
-    ? checkCategories(categoriesYaml.doc, categoriesYaml.file, problems)
-    : [];
-  const companiesRaw: RawCompany[] = [];
-  const companyFiles = new Map<string, YamlFile>();
-  let files: string[] = [];
-  try {
-    files = readdirSync(join(dir, 'companies'))
-      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-      .sort();
-  } catch (error) {
-    problems.push(
-      `${relative(root, join(dir, 'companies'))}: cannot read the folder (${(error as Error).message})`,
-    );
-  }
-  for (const name of files) {
-    const yaml = read(join(dir, 'companies', name));
-    if (!yaml) continue;
-    companyFiles.set(yaml.file, yaml);
-    const company = checkCompany(yaml.doc, yaml.file, problems, yaml);
-    if (company) companiesRaw.push(company);
-  }
-  const resolversYaml = read(join(dir, 'public-resolvers.yaml'));
-  const resolversRaw: RawResolver[] = resolversYaml
-    ? checkResolvers(resolversYaml.doc, resolversYaml.file, problems)
-    : [];
-  const sharedYaml = read(join(dir, 'shared-infrastructure.yaml'));
-  const shared = sharedYaml ? checkShared(sharedYaml, problems) : [];
-  const brandsYaml = read(join(dir, 'trackerdb', 'overrides.yaml'));
-  const brands = brandsYaml ? checkBrands(brandsYaml, problems) : [];
-  const hostsYaml = read(join(dir, 'trackerdb', 'hosts.yaml'));
-  const hosts = hostsYaml ? checkHosts(hostsYaml, problems) : [];
-  checkCrossReferences(categoriesRaw, companiesRaw, problems);
-  checkTrackerDbReferences(
-    brands,
-    hosts,
-    new Set(companiesRaw.map((c) => c.key)),
-    new Set(categoriesRaw.map((c) => c.key)),
-    problems,
-  );
+  const sources =
+    (options.prebuilt === false
+      ? null
+      : readPrebuilt<CatalogSources>(CATALOG_PREBUILT, catalogSourceFiles(dir), root, options.prebuiltDir)) ??
+    readCatalogSources(dir, problems);
   let companiesDb: CompaniesDb | null = options.companiesDb ?? null;
   if (options.companiesDb === undefined) {
     try {
-      companiesDb = loadShippedCompaniesDb(join(dir, 'trackerdb', 'companiesdb.json'));
+      companiesDb = loadShippedCompaniesDb(join(dir, 'trackerdb', 'companiesdb.json'), options);
     } catch (error) {
       if (!(error instanceof CompaniesDbError)) throw error;
       problems.push(error.message);
@@ -313,18 +277,14 @@ export function loadCatalog(dir: string = blocklistsDir, options: LoadCatalogOpt
   if (problems.length > 0) throw new CatalogError(problems);
 
   const assembled = assembleCatalog({
-    categories: categoriesRaw,
-    companies: companiesRaw,
-    brands,
-    hosts,
-    shared,
+    ...sources,
     companiesDb,
-    lineOf: (file, value) => companyFiles.get(file)?.valueLine(value) ?? null,
+    lineOf: (file, value) => sources.domainLines[file]?.[value] ?? null,
     assign: (kind, keys) => (options.ids ? options.ids.assign(kind, keys) : sequentialIds(keys)),
   });
   return new Catalog({
     ...assembled,
-    publicResolvers: resolversRaw.map((r) => ({ ...r })),
+    publicResolvers: sources.resolvers.map((r) => ({ ...r })),
     companiesDbInfo: companiesDb
       ? {
           attribution: COMPANIESDB_ATTRIBUTION,

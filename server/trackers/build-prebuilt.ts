@@ -1,0 +1,47 @@
+/**
+ * Makes the prebuilt catalog (prebuilt.ts) from the YAML sources and the shipped companies database:
+ * run by `npm run build` (cli/build-catalog.ts). Malformed sources fail the build with the same
+ * problems loadCatalog reports (file, line, entry, field).
+ */
+import { join } from 'node:path';
+import { blocklistsDir, projectRoot } from '../paths.js';
+import { CatalogError } from './catalog-error.js';
+import { catalogSourceFiles, readCatalogSources } from './catalog-sources.js';
+import { CATALOG_PREBUILT } from './catalog.js';
+import {
+  COMPANIESDB_PREBUILT,
+  CompaniesDbError,
+  compactCompaniesDb,
+  loadShippedCompaniesDb,
+} from './companiesdb.js';
+import { prebuiltDir, writePrebuilt } from './prebuilt.js';
+
+export interface PrebuiltSummary {
+  companies: number;
+  trackerDomains: number;
+  files: string[];
+}
+
+export function buildPrebuiltCatalog(
+  dir: string = blocklistsDir,
+  out: string = prebuiltDir,
+): PrebuiltSummary {
+  const problems: string[] = [];
+  const sources = readCatalogSources(dir, problems);
+  const companiesDbFile = join(dir, 'trackerdb', 'companiesdb.json');
+  let companiesDb = null;
+  try {
+    companiesDb = loadShippedCompaniesDb(companiesDbFile, { prebuilt: false });
+  } catch (error) {
+    if (!(error instanceof CompaniesDbError)) throw error;
+    problems.push(error.message);
+  }
+  if (problems.length > 0 || companiesDb === null) throw new CatalogError(problems);
+  writePrebuilt(CATALOG_PREBUILT, catalogSourceFiles(dir), join(dir, '..'), sources, out);
+  writePrebuilt(COMPANIESDB_PREBUILT, [companiesDbFile], projectRoot, compactCompaniesDb(companiesDb), out);
+  return {
+    companies: sources.companies.length,
+    trackerDomains: companiesDb.trackerDomains.size,
+    files: [join(out, CATALOG_PREBUILT), join(out, COMPANIESDB_PREBUILT)],
+  };
+}
