@@ -85,8 +85,9 @@ function generate(): void {
 
   const PER_INSERT = 200;
   const columns =
-    'time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, rcode, duration_us, upstream_id, cname_id';
-  const tuple = `(${Array<string>(17).fill('?').join(',')})`;
+    'time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, rcode, duration_us, upstream_id, cname_id, kind';
+  const FIELDS = 18;
+  const tuple = `(${Array<string>(FIELDS).fill('?').join(',')})`;
   const insertMany = db.prepare(
     `INSERT INTO queries (${columns}) VALUES ${Array<string>(PER_INSERT).fill(tuple).join(',')}`,
   );
@@ -107,6 +108,8 @@ function generate(): void {
         const company = attributed ? 1 + (name % 200) : 0;
         const category = attributed ? 1 + (company % 12) : 0;
         const app = attributed && name % 2 === 0 ? 1000 + (company % 300) : 0;
+        // NameKind: most attributed names are tracker endpoints, one company in four a service.
+        const kind = attributed ? (company % 4 === 0 ? 2 : 1) : 0;
         const roll = random();
         const status = attributed
           ? roll < 0.7
@@ -139,14 +142,15 @@ function generate(): void {
           900,
           1,
           0,
+          kind,
         );
-        if (params.length === 17 * PER_INSERT) {
+        if (params.length === FIELDS * PER_INSERT) {
           insertMany.run(params);
           params.length = 0;
         }
       }
       const single = db.prepare(`INSERT INTO queries (${columns}) VALUES ${tuple}`);
-      for (let i = 0; i < params.length; i += 17) single.run(params.slice(i, i + 17));
+      for (let i = 0; i < params.length; i += FIELDS) single.run(params.slice(i, i + FIELDS));
       buildRollups(db, firstId, firstId + count - 1, dayStart);
     })();
     written += count;
@@ -167,20 +171,20 @@ function generate(): void {
 /** The same rollups the writer keeps, built for one day's id range with INSERT … SELECT. */
 function buildRollups(db: Db, lo: number, hi: number, dayStart: number): void {
   const range = `FROM queries WHERE id BETWEEN ${lo} AND ${hi}`;
-  const dims = 'company_id, category_id, app_id, status';
+  const dims = 'company_id, category_id, app_id, kind, status';
   db.exec(`INSERT INTO counts_hour (device_id, bucket, ${dims}, count)
-    SELECT device_id, time - time % ${HOUR_MS}, ${dims}, count(*) ${range} GROUP BY 1, 2, 3, 4, 5, 6`);
+    SELECT device_id, time - time % ${HOUR_MS}, ${dims}, count(*) ${range} GROUP BY 1, 2, 3, 4, 5, 6, 7`);
   db.exec(`INSERT INTO counts_hour (device_id, bucket, ${dims}, count)
     SELECT ${ALL_DEVICES}, bucket, ${dims}, sum(count) FROM counts_hour
-    WHERE device_id >= 0 AND bucket >= ${dayStart} AND bucket < ${dayStart + DAY_MS} GROUP BY 2, 3, 4, 5, 6`);
+    WHERE device_id >= 0 AND bucket >= ${dayStart} AND bucket < ${dayStart + DAY_MS} GROUP BY 2, 3, 4, 5, 6, 7`);
   db.exec(`INSERT INTO counts_day (device_id, bucket, ${dims}, count)
     SELECT device_id, ${dayStart}, ${dims}, sum(count) FROM counts_hour
-    WHERE bucket >= ${dayStart} AND bucket < ${dayStart + DAY_MS} GROUP BY 1, 3, 4, 5, 6`);
+    WHERE bucket >= ${dayStart} AND bucket < ${dayStart + DAY_MS} GROUP BY 1, 3, 4, 5, 6, 7`);
   if (dayStart + DAY_MS > NOW - SHORT_ROLLUP_KEEP_MS) {
     db.exec(`INSERT INTO counts_minute (device_id, bucket, ${dims}, count)
-      SELECT device_id, time - time % 60000, ${dims}, count(*) ${range} GROUP BY 1, 2, 3, 4, 5, 6`);
+      SELECT device_id, time - time % 60000, ${dims}, count(*) ${range} GROUP BY 1, 2, 3, 4, 5, 6, 7`);
     db.exec(`INSERT INTO counts_minute (device_id, bucket, ${dims}, count)
-      SELECT ${ALL_DEVICES}, time - time % 60000, ${dims}, count(*) ${range} GROUP BY 2, 3, 4, 5, 6`);
+      SELECT ${ALL_DEVICES}, time - time % 60000, ${dims}, count(*) ${range} GROUP BY 2, 3, 4, 5, 6, 7`);
   }
   for (const [level, step] of [
     ['minute', 60_000],
@@ -188,25 +192,25 @@ function buildRollups(db: Db, lo: number, hi: number, dayStart: number): void {
     ['day', DAY_MS],
   ] as const) {
     if (level === 'minute' && dayStart + DAY_MS <= NOW - SHORT_ROLLUP_KEEP_MS) continue;
-    db.exec(`INSERT INTO totals_${level} (device_id, bucket, category_id, status, count)
-      SELECT device_id, time - time % ${step}, category_id, status, count(*) ${range} GROUP BY 1, 2, 3, 4`);
-    db.exec(`INSERT INTO totals_${level} (device_id, bucket, category_id, status, count)
-      SELECT ${ALL_DEVICES}, time - time % ${step}, category_id, status, count(*) ${range} GROUP BY 2, 3, 4`);
+    db.exec(`INSERT INTO totals_${level} (device_id, bucket, category_id, kind, status, count)
+      SELECT device_id, time - time % ${step}, category_id, kind, status, count(*) ${range} GROUP BY 1, 2, 3, 4, 5`);
+    db.exec(`INSERT INTO totals_${level} (device_id, bucket, category_id, kind, status, count)
+      SELECT ${ALL_DEVICES}, time - time % ${step}, category_id, kind, status, count(*) ${range} GROUP BY 2, 3, 4, 5`);
   }
-  db.exec(`INSERT INTO names_hour (device_id, bucket, name_id, status, company_id, count)
-    SELECT ${ALL_DEVICES}, time - time % ${HOUR_MS}, name_id, status, max(company_id), count(*) ${range} GROUP BY 2, 3, 4`);
-  db.exec(`INSERT INTO names_day (device_id, bucket, name_id, status, company_id, count)
-    SELECT device_id, ${dayStart}, name_id, status, max(company_id), count(*) ${range} GROUP BY 1, 3, 4`);
-  db.exec(`INSERT INTO names_day (device_id, bucket, name_id, status, company_id, count)
-    SELECT ${ALL_DEVICES}, bucket, name_id, status, max(company_id), sum(count) FROM names_day
+  db.exec(`INSERT INTO names_hour (device_id, bucket, name_id, status, company_id, kind, count)
+    SELECT ${ALL_DEVICES}, time - time % ${HOUR_MS}, name_id, status, max(company_id), max(kind), count(*) ${range} GROUP BY 2, 3, 4`);
+  db.exec(`INSERT INTO names_day (device_id, bucket, name_id, status, company_id, kind, count)
+    SELECT device_id, ${dayStart}, name_id, status, max(company_id), max(kind), count(*) ${range} GROUP BY 1, 3, 4`);
+  db.exec(`INSERT INTO names_day (device_id, bucket, name_id, status, company_id, kind, count)
+    SELECT ${ALL_DEVICES}, bucket, name_id, status, max(company_id), max(kind), sum(count) FROM names_day
     WHERE device_id >= 0 AND bucket = ${dayStart} GROUP BY 3, 4`);
 }
 
 /** names_total is the per-name sum over the whole raw log: one streaming pass over names_day. */
 function buildNameTotals(db: Db): void {
   db.exec('DELETE FROM names_total');
-  db.exec(`INSERT INTO names_total (device_id, name_id, status, company_id, count)
-    SELECT device_id, name_id, status, max(company_id), sum(count) FROM names_day GROUP BY 1, 2, 3`);
+  db.exec(`INSERT INTO names_total (device_id, name_id, status, company_id, kind, count)
+    SELECT device_id, name_id, status, max(company_id), max(kind), sum(count) FROM names_day GROUP BY 1, 2, 3`);
 }
 
 /**

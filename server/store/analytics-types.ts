@@ -68,3 +68,11 @@ export interface CompanyDetail {
   devices: Array<{ deviceId: number; count: number; blocked: number; tracking: number; uses: number }>;
   names: TopName[];
 }
+
+/** A device's figures for the device list and its page: counts, and who tracks it most. */
+export interface DeviceFigures extends DeviceRank {
+  /** Of `total`: queries for services. */
+  serviceUses: number;
+  /** Companies ranked by the queries for their tracker endpoints. */
+  topCompanies: TopEntry[];
+}

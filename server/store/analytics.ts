@@ -36,6 +36,7 @@ import type {
   TopEntry,
   CategoryCompany,
   DeviceRank,
+  DeviceFigures,
   CompanyDetail,
 } from './analytics-types.js';
 export type { QueryFilter, QueryPage, QueryRow } from './query-log-reader.js';
@@ -242,6 +243,21 @@ export class Analytics implements LogAnalytics {
       (a, b) => b.trackingAttempts - a.trackingAttempts || b.total - a.total || a.deviceId - b.deviceId,
     );
     return ranks.slice(0, clampLimit(limit, 50));
+  }
+
+  /** Devices' counts and their top tracking companies (the device list): per device, as the API asked. */
+  deviceFigures(period: Period, options: { onlyId?: number; companies: number }): DeviceFigures[] {
+    return this.devicesByTracking(period, 10_000)
+      .filter((row) => options.onlyId === undefined || row.deviceId === options.onlyId)
+      .map((row) => ({
+        ...row,
+        serviceUses: this.summary(period, row.deviceId).serviceUses,
+        topCompanies: this.topCompanies(period, {
+          deviceId: row.deviceId,
+          limit: options.companies,
+          kind: NameKind.tracker,
+        }),
+      }));
   }
 
   /**

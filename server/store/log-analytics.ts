@@ -12,6 +12,7 @@
 import type {
   CategoryCompany,
   CompanyDetail,
+  DeviceFigures,
   DeviceRank,
   Series,
   SeriesRange,
@@ -46,6 +47,11 @@ export interface LogAnalytics {
   ): Awaitable<{ all: TopName[] | null; blocked: TopName[] | null }>;
   /** Devices ranked by tracking attempts (then by total). */
   devicesByTracking(period: Period, limit?: number): Awaitable<DeviceRank[]>;
+  /**
+   * Every device (≥ 1) with queries in the period, or only `onlyId`: its counts and the `companies`
+   * companies whose tracker endpoints it asked most (the device list, a device's page).
+   */
+  deviceFigures(period: Period, options: { onlyId?: number; companies: number }): Awaitable<DeviceFigures[]>;
   /** Per device, its tracker queries per category. */
   categoriesByDevice(period: Period): Awaitable<Map<number, TopEntry[]>>;
   /** For one company: which devices contacted it and which names, how often. */

@@ -248,26 +248,14 @@ export function analyticsView(
     async devices(period, onlyId) {
       const range = periodOf(period);
       const out = new Map<number, DeviceCounts>();
-      const ranked = (await a.devicesByTracking(range, 10_000)).filter(
-        (row) => onlyId === undefined || row.deviceId === onlyId,
-      );
-      const counted = await Promise.all(
-        ranked.map(async (row) => {
-          const [summary, tops] = await Promise.all([
-            a.summary(range, row.deviceId),
-            a.topCompanies(range, { deviceId: row.deviceId, limit: 3, kind: NameKind.tracker }),
-          ]);
-          return { row, summary, tops };
-        }),
-      );
-      for (const { row, summary, tops } of counted) {
+      // Who tracks each device: companies ranked by their tracker endpoints' queries.
+      for (const row of await a.deviceFigures(range, { onlyId, companies: 3 })) {
         out.set(row.deviceId, {
           queries: row.total,
           blocked: row.blocked,
           trackingAttempts: row.trackingAttempts,
-          serviceUses: summary.serviceUses,
-          // Who tracks this device: companies ranked by their tracker endpoints' queries.
-          topCompanies: tops.map((top) => ({
+          serviceUses: row.serviceUses,
+          topCompanies: row.topCompanies.map((top) => ({
             companyId: top.id,
             queries: top.count,
             trackingAttempts: top.tracking,

@@ -18,6 +18,8 @@ export interface PoolOptions {
   /** Shown in pg_stat_activity: which replica and which part of it holds the connection. */
   applicationName: string;
   max?: number;
+  /** How long an unused connection stays open (default 30 s). */
+  idleTimeoutMs?: number;
   /** How long one connection attempt may take. */
   connectTimeoutMs?: number;
   /** Called when an idle connection fails (message without the password). */
@@ -30,7 +32,7 @@ export function createPool(target: PgTarget, options: PoolOptions): PgPool {
     application_name: options.applicationName.slice(0, 63),
     max: options.max ?? 4,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
   });
   // Without a listener an idle connection's error (server restart) would end the process.
   pool.on('error', (error) => options.onIdleError?.(withoutPassword(error.message, target)));

@@ -44,24 +44,32 @@ export class PgLogPage {
       where.push(`status IN (${statuses.join(',')})`);
       if (statuses.every((s) => INDEXED_STATUSES.has(s))) where.push('status NOT IN (1, 3, 4)');
     }
-    const select = (extra: string[], take: number) =>
-      rows<QueryRow>(
+    const select = (extra: string[], take: number, scanHours = false) => {
+      const all = [...where, ...extra];
+      const filtered = `SELECT ${ROW_COLUMNS} FROM query_log ${all.length > 0 ? `WHERE ${all.join(' AND ')}` : ''}`;
+      // A few hours of a rare name: find the rows through the time index first (MATERIALIZED keeps the
+      // planner from walking the id index of every partition backwards instead, filtering all the way).
+      return rows<QueryRow>(
         this.pool,
-        `SELECT ${ROW_COLUMNS} FROM query_log ${[...where, ...extra].length > 0 ? `WHERE ${[...where, ...extra].join(' AND ')}` : ''}
-         ORDER BY id DESC LIMIT ${take}`,
+        scanHours
+          ? `WITH hits AS MATERIALIZED (${filtered}) SELECT * FROM hits ORDER BY id DESC LIMIT ${take}`
+          : `${filtered} ORDER BY id DESC LIMIT ${take}`,
         params.values,
       );
+    };
     let found: QueryRow[];
     if (filter.name !== undefined && filter.name !== '') {
-      const names = await this.matchingNames(filter.name.toLowerCase());
+      const pattern = `%${filter.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const names = await this.matchingNames(pattern);
       if (names.length === 0) return { rows: [], nextBefore: null };
-      const nameTest = `name = ANY(${params.add(names)}::text[])`;
       if (names.length > MAX_NAMES) {
-        found = await select([nameTest], limit + 1);
+        // A common part of names: the newest rows hold a page of them soon enough.
+        found = await select([`name LIKE ${params.add(pattern)} ESCAPE '\\'`], limit + 1);
       } else {
+        const nameTest = `name = ANY(${params.add(names)}::text[])`;
         found = await this.byHours(names, filter, limit, (hours) => {
           const ranges = hours.map((h) => `(time >= ${h} AND time < ${h + HOUR_MS})`).join(' OR ');
-          return select([nameTest, `(${ranges})`], limit + 1);
+          return select([nameTest, `(${ranges})`], limit + 1, true);
         });
       }
     } else {
@@ -94,12 +102,12 @@ export class PgLogPage {
     return row.oldest === null || row.newest === null ? null : { oldest: row.oldest, newest: row.newest };
   }
 
-  /** Names asked (by any device) that contain `part`; more than MAX_NAMES means "many". */
-  private async matchingNames(part: string): Promise<string[]> {
+  /** Names asked (by any device) LIKE `pattern`; more than MAX_NAMES means "many". */
+  private async matchingNames(pattern: string): Promise<string[]> {
     const found = await rows<{ name: string }>(
       this.pool,
       `SELECT DISTINCT name FROM log_names_total WHERE device_id = $1 AND name LIKE $2 ESCAPE '\\' LIMIT ${MAX_NAMES + 1}`,
-      [ALL_DEVICES, `%${part.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+      [ALL_DEVICES, pattern],
     );
     return found.map((row) => row.name);
   }

@@ -108,6 +108,12 @@ describe('PostgreSQL analytics answer what SQLite answers', () => {
       expect(await pg.topApps(period, { deviceId: 2 })).toEqual(sqlite.topApps(period, { deviceId: 2 }));
       expect(await pg.companiesByCategory(period)).toEqual(sqlite.companiesByCategory(period));
       expect(await pg.devicesByTracking(period)).toEqual(sqlite.devicesByTracking(period));
+      expect(await pg.deviceFigures(period, { companies: 3 })).toEqual(
+        sqlite.deviceFigures(period, { companies: 3 }),
+      );
+      expect(await pg.deviceFigures(period, { onlyId: 6, companies: 2 })).toEqual(
+        sqlite.deviceFigures(period, { onlyId: 6, companies: 2 }),
+      );
       expect(await pg.categoriesByDevice(period)).toEqual(sqlite.categoriesByDevice(period));
       const detail = sqlite.companyDetail(1, period);
       const pgDetail = await pg.companyDetail(1, period);
@@ -154,6 +160,7 @@ describe('PostgreSQL analytics answer what SQLite answers', () => {
       { companyId: 3 },
       { name: 'host13.' },
       { name: 'example2' },
+      { name: '.com' },
       { from: NOW - 3 * DAY_MS, to: NOW - 2 * DAY_MS },
       { name: 'host7.', from: NOW - 4 * DAY_MS },
       { name: 'no-such-name' },
