@@ -5,44 +5,29 @@
  * follows their profile; a second device is given to them from its own page. At 390 px and 1440 px the
  * page scrolls no sideways, nothing reaches past the screen, and no console error is logged.
  */
-import type { ConsoleMessage, Locator } from 'playwright-core';
+import type { ConsoleMessage } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
-import { startStubDnsServer, type StubDnsServer } from '../helpers/upstream/stub-dns-server.js';
-import { launchBrowser, type TestBrowser } from './helpers/browser.js';
+import type { TestBrowser } from './helpers/browser.js';
 import { dig } from './helpers/dns-client.js';
+import {
+  apiFor,
+  blockTikTokAllDay,
+  startSignedIn,
+  stopSignedIn,
+  text,
+  tracksinkOf,
+  type SignedIn,
+} from './helpers/signed-in.js';
 
 const password = 'people-e2e-password-1';
 const phone = '127.0.0.41';
 const laptop = '127.0.0.42';
-let stub: StubDnsServer | undefined;
-let tracksink: TracksinkProcess | undefined;
-let browser: TestBrowser | undefined;
+const run: Partial<SignedIn> = {};
 const ids = { phone: 0, laptop: 0 };
 const consoleErrors: string[] = [];
 
-const ts = (): TracksinkProcess => {
-  if (!tracksink) throw new Error('tracksink did not start');
-  return tracksink;
-};
-const text = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-
-async function api<T = Record<string, unknown>>(
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH',
-  path: string,
-  data?: unknown,
-): Promise<{ status: number; body: T }> {
-  const { page } = browser!;
-  const csrf = (
-    (await (await page.request.get(`${ts().baseUrl}/api/auth/status`)).json()) as { csrfToken?: string }
-  ).csrfToken;
-  const response = await page.request.fetch(`${ts().baseUrl}${path}`, {
-    method,
-    data,
-    headers: csrf ? { 'x-csrf-token': csrf } : {},
-  });
-  return { status: response.status(), body: (await response.json()) as T };
-}
+const ts = () => tracksinkOf(run);
+const api = apiFor(run);
 
 /** Elements whose right edge is past the screen (cut off), for the failure message. */
 async function cutOff(page: TestBrowser['page']): Promise<string[]> {
@@ -52,18 +37,12 @@ async function cutOff(page: TestBrowser['page']): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  stub = await startStubDnsServer();
-  tracksink = await startTracksink({
-    env: { TRACKSINK_UPSTREAMS: stub.udpUrl, TRACKSINK_PASSWORD: password },
-  });
-  expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
-  expect(await dig(laptop, ts().dnsPort, 'www.example.org')).toHaveLength(1);
-  browser = await launchBrowser();
+  const { browser } = await startSignedIn(run, password);
   browser.page.on('console', (message: ConsoleMessage) => {
     if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
-  const login = await browser.page.request.post(`${ts().baseUrl}/api/auth/login`, { data: { password } });
-  expect(login.status()).toBe(200);
+  expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
+  expect(await dig(laptop, ts().dnsPort, 'www.example.org')).toHaveLength(1);
   const devices = await api<{ items: Array<{ id: number; addresses: string[] }> }>('GET', '/api/devices');
   ids.phone = devices.body.items.find((d) => d.addresses.includes(phone))!.id;
   ids.laptop = devices.body.items.find((d) => d.addresses.includes(laptop))!.id;
@@ -71,29 +50,14 @@ beforeAll(async () => {
   expect((await api('PATCH', `/api/devices/${ids.laptop}`, { name: 'Sam’s laptop' })).status).toBe(200);
   const group = await api<{ id: number }>('POST', '/api/groups', { name: 'Kids' });
   expect(group.status).toBe(201);
-  expect((await api('PUT', '/api/schedules/time-zone', { timeZone: 'UTC' })).status).toBe(200);
-  const schedule = await api('POST', '/api/schedules', {
-    name: 'No TikTok',
-    groupId: group.body.id,
-    days: [0, 1, 2, 3, 4, 5, 6],
-    start: '00:00',
-    end: '00:00',
-    action: 'block',
-    apps: ['tiktok'],
-  });
-  expect(schedule.status).toBe(201);
+  await blockTikTokAllDay(api, group.body.id);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await tracksink?.stop().catch(() => undefined);
-  tracksink?.cleanup();
-  await stub?.close();
-});
+afterAll(() => stopSignedIn(run));
 
 describe.sequential('the People page', { timeout: 60_000 }, () => {
   it('adds Sam with the Kids profile and gives them the phone: TikTok is blocked on it through real DNS', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${ts().baseUrl}/#/overview`);
     await page.getByRole('link', { name: 'People' }).first().click();
@@ -125,7 +89,7 @@ describe.sequential('the People page', { timeout: 60_000 }, () => {
   });
 
   it('the device page says whose device it is and gives the laptop to Sam', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.goto(`${ts().baseUrl}/#/devices/${ids.phone}`);
     const owner = page.getByTestId('device-person');
     await owner.waitFor();
@@ -143,7 +107,7 @@ describe.sequential('the People page', { timeout: 60_000 }, () => {
     { label: '1440', width: 1440, height: 900 },
   ]) {
     it(`fits ${viewport.width} px: no sideways scroll, nothing cut off, no console error`, async () => {
-      const { page } = browser!;
+      const { page } = run.browser!;
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
       await page.goto(`${ts().baseUrl}/#/people`);
       const card = page.getByTestId('person-card').filter({ hasText: 'Sam' });
@@ -153,9 +117,9 @@ describe.sequential('the People page', { timeout: 60_000 }, () => {
       );
       expect(overflow, (await cutOff(page)).join('; ')).toBeLessThanOrEqual(0);
       expect(await cutOff(page)).toEqual([]);
-      await browser!.screenshot(`people-${viewport.label}`);
+      await run.browser!.screenshot(`people-${viewport.label}`);
       expect(consoleErrors).toEqual([]);
-      expect(browser!.pageErrors).toEqual([]);
+      expect(run.browser!.pageErrors).toEqual([]);
     });
   }
 });

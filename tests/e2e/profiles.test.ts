@@ -4,83 +4,44 @@
  * next, a schedule added through the form appears with when it starts, and the device page names its
  * profile. Screenshots at 1440 px and 390 px wide.
  */
-import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
-import { startStubDnsServer, type StubDnsServer } from '../helpers/upstream/stub-dns-server.js';
-import { launchBrowser, type TestBrowser } from './helpers/browser.js';
 import { dig } from './helpers/dns-client.js';
+import {
+  apiFor,
+  blockTikTokAllDay,
+  startSignedIn,
+  stopSignedIn,
+  text,
+  tracksinkOf,
+  type SignedIn,
+} from './helpers/signed-in.js';
 
 const password = 'profiles-e2e-password-1';
 const phone = '127.0.0.12';
-let stub: StubDnsServer | undefined;
-let tracksink: TracksinkProcess | undefined;
-let browser: TestBrowser | undefined;
+const run: Partial<SignedIn> = {};
 let deviceId = 0;
 let profileId = 0;
 
-const ts = (): TracksinkProcess => {
-  if (!tracksink) throw new Error('tracksink did not start');
-  return tracksink;
-};
-const text = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-
-async function api<T = Record<string, unknown>>(
-  method: 'GET' | 'POST' | 'PUT',
-  path: string,
-  data?: unknown,
-): Promise<{ status: number; body: T }> {
-  const { page } = browser!;
-  const csrf = (
-    (await (await page.request.get(`${ts().baseUrl}/api/auth/status`)).json()) as { csrfToken?: string }
-  ).csrfToken;
-  const response = await page.request.fetch(`${ts().baseUrl}${path}`, {
-    method,
-    data,
-    headers: csrf ? { 'x-csrf-token': csrf } : {},
-  });
-  return { status: response.status(), body: (await response.json()) as T };
-}
+const ts = () => tracksinkOf(run);
+const api = apiFor(run);
 
 beforeAll(async () => {
-  stub = await startStubDnsServer();
-  tracksink = await startTracksink({
-    env: { TRACKSINK_UPSTREAMS: stub.udpUrl, TRACKSINK_PASSWORD: password },
-  });
+  await startSignedIn(run, password);
   expect(await dig(phone, ts().dnsPort, 'www.tiktok.com')).toEqual(['192.0.2.1']);
-  browser = await launchBrowser();
-  const login = await browser.page.request.post(`${ts().baseUrl}/api/auth/login`, { data: { password } });
-  expect(login.status()).toBe(200);
   const devices = await api<{ items: Array<{ id: number; addresses: string[] }> }>('GET', '/api/devices');
   deviceId = devices.body.items.find((d) => d.addresses.includes(phone))!.id;
   const group = await api<{ id: number }>('POST', '/api/groups', { name: 'Kids', deviceIds: [deviceId] });
   expect(group.status).toBe(201);
   profileId = group.body.id;
-  expect((await api('PUT', '/api/schedules/time-zone', { timeZone: 'UTC' })).status).toBe(200);
-  // In force all day, every day: the real clock is always inside it.
-  const schedule = await api<{ active: boolean }>('POST', '/api/schedules', {
-    name: 'No TikTok',
-    groupId: profileId,
-    days: [0, 1, 2, 3, 4, 5, 6],
-    start: '00:00',
-    end: '00:00',
-    action: 'block',
-    apps: ['tiktok'],
-  });
-  expect(schedule.status).toBe(201);
+  const schedule = await blockTikTokAllDay(api, profileId);
   expect(schedule.body.active).toBe(true);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await tracksink?.stop().catch(() => undefined);
-  tracksink?.cleanup();
-  await stub?.close();
-});
+afterAll(() => stopSignedIn(run));
 
 describe.sequential('the profile page', { timeout: 60_000 }, () => {
   it('the household time zone: a wrong name is refused with what was wrong, a right one saved', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${ts().baseUrl}/#/profiles`);
     const card = page.getByTestId('household-time-zone');
@@ -102,7 +63,7 @@ describe.sequential('the profile page', { timeout: 60_000 }, () => {
   });
 
   it('shows what is in force now and the profile devices, reached from the navigation', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${ts().baseUrl}/#/overview`);
     await page.getByRole('link', { name: 'Profiles' }).first().click();
@@ -117,7 +78,7 @@ describe.sequential('the profile page', { timeout: 60_000 }, () => {
   });
 
   it('adds a school-night schedule through the form and says when it starts', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     const form = page.getByRole('form', { name: 'New schedule' });
     await form.getByLabel('Name').fill('School nights');
     const pick = form.getByLabel('App, company or kind to block');
@@ -134,12 +95,12 @@ describe.sequential('the profile page', { timeout: 60_000 }, () => {
       /YouTube, Snapchat blocked until \d\d:\d\d \(School nights\)|Next: “School nights” starts/,
     );
     expect(await text(item)).toContain('YouTube, Snapchat blocked 21:00–07:00 (School nights, Sun–Thu)');
-    expect(browser!.pageErrors).toEqual([]);
-    await browser!.screenshot('profile-1440');
+    expect(run.browser!.pageErrors).toEqual([]);
+    await run.browser!.screenshot('profile-1440');
   });
 
   it('the device page names its profile', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.goto(`${ts().baseUrl}/#/devices/${deviceId}`);
     const line = page.getByTestId('device-profiles');
     await line.waitFor();
@@ -161,17 +122,17 @@ describe.sequential('the profile page', { timeout: 60_000 }, () => {
     await item.waitFor();
     expect(await text(item)).toContain('blocking paused 08:00–10:00 (Saturday cartoons, Sat)');
     expect(await text(item)).toMatch(/Starts Sat 08:00|In force until 10:00/);
-    await browser!.screenshot('profile-device-1440');
+    await run.browser!.screenshot('profile-device-1440');
   });
 
   it('fits a 390 px wide phone screen', async () => {
-    const { page } = browser!;
+    const { page } = run.browser!;
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${ts().baseUrl}/#/profiles/${profileId}`);
     await page.getByTestId('profile-now').waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
-    await browser!.screenshot('profile-390');
-    expect(browser!.pageErrors).toEqual([]);
+    await run.browser!.screenshot('profile-390');
+    expect(run.browser!.pageErrors).toEqual([]);
   });
 });
