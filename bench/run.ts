@@ -322,11 +322,19 @@ async function runGroup(
 
 /** The small-machine run as a child (it starts its own servers): its Markdown goes into the report. */
 function runSmallMachine(quick: boolean): Promise<AnalyticsResult> {
+  return runChild('bench/small-machine.ts', quick ? ['--seconds=10'] : ['--seconds=60', '--full']);
+}
+
+/** The DNS-threads run (dns.workers 1, 2, N) as a child, like the small-machine run. */
+function runCores(quick: boolean): Promise<AnalyticsResult> {
+  return runChild('bench/cores.ts', quick ? ['--seconds=4', '--rounds=1'] : ['--seconds=8', '--rounds=2']);
+}
+
+function runChild(script: string, args: string[]): Promise<AnalyticsResult> {
   const started = performance.now();
   return new Promise((resolvePromise) => {
     const tsx = join(repoRoot, 'node_modules/.bin/tsx');
-    const args = quick ? ['--seconds=10'] : ['--seconds=60', '--full'];
-    const child = spawn(tsx, ['bench/small-machine.ts', ...args], {
+    const child = spawn(tsx, [script, ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -502,6 +510,11 @@ async function main(): Promise<void> {
   if (options.smallMachine && options.candidate === 'tracksink') {
     progress('running bench/small-machine.ts (one core, 2,000 q/s)');
     results.smallMachine = await runSmallMachine(options.quick);
+  }
+
+  if (options.cores && options.candidate === 'tracksink') {
+    progress('running bench/cores.ts (dns.workers 1, 2 and one per core)');
+    results.cores = await runCores(options.quick);
   }
 
   results.elapsedSeconds = (performance.now() - began) / 1000;

@@ -72,12 +72,14 @@ export interface DnsperfOptions {
   /** Seconds before a query counts as lost (-t). */
   timeoutSeconds?: number;
   server?: string;
+  /** Client sockets (-c, default 4): each its own source port (DNS worker threads are chosen by it). */
+  clients?: number;
 }
 
 export function dnsperfArgs(options: DnsperfOptions): string[] {
   const args = ['-s', options.server ?? '127.0.0.1', '-p', String(options.port), '-d', options.file];
   args.push('-l', String(options.seconds), '-t', String(options.timeoutSeconds ?? 2));
-  args.push('-q', String(options.outstanding ?? 2000), '-c', '4');
+  args.push('-q', String(options.outstanding ?? 2000), '-c', String(options.clients ?? 4));
   if (options.rate !== undefined) args.push('-Q', String(Math.round(options.rate)));
   if (options.maxRuns !== undefined) args.push('-n', String(options.maxRuns));
   return args;

@@ -31,13 +31,14 @@ async function step(
   file: string,
   seconds: number,
   rate: number | null,
+  clients?: number,
 ): Promise<{ result: DnsperfResult; cores: number }> {
   const cpuBefore = cpuSeconds(server.pid);
   const wallBefore = performance.now();
   const result = await runDnsperf(
     rate === null
-      ? { port: server.port, file, seconds, outstanding: 200 }
-      : { port: server.port, file, seconds, rate, outstanding: 5000 },
+      ? { port: server.port, file, seconds, outstanding: 200, ...(clients ? { clients } : {}) }
+      : { port: server.port, file, seconds, rate, outstanding: 5000, ...(clients ? { clients } : {}) },
   );
   const cores = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
   return { result, cores };
@@ -52,9 +53,10 @@ export async function findMaxRate(
   file: string,
   seconds: number,
   tries = 3,
+  clients?: number,
 ): Promise<MaxRateResult> {
   const steps: RateStep[] = [];
-  const closed = await step(server, file, seconds, null);
+  const closed = await step(server, file, seconds, null, clients);
   steps.push({
     mode: 'closed-loop',
     requested: null,
@@ -64,7 +66,7 @@ export async function findMaxRate(
   });
   let rate = closed.result.qps;
   for (let i = 0; i < tries; i++) {
-    const open = await step(server, file, seconds, rate);
+    const open = await step(server, file, seconds, rate, clients);
     steps.push({
       mode: 'open-loop',
       requested: Math.round(rate),

@@ -11,6 +11,8 @@ export interface BenchOptions {
   fixture: boolean;
   analytics: boolean;
   smallMachine: boolean;
+  /** The DNS-threads run (bench/cores.ts: dns.workers 1, 2 and one per core). */
+  cores: boolean;
 }
 
 export interface RunPlan {
@@ -25,13 +27,14 @@ export interface RunPlan {
   cacheSize: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small]
+export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small] [--no-cores]
   --quick        2-minute smoke run (100k-name list, one short round)
   --candidate    what runs as "A" against dnsmasq (default tracksink; dnsmasq checks the harness itself)
   --profile      write tracksink's CPU profile (node --cpu-prof) to bench/results/
   --no-fixture   skip the run with the real list from ../shared/fixtures/lists/
   --no-analytics skip bench/analytics/run.ts
-  --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)`;
+  --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)
+  --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; needs Node 22.12+ for more than 1)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
@@ -41,6 +44,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     fixture: true,
     analytics: true,
     smallMachine: true,
+    cores: true,
   };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
@@ -48,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (arg === '--no-fixture') options.fixture = false;
     else if (arg === '--no-analytics') options.analytics = false;
     else if (arg === '--no-small') options.smallMachine = false;
+    else if (arg === '--no-cores') options.cores = false;
     else if (arg.startsWith('--candidate=')) {
       const value = arg.slice('--candidate='.length);
       if (value !== 'tracksink' && value !== 'dnsmasq')

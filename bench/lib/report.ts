@@ -324,6 +324,14 @@ export function markdownReport(results: BenchResults): string {
         : `## Small machine (bench/small-machine.ts): failed\n\n\`\`\`\n${results.smallMachine.output.trim()}\n\`\`\``,
     );
   }
+  if (results.cores) {
+    lines.push(
+      '',
+      results.cores.ok
+        ? results.cores.output.trim()
+        : `## Every core (bench/cores.ts): failed\n\n\`\`\`\n${results.cores.output.trim()}\n\`\`\``,
+    );
+  }
   for (const profile of results.profiles) {
     lines.push(
       '',

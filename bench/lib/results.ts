@@ -69,6 +69,8 @@ export interface BenchResults {
   analytics: AnalyticsResult | null;
   /** The small-machine run (bench/small-machine.ts): its Markdown section, or why it failed. */
   smallMachine?: AnalyticsResult | null;
+  /** The DNS-threads run (bench/cores.ts): its Markdown section, or why it failed. */
+  cores?: AnalyticsResult | null;
   /** tracksink CPU profiles (--profile), one per list. */
   profiles: ProfileSummary[];
   notes: string[];

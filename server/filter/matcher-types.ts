@@ -111,12 +111,27 @@ export interface ListMatcher {
    * the same matcher from them (dns/workers/policy-feed.ts).
    */
   readonly inputs?: readonly ListInput[];
+  /** Its hash table: a worker thread adopts it (on SharedArrayBuffers) instead of building its own. */
+  readonly table?: MatcherTable;
   /** Hot path: fills `out` with the best rule of each precedence class. */
   match(name: string, ctx: MatchContext, out: ListMatch): void;
   /** Every rule that matches `name` (explain). */
   collect(name: string, ctx: MatchContext): RuleHit[];
   /** The rules that answer with a record of their own (hosts lines with an address, `$dnsrewrite`). */
   localRecords(): LocalRecordRule[];
+}
+
+/**
+ * The compact matcher's hash table (matcher.ts): slots (entry + 1 per slot), `next` chains and `owner` list
+ * per entry. DNS worker threads read the main thread's one build from a copy on SharedArrayBuffers.
+ */
+export interface MatcherTable {
+  slots: Int32Array;
+  next: Int32Array;
+  owner: Uint16Array;
+  /** Compact rules inserted (after `$badfilter`) and distinct names among them. */
+  inserted: number;
+  unique: number;
 }
 
 /** A list rule that answers with its own record: what the dashboard lists as a local record. */

@@ -7,7 +7,9 @@
  * modifiers) are then checked one by one.
  *
  * Rebuilding is "build beside, then swap": buildMatcher returns a new immutable matcher and the
- * PolicyEngine replaces its single reference to it.
+ * PolicyEngine replaces its single reference to it. A DNS worker thread (dns/workers/) gets the table
+ * (copied once onto SharedArrayBuffers, shared by every worker) and passes it back to buildMatcher with the
+ * same inputs, which then skips the build.
  */
 import { HASH1_SEED, HASH2_SEED } from './domain-hash.js';
 import type {
@@ -17,6 +19,7 @@ import type {
   ListMatcher,
   LocalRecordRule,
   MatchContext,
+  MatcherTable,
   RuleHit,
 } from './matcher-types.js';
 import { FLAG_BITS, RuleFlag } from './rule-flags.js';
@@ -33,6 +36,7 @@ export type {
   ListMatcher,
   LocalRecordRule,
   MatchContext,
+  MatcherTable,
   RuleHit,
 } from './matcher-types.js';
 export { emptyListMatch } from './matcher-types.js';
@@ -48,8 +52,9 @@ const FLAGS = (1 << FLAG_BITS) - 1;
 /** Table size: a power of two at most this full, so probe chains stay short. */
 const MAX_LOAD = 0.6;
 
-export function buildMatcher(lists: ListInput[]): ListMatcher {
-  return new CompactMatcher(lists);
+/** `table`: the table a matcher built from the same `lists` made (another thread's), adopted as it is. */
+export function buildMatcher(lists: ListInput[], table?: MatcherTable): ListMatcher {
+  return new CompactMatcher(lists, table);
 }
 
 class CompactMatcher implements ListMatcher {
@@ -57,6 +62,7 @@ class CompactMatcher implements ListMatcher {
   readonly uniqueNames: number;
   readonly lists: ListInfo[];
   readonly inputs: readonly ListInput[];
+  readonly table: MatcherTable;
   private readonly slots: Int32Array;
   private readonly mask: number;
   /** Per global entry: next entry with the same key (-1 ends the chain). */
@@ -74,7 +80,7 @@ class CompactMatcher implements ListMatcher {
   /** The context of the lookup in progress, for the rewrite index's callback (set per lookup). */
   private ctx: MatchContext | null = null;
 
-  constructor(inputs: ListInput[]) {
+  constructor(inputs: ListInput[], shared?: MatcherTable) {
     if (inputs.length > 0xffff)
       throw new RangeError(`buildMatcher: too many lists (${inputs.length}, max 65535)`);
     this.inputs = inputs;
@@ -90,16 +96,18 @@ class CompactMatcher implements ListMatcher {
     }
     let capacity = 16;
     while (capacity * MAX_LOAD < total) capacity *= 2;
-    this.slots = new Int32Array(capacity);
+    if (shared !== undefined && (shared.slots.length !== capacity || shared.next.length !== total))
+      throw new RangeError('buildMatcher: the shared table was built from other lists');
+    this.slots = shared?.slots ?? new Int32Array(capacity);
     this.mask = capacity - 1;
-    this.next = new Int32Array(total);
-    this.owner = new Uint16Array(total);
+    this.next = shared?.next ?? new Int32Array(total);
+    this.owner = shared?.owner ?? new Uint16Array(total);
 
-    const disabled = compactBadFilterKeys(inputs);
     const disabledSlow = new Set(inputs.flatMap((l) => l.parsed.badFilterKeys));
-    let inserted = 0;
-    let unique = 0;
-    for (let li = 0; li < inputs.length; li++) {
+    let inserted = shared?.inserted ?? 0;
+    let unique = shared?.unique ?? 0;
+    const disabled = shared === undefined ? compactBadFilterKeys(inputs) : null;
+    for (let li = 0; shared === undefined && li < inputs.length; li++) {
       const { hashHi, hashLo, meta, domainCount } = inputs[li]!.parsed;
       const base = this.base[li]!;
       for (let i = 0; i < domainCount; i++) {
@@ -137,6 +145,7 @@ class CompactMatcher implements ListMatcher {
     this.rewrites = new RewriteIndex(rewriteEntries);
     this.entries = inserted + this.slowRules.length + this.rewrites.size;
     this.uniqueNames = unique;
+    this.table = { slots: this.slots, next: this.next, owner: this.owner, inserted, unique };
   }
 
   /** Inserts global entry g; returns true when its key was new. */

@@ -6,10 +6,12 @@
  * latest call of each setter (snapshot()). decide() stays synchronous and local in every thread.
  *
  * Two values are not plain data and travel in a portable form: the list matcher as the inputs it was built
- * from (each worker rebuilds its hash table from the same parsed lists: measured in DESIGN.md, "Every
- * core"), and the catalog attribution as its typed-array columns (trackers/catalog.ts).
+ * from plus its hash table, copied once onto SharedArrayBuffers, so every worker reads the main thread's
+ * one build (it only compiles the few slow rules; the parsed lists' own arrays are copied to each), and the
+ * catalog attribution as its typed-array columns (trackers/catalog.ts). The main thread's own table stays
+ * on ordinary ArrayBuffers: with one DNS thread nothing changes.
  */
-import type { ListInput, ListMatcher } from '../../filter/matcher.js';
+import type { ListInput, ListMatcher, MatcherTable } from '../../filter/matcher.js';
 import { buildMatcher } from '../../filter/matcher.js';
 import type { PolicyEngine } from '../../filter/policy-engine.js';
 import type { Attribution } from '../../trackers/attribution.js';
@@ -98,8 +100,23 @@ export class PolicyFeed {
       return [[]];
     }
     this.unportable = null;
-    return [matcher.inputs];
+    return [matcher.inputs, matcher.table === undefined ? null : sharedTable(matcher.table)];
   }
+}
+
+/** The table on SharedArrayBuffers: posted to a worker, it is the same memory there, not a copy. */
+function sharedTable(table: MatcherTable): MatcherTable {
+  const share = <T extends Int32Array | Uint16Array>(array: T, make: (buffer: SharedArrayBuffer) => T): T => {
+    const copy = make(new SharedArrayBuffer(array.byteLength));
+    copy.set(array);
+    return copy;
+  };
+  return {
+    ...table,
+    slots: share(table.slots, (buffer) => new Int32Array(buffer)),
+    next: share(table.next, (buffer) => new Int32Array(buffer)),
+    owner: share(table.owner, (buffer) => new Uint16Array(buffer)),
+  };
 }
 
 function portableAttribution(attribution: Attribution): PortableAttribution | null {
@@ -110,7 +127,9 @@ function portableAttribution(attribution: Attribution): PortableAttribution | nu
 export function applyPolicyCall(engine: PolicyEngine, call: PolicyCall): void {
   switch (call.method) {
     case 'setLists':
-      engine.setLists(buildMatcher(call.args[0] as ListInput[]));
+      engine.setLists(
+        buildMatcher(call.args[0] as ListInput[], (call.args[1] as MatcherTable | null) ?? undefined),
+      );
       return;
     case 'setAttribution': {
       const columns = call.args[0] as PortableAttribution | null;

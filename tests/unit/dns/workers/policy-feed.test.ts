@@ -84,6 +84,29 @@ describe('PolicyFeed: a worker thread decides like the main thread', () => {
     expect(verdictOf(worker, 'late.feed.test').action).not.toBe(VerdictAction.block);
   });
 
+  it('sends the list matcher as its inputs and one shared copy of its table, which the worker adopts', () => {
+    const main = new PolicyEngine();
+    const feed = new PolicyFeed(main, catalog.attribution());
+    const sent: PolicyCall[] = [];
+    feed.subscribe((call) => sent.push(structuredClone(call)));
+    const matcher = buildMatcher([listInput(4, '0.0.0.0 a.feed.test\n0.0.0.0 b.feed.test\n')]);
+    main.setLists(matcher);
+    const [inputs, table] = sent[0]!.args as [unknown, NonNullable<typeof matcher.table>];
+    expect(table.slots.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const worker = new PolicyEngine();
+    applyPolicyCall(worker, sent[0]!);
+    expect(worker.lists.table?.slots.buffer).toBe(table.slots.buffer);
+    expect(verdictOf(worker, 'b.feed.test')).toEqual(verdictOf(main, 'b.feed.test'));
+    // Every worker reads the same copy; the main thread's own table stays an ordinary ArrayBuffer.
+    expect(matcher.table!.slots.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...matcher.table!.slots]).toEqual([...table.slots]);
+    // A table from other lists is refused, not misread.
+    const big = buildMatcher([
+      listInput(6, Array.from({ length: 40 }, (_, i) => `0.0.0.0 n${i}.feed.test`).join('\n')),
+    ]);
+    expect(() => buildMatcher(inputs as never, big.table)).toThrow(/other lists/);
+  });
+
   it('a refused change reaches no worker', () => {
     const main = new PolicyEngine();
     const feed = new PolicyFeed(main, catalog.attribution());
