@@ -18,11 +18,10 @@ import { join } from 'node:path';
 import { QUERY_STATUS_NAMES, QueryStatus } from '../events/query-event.js';
 import { NameKind } from '../trackers/attribution.js';
 import { SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
-import { QUERY_LOG_FILE } from './query-log.js';
 import { QueryLogReader, type QueryFilter, type QueryPage, type QueryRow } from './query-log-reader.js';
 import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } from './rollup-periods.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-sums.js';
-import { openDatabase, type Db } from './sqlite.js';
+import { openDatabase, QUERY_LOG_FILE, type Db } from './sqlite.js';
 import type { LogAnalytics } from './log-analytics.js';
 import { TopNames, type NameCount, type TopName, type TopOptions } from './top-names.js';
 

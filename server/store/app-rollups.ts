@@ -15,9 +15,8 @@ import type { Logger } from '../logger.js';
 import type { AppFeed } from './app-feed.js';
 import type { AppCatalog } from '../trackers/apps/app-catalog.js';
 import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
-import { QUERY_LOG_FILE } from './query-log.js';
 import type { Statement } from 'better-sqlite3';
-import { type Db, openDatabase } from './sqlite.js';
+import { type Db, openDatabase, QUERY_LOG_FILE } from './sqlite.js';
 
 export const APP_WINDOW_MS = 2000;
 const CATCH_UP_PAUSE_MS = 10;

@@ -20,8 +20,7 @@ import {
   ringDropped,
   ringQueued,
 } from './query-queue.js';
-
-export const QUERY_LOG_FILE = 'querylog.db';
+import { QUERY_LOG_FILE } from './sqlite.js';
 
 export interface QueryLogOptions {
   dataDir: string;

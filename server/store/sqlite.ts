@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 export type Db = Database.Database;
 
+/** The query log's file in the data directory (the writer thread, Analytics and AppRollups open it). */
+export const QUERY_LOG_FILE = 'querylog.db';
+
 /** Folder of this module's migrations, both from TypeScript sources and from the build in dist/. */
 export function migrationsDir(which: 'config' | 'querylog'): string {
   const here = dirname(fileURLToPath(import.meta.url));
