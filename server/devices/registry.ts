@@ -18,7 +18,7 @@ import { DevicesRepo } from '../store/repos/devices-repo.js';
 import { GroupsRepo, type Group } from '../store/repos/groups-repo.js';
 import { ClientIdDirectory } from './client-id-directory.js';
 import { type Device, DeviceNotFoundError, normalizeAddress, toDevice } from './device.js';
-import type { DeviceResolver } from './device-resolver.js';
+import type { DeviceResolver } from '../events/device-resolver.js';
 import { AutoNames } from './auto-names.js';
 import { isRandomizedMac, normalizeMac } from './mac-address.js';
 import { openOuiRegistry } from './oui-registry.js';

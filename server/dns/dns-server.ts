@@ -10,7 +10,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
-import type { DeviceResolver } from '../devices/device-resolver.js';
+import type { DeviceResolver } from '../events/device-resolver.js';
 import type { Protocol, QueryLogSink } from '../events/query-event.js';
 import type { Policy } from '../filter/verdict.js';
 import type { Logger } from '../logger.js';

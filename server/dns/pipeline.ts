@@ -11,7 +11,7 @@
  * QueryEvent is filled per query and handed to `log.record` exactly once, whatever happens.
  */
 import type { Config } from '../config/schema.js';
-import type { DeviceResolver } from '../devices/device-resolver.js';
+import type { DeviceResolver } from '../events/device-resolver.js';
 import { type Protocol, type QueryLogSink, Protocol as Protocols } from '../events/query-event.js';
 import type { Policy } from '../filter/verdict.js';
 import { NameKind } from '../trackers/attribution.js';

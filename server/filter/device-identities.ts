@@ -5,7 +5,7 @@
  * rare new address costs one cache reset), and re-reads names when the registry says they changed
  * (a rename, a merge, names found in leases or reverse DNS, an import).
  */
-import type { DeviceResolver } from '../devices/device-resolver.js';
+import type { DeviceResolver } from '../events/device-resolver.js';
 import type { DeviceIdentity } from './client-match.js';
 
 /** What the feed reads from the device registry. */

@@ -6,7 +6,7 @@ import type { Config } from '../../server/config/schema.js';
 import { defaultConfig } from '../../server/config/load.js';
 import { type DnsServer, startDnsServer } from '../../server/dns/dns-server.js';
 import type { UpstreamPool } from '../../server/dns/upstream/types.js';
-import { type DeviceResolver, noDevices } from '../../server/devices/device-resolver.js';
+import { type DeviceResolver, noDevices } from '../../server/events/device-resolver.js';
 import type { QueryEvent } from '../../server/events/query-event.js';
 import { silentLogger } from '../../server/logger.js';
 import { SetPolicy } from './dns-test-policy.js';

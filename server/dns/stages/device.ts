@@ -3,7 +3,7 @@
  * otherwise the device registry maps the client address (a Map read, never a lookup on the network).
  * Never answers: every later stage and the log see `ev.deviceId`.
  */
-import type { DeviceResolver } from '../../devices/device-resolver.js';
+import type { DeviceResolver } from '../../events/device-resolver.js';
 import { NEXT, type QueryContext, type Stage, type StageResult } from './stage.js';
 
 export class DeviceStage implements Stage {

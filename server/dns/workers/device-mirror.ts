@@ -10,7 +10,7 @@
  * so the registry marks them seen (the dashboard's "last seen") and returns their ids again, which also
  * carries merges and re-identifications over to the worker within that period.
  */
-import type { DeviceResolver } from '../../devices/device-resolver.js';
+import type { DeviceResolver } from '../../events/device-resolver.js';
 
 /** Shared words of the request channel: the worker's request number, the main thread's reply number, the id. */
 const REQUEST = 0;

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config/schema.js';
-import type { DeviceResolver } from '../../devices/device-resolver.js';
+import type { DeviceResolver } from '../../events/device-resolver.js';
 import type { Logger } from '../../logger.js';
 import type { QueueMemory } from '../../store/query-queue.js';
 import { workerEntry } from '../../worker-entry.js';

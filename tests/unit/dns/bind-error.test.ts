@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDnsServer } from '../../../server/dns/dns-server.js';
 import { describeBindError } from '../../../server/dns/bind-error.js';
-import { noDevices } from '../../../server/devices/device-resolver.js';
+import { noDevices } from '../../../server/events/device-resolver.js';
 import { nullQueryLogSink } from '../../../server/events/query-event.js';
 import { silentLogger } from '../../../server/logger.js';
 import { SetPolicy } from '../../helpers/dns-test-policy.js';

@@ -8,7 +8,7 @@ import { DnsCache } from '../../../server/dns/cache.js';
 import { PENDING, Pipeline } from '../../../server/dns/pipeline.js';
 import { DnsStats } from '../../../server/dns/stats.js';
 import type { UpstreamPool } from '../../../server/dns/upstream/types.js';
-import { noDevices } from '../../../server/devices/device-resolver.js';
+import { noDevices } from '../../../server/events/device-resolver.js';
 import { Protocol, QueryStatus, type QueryEvent } from '../../../server/events/query-event.js';
 import { silentLogger } from '../../../server/logger.js';
 import { SetPolicy } from '../../helpers/dns-test-policy.js';
