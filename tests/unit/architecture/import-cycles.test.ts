@@ -2,6 +2,7 @@
  * The server's modules form a layered house: no file under server/ may reach itself through its imports
  * (static, `import type`, re-exports and dynamic `import()` all count: a type-only loop still ties two
  * modules into one). A cycle is reported with its files in order, so the failure says which import to move.
+ * The same holds for the top-level folders (the layers of server/WIRING.md: none imports one above it).
  * The same test keeps the size limit (no file under server/ over 450 lines) and keeps SQL inside store/.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -93,6 +94,36 @@ describe('server structure', () => {
       return edges.join('\n');
     });
     expect(found, `import cycles:\n\n${found.join('\n\n')}`).toEqual([]);
+  });
+
+  it('keeps the folders layered: no loop between top-level folders of server/ (server/WIRING.md, Layers)', () => {
+    // A folder (or a file at the top of server/) is one node; an import between two is an edge. A loop
+    // means some import climbs back up the layers, even when no single file reaches itself.
+    const graph = importGraph(files);
+    const top = (file: string) => relative(serverDir, file).split('/')[0]!;
+    const folders = new Map<string, string[]>();
+    const evidence = new Map<string, string>();
+    for (const [file, targets] of graph) {
+      const from = top(file);
+      const edges = folders.get(from) ?? [];
+      for (const target of targets) {
+        const to = top(target);
+        if (to === from) continue;
+        edges.push(to);
+        evidence.set(`${from} -> ${to}`, `${name(file)} -> ${name(target)}`);
+      }
+      folders.set(from, [...new Set(edges)]);
+    }
+    const found = cycles(folders).map((component) => {
+      const members = new Set(component);
+      return component
+        .flatMap((from) =>
+          (folders.get(from) ?? []).filter((to) => members.has(to)).map((to) => `${from} -> ${to}`),
+        )
+        .map((edge) => `${edge} (${evidence.get(edge)})`)
+        .join('\n');
+    });
+    expect(found, `folders importing each other:\n\n${found.join('\n\n')}`).toEqual([]);
   });
 
   it('finds a cycle when there is one', () => {
