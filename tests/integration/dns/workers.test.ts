@@ -5,8 +5,8 @@
  * the one log exactly once, from the right device; a rule added through the API is in force on every
  * thread within 2 s.
  *
- * dgram's reusePort exists from Node 22.12 (23.1): on an older Node the test is skipped (CI's Node 24 pass
- * runs it); there start-up says why it answers on one thread (checked in tests/unit/dns/worker-count.test.ts).
+ * dgram's reusePort exists from Node 22.12 (23.1): on an older Node those tests are skipped (CI's Node 24
+ * pass runs them) and the last one runs instead: start-up warns why it answers on one thread, and does.
  */
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { loadConfig } from '../../../server/config/load.js';
+import { createLogger } from '../../../server/logger.js';
 import { udpReusePortSupported } from '../../../server/dns/workers/worker-count.js';
 import { silentLogger } from '../../../server/logger.js';
 import { type Services, startServices } from '../../../server/services.js';
@@ -148,4 +149,39 @@ describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12:
     }
     expect(answers).toEqual(late.map(() => '0.0.0.0'));
   });
+});
+
+describe.skipIf(reusePort)(`dns.workers on Node ${process.versions.node} (no dgram reusePort)`, () => {
+  it('warns at start-up why DNS answers on one thread, and answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracksink-workers-old-'));
+    const upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });
+    const lines: string[] = [];
+    const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
+    const env = {
+      TRACKSINK_UPSTREAMS: upstream.udpUrl,
+      TRACKSINK_DATA_DIR: dir,
+      TRACKSINK_BIND: '127.0.0.1',
+      TRACKSINK_DNS_PORT: '0',
+      TRACKSINK_DNS_WORKERS: '2',
+      TRACKSINK_HTTP_BIND: '127.0.0.1',
+      TRACKSINK_HTTP_PORT: '0',
+    };
+    const { config } = loadConfig({ env, cwd: dir });
+    config.lists.defaults = false;
+    const services = await startServices(config, logger);
+    try {
+      expect(services.dns.threads).toBe(1);
+      const warning = lines.find((line) => line.includes('dns.workers'));
+      expect(warning).toContain('reusePort needs Node 22.12');
+      expect(warning).toContain('DNS answers on 1 thread');
+      expect(await askFromManyPorts(services.dns.udpAddress.port, ['www.old.test', 'www.old.test'])).toEqual([
+        '192.0.2.7',
+        '192.0.2.7',
+      ]);
+    } finally {
+      await services.stop();
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
