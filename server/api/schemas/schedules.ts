@@ -1,4 +1,5 @@
 import { COMPANY_POLICIES } from '../../filter/profile-state.js';
+import { SCHEDULE_ACTIONS } from '../../filter/schedule-types.js';
 import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
 
@@ -21,7 +22,7 @@ const scheduleFields = {
   }),
   start: Clock,
   end: Type.String({ ...Clock, description: 'At or before start: the next day' }),
-  action: Type.Enum(['block', 'pause'] as const),
+  action: Type.Enum(SCHEDULE_ACTIONS),
   companies: Keys,
   apps: Keys,
   categories: Keys,
