@@ -1,7 +1,8 @@
 /**
  * Dashboard page times on PostgreSQL beside SQLite (issue 18: "the same dashboard queries run on it
  * within the same time budget, < 300 ms on 10 M rows"). `npm run bench:pg-pages` (hold the bench lock:
- * `flock /tmp/team/bench.lock npm run bench:pg-pages`).
+ * `flock /tmp/team/bench.lock npm run bench:pg-pages`, or `-- --lock /tmp/team/bench.lock` to hold it
+ * only while pages are timed, not while the logs are built).
  *
  * 1. The SQLite log: bench/analytics/run.ts builds (or with --reuse keeps) its 10 M-row querylog.db
  *    (50 devices, 30 days, 20,000 names, 200 companies).
@@ -13,8 +14,9 @@
  *    buildApp) timed cold and warm on both, side by side; written to bench/results/pg-pages.md.
  *
  *   npx tsx bench/pg-pages.ts [--rows 10000000] [--dir bench/work/analytics] [--reuse] [--page REGEX]
+ *                             [--lock FILE]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,10 +36,10 @@ const { values } = parseArgs({
     dir: { type: 'string', default: 'bench/work/analytics' },
     reuse: { type: 'boolean', default: false },
     page: { type: 'string' },
+    lock: { type: 'string' },
   },
 });
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const DEVICES = 50;
 const NAMES = 20_000;
 const dir = resolve(values.dir);
@@ -85,21 +87,6 @@ const SELECT_SQLITE = `SELECT q.id, q.time, q.device_id, coalesce(c.address, '')
 
 const INDEXES = ['query_log_by_id', 'query_log_by_device', 'query_log_by_company', 'query_log_by_status'];
 
-/** Sums of the raw log into a rollup, for each device and for all devices (-1) in one pass. */
-function rollup(table: string, keys: string[], bucket: number | null, where = '', devices = true): string {
-  const b = bucket === null ? [] : [`time - time % ${bucket}`];
-  const group = [...b, ...keys];
-  const cols = [...(bucket === null ? [] : ['bucket']), ...keys.map((k) => k.split(' ').pop()!)];
-  const keep = table.includes('names') ? ', max(company_id), max(kind)' : '';
-  const keepCols = table.includes('names') ? ', company_id, kind' : '';
-  const sets = devices
-    ? `GROUPING SETS ((device_id, ${group.join(', ')}), (${group.join(', ')}))`
-    : group.join(', ');
-  const dev = devices ? 'CASE WHEN grouping(device_id) = 1 THEN -1 ELSE device_id END, ' : '';
-  return `INSERT INTO ${table} (${devices ? 'device_id, ' : ''}${cols.join(', ')}, replica_id${keepCols}, count)
-    SELECT ${dev}${group.join(', ')}, 1${keep}, count(*) FROM query_log ${where} GROUP BY ${sets}`;
-}
-
 async function fillPg(server: PgServer, now: number, rows: number): Promise<void> {
   const target = parseDatabaseUrl(server.url);
   const pool = await connectPool(target, { applicationName: 'bench fill' });
@@ -110,17 +97,7 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
     await ensureDayPartitions(pool, days);
     for (const index of INDEXES) await pool.query(`DROP INDEX ${index}`);
     let done = step(`copying ${rows.toLocaleString('en-US')} rows into PostgreSQL`);
-    const copy = spawnSync(
-      'sh',
-      [
-        '-c',
-        `sqlite3 -csv "${join(dir, 'querylog.db')}" "${SELECT_SQLITE.replace(/\n/g, ' ')}" | ` +
-          `"${join(findPgBin() ?? '/usr/bin', 'psql')}" -h 127.0.0.1 -p ${server.port} -U ${server.user} -d ${server.database} -v ON_ERROR_STOP=1 ` +
-          `-c "\\copy query_log (${COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (client, name, cname))"`,
-      ],
-      { env: { ...process.env, PGPASSWORD: server.password }, encoding: 'utf8' },
-    );
-    if (copy.status !== 0) throw new Error(`copy failed: ${copy.stderr}`);
+    copyFromSqlite(server, SELECT_SQLITE, 'query_log', COLUMNS, 'FORCE_NOT_NULL (client, name, cname)');
     await pool.query(`SELECT setval('query_log_id_seq', ${rows})`);
     done();
     done = step('raw log indexes');
@@ -136,19 +113,39 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
         'CREATE INDEX query_log_by_status ON query_log (status, id) WHERE status NOT IN (1, 3, 4)',
       );
       done();
-      done = step('rollups');
-      await client.query("SET work_mem = '256MB'");
-      const recent = `WHERE time >= ${now - 49 * HOUR_MS}`;
-      await client.query(rollup('log_totals_minute', ['category_id', 'kind', 'status'], 60_000, recent));
-      await client.query(rollup('log_totals_hour', ['category_id', 'kind', 'status'], HOUR_MS));
-      await client.query(rollup('log_totals_day', ['category_id', 'kind', 'status'], DAY_MS));
-      const counts = ['company_id', 'category_id', 'app_id', 'kind', 'status'];
-      await client.query(rollup('log_counts_hour', counts, HOUR_MS));
-      await client.query(rollup('log_counts_day', counts, DAY_MS));
-      const named = "WHERE name <> ''";
-      await client.query(rollup('log_names_hour', ['name', 'status'], HOUR_MS, named, false));
-      await client.query(rollup('log_names_day', ['name', 'status'], DAY_MS, named));
-      await client.query(rollup('log_names_total', ['name', 'status'], null, named));
+      done = step("rollups (copied from the SQLite log's, which run.ts built from the same rows)");
+      const rollups: Array<[string, string, string]> = [
+        ...['minute', 'hour', 'day'].map((level): [string, string, string] => [
+          `log_totals_${level}`,
+          'device_id, bucket, category_id, kind, status, replica_id, count',
+          `SELECT device_id, bucket, category_id, kind, status, 1, count FROM totals_${level}`,
+        ]),
+        ...['hour', 'day'].map((level): [string, string, string] => [
+          `log_counts_${level}`,
+          'device_id, bucket, company_id, category_id, app_id, kind, status, replica_id, count',
+          `SELECT device_id, bucket, company_id, category_id, app_id, kind, status, 1, count FROM counts_${level}`,
+        ]),
+        [
+          'log_names_hour',
+          'name, bucket, status, replica_id, company_id, kind, count',
+          'SELECT n.name, r.bucket, r.status, 1, r.company_id, r.kind, r.count FROM names_hour r JOIN names n ON n.id = r.name_id WHERE r.device_id = -1',
+        ],
+        [
+          'log_names_day',
+          'device_id, name, bucket, status, replica_id, company_id, kind, count',
+          'SELECT r.device_id, n.name, r.bucket, r.status, 1, r.company_id, r.kind, r.count FROM names_day r JOIN names n ON n.id = r.name_id',
+        ],
+        [
+          'log_names_total',
+          'device_id, name, status, replica_id, company_id, kind, count',
+          'SELECT r.device_id, n.name, r.status, 1, r.company_id, r.kind, r.count FROM names_total r JOIN names n ON n.id = r.name_id',
+        ],
+      ];
+      for (const [table, columns, select] of rollups) {
+        const started = performance.now();
+        copyFromSqlite(server, select, table, columns);
+        process.stdout.write(`${table} ${((performance.now() - started) / 1000).toFixed(1)} s, `);
+      }
       await client.query(
         'INSERT INTO log_devices SELECT DISTINCT device_id FROM log_totals_day WHERE device_id >= 0',
       );
@@ -160,6 +157,28 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
   } finally {
     await pool.end();
   }
+}
+
+/** `sqlite3 -csv | psql \\copy`: the rows of a SELECT on the SQLite log into a PostgreSQL table. */
+function copyFromSqlite(
+  server: PgServer,
+  select: string,
+  table: string,
+  columns: string,
+  options = '',
+): void {
+  const psql = join(findPgBin() ?? '/usr/bin', 'psql');
+  const copy = spawnSync(
+    'sh',
+    [
+      '-c',
+      `sqlite3 -csv "${join(dir, 'querylog.db')}" "${select.replace(/\n/g, ' ')}" | ` +
+        `"${psql}" -h 127.0.0.1 -p ${server.port} -U ${server.user} -d ${server.database} -v ON_ERROR_STOP=1 ` +
+        `-c "\\copy ${table} (${columns}) FROM STDIN WITH (FORMAT csv${options === '' ? '' : `, ${options}`})"`,
+    ],
+    { env: { ...process.env, PGPASSWORD: server.password }, encoding: 'utf8' },
+  );
+  if (copy.status !== 0) throw new Error(`copy into ${table} failed: ${copy.stderr}`);
 }
 
 function table(sqlite: PageTiming[], pg: PageTiming[], rows: number, loads: string[]): string {
@@ -185,11 +204,27 @@ function table(sqlite: PageTiming[], pg: PageTiming[], rows: number, loads: stri
   return lines.join('\n');
 }
 
+/** Takes an flock on `file` (a child `flock` holds it); resolves with the release once held. */
+async function takeLock(file: string): Promise<() => void> {
+  const done = step(`waiting for ${file}`);
+  const holder = spawn('flock', [file, 'sh', '-c', 'echo held; cat >/dev/null'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((held, failed) => {
+    holder.stdout.once('data', () => held());
+    holder.once('exit', (code) => failed(new Error(`flock ${file} ended (${code})`)));
+  });
+  done();
+  return () => holder.stdin.end();
+}
+
 async function main(): Promise<void> {
   const { now, rows } = sqliteLog();
   const server = await startPgServer();
+  let release = (): void => {};
   try {
     await fillPg(server, now, rows);
+    if (values.lock !== undefined) release = await takeLock(values.lock);
     const only = values.page === undefined ? undefined : new RegExp(values.page);
     const input = { logDir: dir, now, devices: DEVICES, names: NAMES };
     const loads: string[] = [];
@@ -214,6 +249,7 @@ async function main(): Promise<void> {
         `(PostgreSQL ${server.psql('SHOW server_version').trim()}, the test server's settings: shared_buffers 64MB, fsync off).\n\n${report}\n`,
     );
   } finally {
+    release();
     server.destroy();
   }
 }
