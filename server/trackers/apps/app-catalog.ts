@@ -9,6 +9,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { blocklistsDir } from '../../paths.js';
+import { readPrebuilt } from '../prebuilt.js';
 import { SuffixIndex } from '../suffix-index.js';
 import { type AppEntry, checkAppFile } from './app-catalog-schema.js';
 
@@ -64,26 +65,47 @@ export class AppCatalog {
   }
 }
 
-/**
- * Reads every `*.yaml` in `dir` (default: the shipped blocklists/apps). Throws AppCatalogError listing
- * every problem: malformed files, and keys, hosts or bundle ids claimed by two entries.
- */
-export function loadAppCatalog(dir: string = appsDir): AppCatalog {
-  const problems: string[] = [];
-  const root = join(dir, '..', '..');
-  let files: string[];
+/** Name of the checked entries' prebuilt form in dist/catalog/ (trackers/build-prebuilt.ts writes it). */
+export const APPS_PREBUILT = 'apps.json';
+
+/** The app files of `dir` (the prebuilt entries' freshness is a hash over them). */
+export function appCatalogFiles(dir: string): string[] {
   try {
-    files = readdirSync(dir)
+    return readdirSync(dir)
       .filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'))
-      .sort();
+      .sort()
+      .map((file) => join(dir, file));
   } catch (error) {
     throw new AppCatalogError([
       `${dir}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     ]);
   }
+}
+
+/**
+ * Reads every `*.yaml` in `dir` (default: the shipped blocklists/apps). Throws AppCatalogError listing
+ * every problem: malformed files, and keys, hosts or bundle ids claimed by two entries. The build's
+ * prebuilt entries (trackers/prebuilt.ts) are used while they were made from exactly these files.
+ */
+export function loadAppCatalog(
+  dir: string = appsDir,
+  options: { prebuilt?: boolean; prebuiltDir?: string } = {},
+): AppCatalog {
+  const root = join(dir, '..', '..');
+  const files = appCatalogFiles(dir);
+  const prebuilt =
+    options.prebuilt === false
+      ? null
+      : readPrebuilt<AppEntry[]>(APPS_PREBUILT, files, root, options.prebuiltDir);
+  return new AppCatalog(prebuilt ?? readAppEntries(dir, files));
+}
+
+/** The checked entries of the app files (AppCatalogError listing every problem). */
+export function readAppEntries(dir: string, files: readonly string[] = appCatalogFiles(dir)): AppEntry[] {
+  const problems: string[] = [];
+  const root = join(dir, '..', '..');
   const apps: AppEntry[] = [];
-  for (const name of files) {
-    const path = join(dir, name);
+  for (const path of files) {
     const file = relative(root, path) || path;
     let text: string;
     try {
@@ -114,7 +136,7 @@ export function loadAppCatalog(dir: string = appsDir): AppCatalog {
   }
   if (problems.length > 0) throw new AppCatalogError(problems);
   if (apps.length === 0) throw new AppCatalogError([`${dir}: no apps found`]);
-  return new AppCatalog(apps);
+  return apps;
 }
 
 let shipped: AppCatalog | null = null;

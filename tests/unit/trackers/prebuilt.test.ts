@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blocklistsDir } from '../../../server/paths.js';
+import { APPS_PREBUILT, appsDir, loadAppCatalog } from '../../../server/trackers/apps/app-catalog.js';
 import { buildPrebuiltCatalog } from '../../../server/trackers/build-prebuilt.js';
 import { CATALOG_PREBUILT, type Catalog, loadCatalog } from '../../../server/trackers/catalog.js';
 import { COMPANIESDB_PREBUILT, loadShippedCompaniesDb } from '../../../server/trackers/companiesdb.js';
@@ -58,9 +59,30 @@ describe('prebuilt tracker catalog', () => {
     );
   });
 
+  it('gives exactly the app catalog the app files give', () => {
+    expect(summary.apps).toBeGreaterThan(50);
+    const fromYaml = loadAppCatalog(appsDir, { prebuilt: false });
+    const prebuilt = loadAppCatalog(appsDir, { prebuiltDir: out });
+    expect(prebuilt.apps).toEqual(fromYaml.apps);
+    const hosts = fromYaml.apps.flatMap((app) => app.hosts.map((host) => `x.${host}`));
+    expect(hosts.map((host) => prebuilt.match(host)?.key)).toEqual(
+      hosts.map((host) => fromYaml.match(host)?.key),
+    );
+    // An edited app file is read again.
+    const dir = join(tmp, 'apps-edited', 'blocklists', 'apps');
+    cpSync(blocklistsDir, join(dir, '..'), { recursive: true });
+    buildPrebuiltCatalog(join(dir, '..'), join(tmp, 'apps-edited-prebuilt'));
+    const first = fromYaml.apps[0]!;
+    const file = join(dir, first.file.split('/').pop()!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(`name: ${first.name}`, 'name: Edited'));
+    expect(
+      loadAppCatalog(dir, { prebuiltDir: join(tmp, 'apps-edited-prebuilt') }).byKey(first.key)?.name,
+    ).toBe('Edited');
+  });
+
   it('is fresh in this build (else run npm run build:server)', () => {
     // What `npm run build` left in dist/catalog/ is what the sources give now, byte for byte.
-    for (const name of [CATALOG_PREBUILT, COMPANIESDB_PREBUILT]) {
+    for (const name of [CATALOG_PREBUILT, COMPANIESDB_PREBUILT, APPS_PREBUILT]) {
       const built = join(prebuiltDir, name);
       expect(existsSync(built), `${built} is missing: run npm run build:server`).toBe(true);
       expect(
