@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryStatus, emptyQueryEvent } from '../server/events/query-event.js';
+import { AppHostIndex, appHostTable } from '../server/store/app-hosts.js';
 import { WriterAppInference } from '../server/store/app-inference.js';
 import { LogWriter } from '../server/store/log-writer.js';
 import type { DecodedEvent } from '../server/store/query-queue.js';
@@ -79,7 +80,11 @@ try {
     writer.handle?.pragma(a.slice('--pragma='.length));
   }
   const apps = withApps
-    ? new WriterAppInference({ catalog: shippedAppCatalog(), db: () => writer.handle, dataDir: dir })
+    ? new WriterAppInference({
+        catalog: new AppHostIndex(appHostTable(shippedAppCatalog())),
+        db: () => writer.handle,
+        dataDir: dir,
+      })
     : null;
   if (apps !== null) writer.attachFeed(apps.feed);
   const start = Date.now() - 3_600_000;

@@ -38,6 +38,7 @@ import { applySavedSettings } from './settings/saved-settings.js';
 import { Analytics } from './store/analytics.js';
 import type { LogAnalytics } from './store/log-analytics.js';
 import { configRepos } from './store/config-repos.js';
+import { shippedAppCatalog } from './trackers/apps/app-catalog.js';
 import { QueryLog } from './store/query-log.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
 import { DATABASE_URL_ENV } from './store/pg/pg-url.js';
@@ -167,9 +168,6 @@ export async function startServices(
       queries: config.log.queries,
       anonymizeClients: config.log.anonymizeClients,
       logger,
-      // Apps per device and the app behind each tracker contact, from the rows as the writer thread
-      // writes them (store/app-inference.ts): none of it on the DNS thread.
-      appInference: true,
       ...(pg === null ? {} : { pg: { target: pg.target, replica: pg.replica } }),
     });
     stack.push(() => queryLog.close());
@@ -273,7 +271,10 @@ export async function startServices(
     // Everything below reads or serves what DNS has answered; none of it decides an answer.
     await queryLog.ready;
     startup.push('query-log writer');
-    // App inference runs in the writer thread from here (QueryLog.start's appInference).
+    // Apps per device and the app behind each tracker contact, from the rows as the writer thread writes
+    // them (store/app-inference.ts): none of it on the DNS thread. The catalog is checked whole here (a
+    // malformed one refuses start-up with file and line) and the writer gets its hosts only.
+    queryLog.startAppInference(shippedAppCatalog());
     startup.push('app inference');
     // With PostgreSQL the dashboard reads the whole network's log (every replica's rows) from there.
     const analytics: LogAnalytics =

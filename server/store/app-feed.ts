@@ -10,8 +10,8 @@
  * up) start the feed again after the last id, and app-rollups reads the gap from SQL as before, so a
  * row is never counted twice or skipped: the state in rollup_state 'apps' stays the one truth.
  */
-import type { AppCatalog } from '../trackers/apps/app-catalog.js';
 import type { LinkRow } from '../trackers/apps/app-linker.js';
+import type { AppNames } from './app-hosts.js';
 import type { DecodedEvent } from './query-queue.js';
 
 /** Tracker endpoints (querylog 0003's kind). */
@@ -43,7 +43,7 @@ export class AppFeed implements RowFeed {
   private memo = new Uint16Array(1024);
 
   constructor(
-    private readonly catalog: AppCatalog,
+    private readonly catalog: AppNames,
     private readonly maxRows = DEFAULT_MAX_ROWS,
   ) {}
 

@@ -8,8 +8,8 @@
  * lock (one thread, one handle), and reads SQL only to catch up on rows written before this process or
  * while the feed was suspended.
  */
-import type { AppCatalog } from '../trackers/apps/app-catalog.js';
 import { AppFeed } from './app-feed.js';
+import type { AppNames } from './app-hosts.js';
 import { AppRollups } from './app-rollups.js';
 import type { Db } from './sqlite.js';
 
@@ -26,7 +26,7 @@ export class WriterAppInference {
   private nextPass = 0;
 
   constructor(options: {
-    catalog: AppCatalog;
+    catalog: AppNames;
     db: () => Db | null;
     dataDir: string;
     intervalMs?: number;

@@ -13,7 +13,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { AppFeed } from './app-feed.js';
-import type { AppCatalog } from '../trackers/apps/app-catalog.js';
+import type { AppNames } from './app-hosts.js';
 import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
 import type { Statement } from 'better-sqlite3';
 import { type Db, openDatabase, QUERY_LOG_FILE } from './sqlite.js';
@@ -24,7 +24,7 @@ const TRACKER_KIND = 1;
 
 export interface AppRollupsOptions {
   dataDir: string;
-  catalog: AppCatalog;
+  catalog: AppNames;
   /** How close in time (before or after) an app query must be to a tracker contact. */
   windowMs?: number;
   /** Rows per step. */

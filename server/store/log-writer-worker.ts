@@ -8,13 +8,12 @@
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryLogMode } from '../config/schema.js';
-import { shippedAppCatalog } from '../trackers/apps/app-catalog.js';
+import { AppHostIndex, type AppHostTable } from './app-hosts.js';
 import { WriterAppInference } from './app-inference.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
 import { type DecodedEvent, QueueReader, type QueueMemory } from './query-queue.js';
-import type { Db } from './sqlite.js';
 
 export interface WorkerInit {
   memory: QueueMemory;
@@ -25,8 +24,6 @@ export interface WorkerInit {
   maxBatch: number;
   /** With TRACKSINK_DATABASE_URL: the log also goes to PostgreSQL (pg/log-shipper.ts). */
   pg?: { target: PgTarget; replica: string; maxBuffered?: number };
-  /** Run app inference in this thread (app-inference.ts), on the rows as they are written. */
-  appInference?: boolean;
 }
 
 export type ToWorker =
@@ -34,6 +31,8 @@ export type ToWorker =
   | { type: 'privacy'; global: QueryLogMode; devices: Array<[number, QueryLogMode]> }
   /** Another producer's ring (a DNS worker thread: dns/workers/), drained beside the first. */
   | { type: 'ring'; memory: QueueMemory }
+  /** Start app inference in this thread (app-inference.ts) with the app catalog's hosts (app-hosts.ts). */
+  | { type: 'apps'; table: AppHostTable }
   | { type: 'close'; id: number };
 
 export type FromWorker =
@@ -70,28 +69,13 @@ async function startShipper(
   return shipper;
 }
 
-/** App inference in this thread; a catalog that does not load turns it off and says why. */
-function startApps(
-  init: WorkerInit,
-  post: (message: FromWorker) => void,
-  db: () => Db | null,
-): WriterAppInference | null {
-  try {
-    return new WriterAppInference({ catalog: shippedAppCatalog(), db, dataDir: dirname(init.writer.dbPath) });
-  } catch (error) {
-    post({ type: 'notice', level: 'error', message: `app inference is off: ${(error as Error).message}` });
-    return null;
-  }
-}
-
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: FromWorker): void => port.postMessage(message);
   const readers = [new QueueReader(init.memory)];
   const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
   writer.open();
-  // After the database is open: loading the app catalog must not delay the first batch's table.
-  const apps = init.appInference ? startApps(init, post, () => writer.handle) : null;
-  if (apps !== null) writer.attachFeed(apps.feed);
+  // App inference starts when the main thread sends the app catalog's hosts ('apps' below).
+  let apps: WriterAppInference | null = null;
   // QueryLog.open's first flush waits for the shipper (handle() below), so DNS starts after it is there.
   let shipper: PgLogShipper | null = null;
   const shipperReady = startShipper(init, post).then(
@@ -171,6 +155,15 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
         break;
       case 'ring':
         readers.push(new QueueReader(message.memory));
+        break;
+      case 'apps':
+        if (apps !== null) break;
+        apps = new WriterAppInference({
+          catalog: new AppHostIndex(message.table),
+          db: () => writer.handle,
+          dataDir: dirname(init.writer.dbPath),
+        });
+        writer.attachFeed(apps.feed);
         break;
       case 'privacy':
         writer.setPrivacy(message.global, message.devices);

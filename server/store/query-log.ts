@@ -10,6 +10,7 @@ import { workerEntry } from '../worker-entry.js';
 import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { appHostTable } from './app-hosts.js';
 import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
 import type { ShipperStats } from './pg/log-shipper.js';
 import {
@@ -42,8 +43,6 @@ export interface QueryLogOptions {
   maxBatch?: number;
   /** With TRACKSINK_DATABASE_URL: ship the log to PostgreSQL too (store/pg/log-shipper.ts). */
   pg?: WorkerInit['pg'];
-  /** App inference in the writer thread, on the rows as they are written (store/app-inference.ts). */
-  appInference?: boolean;
 }
 
 export interface QueryLogStats {
@@ -125,7 +124,6 @@ export class QueryLog implements QueryLogSink {
       intervalMs: options.intervalMs ?? 50,
       maxBatch: options.maxBatch ?? 20_000,
       ...(options.pg ? { pg: options.pg } : {}),
-      ...(options.appInference ? { appInference: true } : {}),
     };
     const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
     const log = new QueryLog(worker, queue, options.logger, options);
@@ -169,6 +167,14 @@ export class QueryLog implements QueryLogSink {
     this.rings.push(memory);
     this.post({ type: 'ring', memory });
     return memory;
+  }
+
+  /**
+   * Starts app inference in the writer thread (store/app-inference.ts) over the rows written from now on
+   * and, from SQL, those before: the catalog travels as its app keys and hosts only (app-hosts.ts).
+   */
+  startAppInference(catalog: Parameters<typeof appHostTable>[0]): void {
+    this.post({ type: 'apps', table: appHostTable(catalog) });
   }
 
   /** Resolves once everything recorded before the call is committed (or counted as dropped). */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QueryStatus, emptyQueryEvent } from '../../../server/events/query-event.js';
 import { silentLogger } from '../../../server/logger.js';
+import { AppHostIndex, appHostTable } from '../../../server/store/app-hosts.js';
 import { WriterAppInference } from '../../../server/store/app-inference.js';
 import { AppRollups } from '../../../server/store/app-rollups.js';
 import { LogWriter } from '../../../server/store/log-writer.js';
@@ -74,8 +75,9 @@ function setUp(): { dir: string; writer: LogWriter } {
 }
 
 function attach(writer: LogWriter, dir: string, maxFeedRows?: number): WriterAppInference {
+  // As the worker gets it: the catalog's keys and hosts only, not the catalog (app-hosts.ts).
   const apps = new WriterAppInference({
-    catalog: shippedAppCatalog(),
+    catalog: new AppHostIndex(appHostTable(shippedAppCatalog())),
     db: () => writer.handle,
     dataDir: dir,
     ...(maxFeedRows === undefined ? {} : { maxFeedRows }),
@@ -190,9 +192,9 @@ describe('QueryLog with app inference in its writer thread', () => {
       queries: 'all',
       anonymizeClients: false,
       logger: silentLogger,
-      appInference: true,
     });
     cleanups.push(() => log.close());
+    log.startAppInference(shippedAppCatalog());
     // A minute ago: every row's window is over, so the flush's pass counts them all.
     for (const ev of session(Date.now() - 10 * 60_000, 3)) log.record(ev as never);
     await log.flush();
