@@ -2,8 +2,10 @@
  * Query log ingest rate into PostgreSQL (issue 18): starts a throw-away PostgreSQL server
  * (tests/helpers/pg-server.ts), applies tracksink's schema, and pushes synthetic decoded events through
  * the log shipper (server/store/pg/log-shipper.ts) in the log writer's batch size, timing until every
- * row is committed. `npx tsx bench/pg-ingest.ts [rows]` (default 1,000,000).
+ * row is committed. `npm run bench:pg-ingest -- [rows]` (default 1,000,000); hold the bench lock
+ * (`flock /tmp/team/bench.lock npm run bench:pg-ingest`) and note the load average it prints.
  */
+import { loadavg } from 'node:os';
 import { startPgServer } from '../tests/helpers/pg-server.js';
 import { connectPool } from '../server/store/pg/pg-connect.js';
 import { migratePg } from '../server/store/pg/pg-migrate.js';
@@ -14,22 +16,32 @@ import type { DecodedEvent } from '../server/store/query-queue.js';
 const rows = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 20_000;
 
+/** Household-like traffic, as bench/analytics/run.ts: 50 devices, 20,000 names of Zipf-like popularity. */
+let seed = 7;
+function random(): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+}
+
 function event(i: number, now: number): DecodedEvent {
+  const name = Math.min(20_000, Math.floor(20_000 ** random()));
+  const attributed = name % 3 === 0;
+  const device = 1 + Math.floor(random() * 50);
   return {
     timeMs: now + i / 100,
-    deviceId: 1 + (i % 40),
-    clientAddress: `192.168.1.${1 + (i % 40)}`,
-    name: `host${i % 50_000}.example${i % 300}.com`,
+    deviceId: device,
+    clientAddress: `192.168.1.${device}`,
+    name: `host${name}.example${name % 300}.com`,
     qtype: 1,
     protocol: 0,
-    status: i % 5 === 0 ? 1 : 2,
+    status: name % 5 === 0 ? 1 : 2,
     reason: 0,
     listId: 0,
     ruleId: 0,
-    companyId: i % 7,
-    categoryId: i % 3,
+    companyId: attributed ? 1 + (name % 200) : 0,
+    categoryId: attributed ? name % 7 : 0,
     appId: 0,
-    kind: i % 5 === 0 ? 1 : 0,
+    kind: attributed ? 1 : 0,
     rcode: 0,
     durationUs: 1200 + (i % 900),
     upstreamId: 1,
@@ -64,8 +76,11 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     const count = await pool.query<{ n: string }>('SELECT count(*) AS n FROM query_log');
+    const load = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
     console.log(
-      `pg ingest: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s (query_log holds ${count.rows[0]?.n})`,
+      `pg ingest: ${rows} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} rows/s (query_log holds ${count.rows[0]?.n}; load average ${load})`,
     );
     await shipper.close();
     await pool.end();

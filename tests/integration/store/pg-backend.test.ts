@@ -198,6 +198,11 @@ describe('query log shipped to PostgreSQL', () => {
     shipper.push(events.slice(0, 200));
     await shipper.flush(10_000);
     expect(shipper.stats).toMatchObject({ shipped: 300, buffered: 0, dropped: 0, error: null });
+    // Rows written before the replica's id was known (the first push) carry it too.
+    const mine = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM query_log WHERE replica_id = (SELECT id FROM replicas WHERE name = 'r1')",
+    );
+    expect(Number(mine.rows[0]?.n)).toBe(300);
     const partitions = (await listDayPartitions(pool)).map((p) => p.name);
     const name = (time: number): string =>
       `query_log_p${new Date(time).toISOString().slice(0, 10).replace(/-/g, '')}`;
@@ -225,7 +230,7 @@ describe('query log shipped to PostgreSQL', () => {
     await shipper.close();
   });
 
-  it('stores hostile names exactly (quotes, backslashes, commas, braces), NUL dropped', async () => {
+  it('stores hostile names exactly (quotes, backslashes, tabs, line breaks, COPY markers), NUL dropped', async () => {
     const { url, pool } = await freshDatabase('ship_hostile');
     const target = parseDatabaseUrl(url);
     await migratePg(pool, target);
@@ -237,18 +242,34 @@ describe('query log shipped to PostgreSQL', () => {
       'NULL',
       'nul\u0000byte.example',
       '',
+      'tab\there.example',
+      'line\nbreak\r\n.example',
+      '\\N',
+      '\\.',
+      '\\',
+      'ünïcødé.例え.example',
     ];
-    shipper.push(names.map((name, i) => ({ ...decoded(i, Date.now() + i), name })));
+    shipper.push(names.map((name, i) => ({ ...decoded(i, Date.now() + i), name, cnameTarget: name })));
     await shipper.flush(10_000);
-    const rows = await pool.query<{ name: string }>('SELECT name FROM query_log ORDER BY time');
-    expect(rows.rows.map((row) => row.name)).toEqual([
+    const rows = await pool.query<{ name: string; cname: string }>(
+      'SELECT name, cname FROM query_log ORDER BY time',
+    );
+    const expected = [
       'a"b.example',
       'back\\slash.example',
       'x,{y}.example',
       'NULL',
       'nulbyte.example',
       '',
-    ]);
+      'tab\there.example',
+      'line\nbreak\r\n.example',
+      '\\N',
+      '\\.',
+      '\\',
+      'ünïcødé.例え.example',
+    ];
+    expect(rows.rows.map((row) => row.name)).toEqual(expected);
+    expect(rows.rows.map((row) => row.cname)).toEqual(expected);
     await shipper.close();
   });
 
