@@ -175,6 +175,40 @@ export class BackupImportError extends Error {
   }
 }
 
+/** A list's download bookkeeping as tracksink.db holds it (columns of `lists`). */
+interface ListDownloadState {
+  id: number;
+  source: string;
+  etag: string | null;
+  last_modified: string | null;
+  last_refresh: number | null;
+  last_success: number | null;
+  entries: number;
+  invalid_lines: number;
+  last_error: string | null;
+}
+
+/** Puts back the download bookkeeping of lists that kept their id and source through a replace. */
+function keepDownloadState(db: Db, before: readonly ListDownloadState[]): void {
+  const restore = db.prepare(
+    `UPDATE lists SET etag = ?, last_modified = ?, last_refresh = ?, last_success = ?, entries = ?,
+       invalid_lines = ?, last_error = ? WHERE id = ? AND source = ?`,
+  );
+  for (const row of before) {
+    restore.run(
+      row.etag,
+      row.last_modified,
+      row.last_refresh,
+      row.last_success,
+      row.entries,
+      row.invalid_lines,
+      row.last_error,
+      row.id,
+      row.source,
+    );
+  }
+}
+
 /**
  * Replaces the configuration with `data`, in one transaction. Cross-references are checked first so the
  * error names the entry, rather than surfacing as a bare foreign-key failure.
@@ -183,6 +217,15 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
   checkReferences(data);
   const deviceColumns = new Set(columnsOf(db, 'devices'));
   const apply = db.transaction((): ImportCounts => {
+    // What each list's last download left (ETag, times, counts) is not configuration and is not in a backup:
+    // keep it for a list whose id and source are unchanged, or every import (and on replicas every config
+    // change another replica makes) would make each list look never downloaded and fetch it again in full.
+    const downloadState = db
+      .prepare(
+        `SELECT id, source, etag, last_modified, last_refresh, last_success, entries, invalid_lines, last_error
+         FROM lists`,
+      )
+      .all() as ListDownloadState[];
     // Children first (FKs cascade anyway, but be explicit about what is replaced).
     for (const table of [
       'list_assignments',
@@ -274,6 +317,8 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
         ),
       );
     });
+
+    keepDownloadState(db, downloadState);
 
     const rules = new RulesRepo(db);
     data.rules.forEach((rule, index) => runRow(`rules[${index}]`, () => rules.insert(rule)));

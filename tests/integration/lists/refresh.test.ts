@@ -299,6 +299,34 @@ describe('subscriptions', () => {
 });
 
 describe('reload after the lists table was replaced (a configuration import)', () => {
+  it('keeps what the last download left for a list whose id and source are unchanged', async () => {
+    server.set('/kept.txt', { kind: 'ok', body: GOOD, etag: '"k1"' });
+    server.set('/moved.txt', { kind: 'ok', body: hostsList(3, 'moved.test'), etag: '"m1"' });
+    const lists = manager(new RecordingPolicy());
+    const kept = (await lists.add({ source: server.url('/kept.txt') })).list;
+    const moved = (await lists.add({ source: server.url('/moved.txt') })).list;
+    const repo = new ListsRepo(db);
+    const before = repo.get(kept.id);
+    expect(before?.etag).toBe('"k1"');
+    expect(before?.lastRefresh).not.toBeNull();
+
+    const data = readBackup(db);
+    data.lists = data.lists.map((list) =>
+      list.id === moved.id ? { ...list, source: server.url('/moved-elsewhere.txt') } : list,
+    );
+    replaceWithBackup(db, data);
+
+    const after = repo.get(kept.id);
+    expect(after).toMatchObject({
+      etag: '"k1"',
+      lastRefresh: before?.lastRefresh,
+      lastSuccess: before?.lastSuccess,
+      entries: 200,
+    });
+    // Another source under the same id starts afresh: nothing of the old download may vouch for it.
+    expect(repo.get(moved.id)).toMatchObject({ etag: null, lastRefresh: null, entries: 0 });
+  });
+
   it('never serves a cached copy under an id that now names another list, and loads the new lists', async () => {
     server.set('/old.txt', { kind: 'ok', body: hostsList(10, 'old.test') });
     server.set('/new.txt', { kind: 'status', status: 503 });
