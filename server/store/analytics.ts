@@ -15,7 +15,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { QUERY_STATUS_NAMES, QueryStatus } from '../events/query-event.js';
+import { QueryStatus } from '../events/query-event.js';
 import { NameKind } from '../trackers/attribution.js';
 import { SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import { QueryLogReader, type QueryFilter, type QueryPage, type QueryRow } from './query-log-reader.js';
@@ -23,6 +23,7 @@ import { clampLimit, floorTo, hourAndDaySegments, type Period, type Segment } fr
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS } from './rollup-sums.js';
 import { openDatabase, QUERY_LOG_FILE, type Db } from './sqlite.js';
 import type { LogAnalytics } from './log-analytics.js';
+import { seriesBuckets, seriesFromCounts } from './series-buckets.js';
 import { TopNames, type NameCount, type TopName, type TopOptions } from './top-names.js';
 
 export type { Period } from './rollup-periods.js';
@@ -30,7 +31,6 @@ export type * from './analytics-types.js';
 import type {
   SeriesRange,
   Summary,
-  SeriesPoint,
   Series,
   TopEntry,
   CategoryCompany,
@@ -108,32 +108,18 @@ export class Analytics implements LogAnalytics {
 
   /** Counts split by status: per 10 min over 24 h, per hour over 7 days, per day over 30 days. */
   timeSeries(range: SeriesRange, options: { deviceId?: number; now?: number } = {}): Series {
-    const now = options.now ?? this.now();
-    const [table, stepMs, steps] =
-      range === '24h'
-        ? (['totals_minute', 10 * MINUTE_MS, 144] as const)
-        : range === '7d'
-          ? (['totals_hour', HOUR_MS, 168] as const)
-          : (['totals_day', DAY_MS, 30] as const);
-    const end = floorTo(now, stepMs) + stepMs;
-    const start = end - steps * stepMs;
-    const rows = this.connection()
+    const buckets = seriesBuckets(range, options.now ?? this.now());
+    const counts = this.connection()
       .prepare(
-        `SELECT bucket - (bucket % ${stepMs}) AS t, status, sum(count) AS n FROM ${table}
+        `SELECT bucket - (bucket % ${buckets.stepMs}) AS t, status, sum(count) AS n FROM totals_${buckets.grain}
          WHERE device_id = ? AND bucket >= ? AND bucket < ? GROUP BY t, status`,
       )
-      .all(options.deviceId ?? ALL_DEVICES, start, end) as Array<{ t: number; status: number; n: number }>;
-    const points: SeriesPoint[] = [];
-    for (let i = 0; i < steps; i++)
-      points.push({ time: start + i * stepMs, total: 0, byStatus: emptyStatusCounts() });
-    for (const row of rows) {
-      const point = points[Math.floor((row.t - start) / stepMs)];
-      if (point === undefined) continue;
-      point.total += row.n;
-      const name = QUERY_STATUS_NAMES[row.status as QueryStatus] ?? `status-${row.status}`;
-      point.byStatus[name] = (point.byStatus[name] ?? 0) + row.n;
-    }
-    return { range, stepMs, points };
+      .all(options.deviceId ?? ALL_DEVICES, buckets.start, buckets.end) as Array<{
+      t: number;
+      status: number;
+      n: number;
+    }>;
+    return seriesFromCounts(range, buckets, counts);
   }
 
   topCompanies(period: Period, options: TopOptions = {}): TopEntry[] {
@@ -420,10 +406,4 @@ export class Analytics implements LogAnalytics {
     this.openedIno = ino;
     return this.db;
   }
-}
-
-function emptyStatusCounts(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const name of Object.values(QUERY_STATUS_NAMES)) counts[name] = 0;
-  return counts;
 }

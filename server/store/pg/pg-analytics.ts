@@ -8,7 +8,7 @@
  * Devices are grouped by the device id stored in the rows: the shared configuration's id (replicas share
  * their devices through the replicated configuration), so a device that asks two replicas is one device.
  */
-import { QUERY_STATUS_NAMES, QueryStatus } from '../../events/query-event.js';
+import { QueryStatus } from '../../events/query-event.js';
 import { NameKind } from '../../trackers/attribution.js';
 import type {
   CategoryCompany,
@@ -16,7 +16,6 @@ import type {
   DeviceFigures,
   DeviceRank,
   Series,
-  SeriesPoint,
   SeriesRange,
   Summary,
   TopEntry,
@@ -24,12 +23,13 @@ import type {
 import type { LogAnalytics } from '../log-analytics.js';
 import type { QueryFilter, QueryPage, QueryRow } from '../query-log-reader.js';
 import { clampLimit, floorTo, type Period } from '../rollup-periods.js';
-import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS } from '../rollup-sums.js';
+import { ALL_DEVICES, HOUR_MS } from '../rollup-sums.js';
 import type { TopName, TopOptions } from '../top-names.js';
 import { createPool, type PgPool } from './pg-connect.js';
 import { PgLogPage } from './pg-log-page.js';
 import { one, Params, pgSegments, rows, segmentRows } from './pg-read.js';
 import { PgTopNames } from './pg-top-names.js';
+import { seriesBuckets, seriesFromCounts } from '../series-buckets.js';
 import type { PgTarget } from './pg-url.js';
 
 const BLOCKED_SUM = `coalesce(sum(count) FILTER (WHERE status = ${QueryStatus.blocked}), 0)`;
@@ -107,35 +107,14 @@ export class PgAnalytics implements LogAnalytics {
   }
 
   async timeSeries(range: SeriesRange, options: { deviceId?: number; now?: number } = {}): Promise<Series> {
-    const now = options.now ?? this.now();
-    const [table, stepMs, steps] =
-      range === '24h'
-        ? (['log_totals_minute', 10 * MINUTE_MS, 144] as const)
-        : range === '7d'
-          ? (['log_totals_hour', HOUR_MS, 168] as const)
-          : (['log_totals_day', DAY_MS, 30] as const);
-    const end = floorTo(now, stepMs) + stepMs;
-    const start = end - steps * stepMs;
-    const found = await rows<{ t: number; status: number; n: number }>(
+    const buckets = seriesBuckets(range, options.now ?? this.now());
+    const counts = await rows<{ t: number; status: number; n: number }>(
       this.pool,
-      `SELECT bucket - bucket % ${stepMs} AS t, status, sum(count) AS n FROM ${table}
+      `SELECT bucket - bucket % ${buckets.stepMs} AS t, status, sum(count) AS n FROM log_totals_${buckets.grain}
        WHERE device_id = $1 AND bucket >= $2 AND bucket < $3 GROUP BY 1, 2`,
-      [options.deviceId ?? ALL_DEVICES, start, end],
+      [options.deviceId ?? ALL_DEVICES, buckets.start, buckets.end],
     );
-    const points: SeriesPoint[] = [];
-    for (let i = 0; i < steps; i++) {
-      const byStatus: Record<string, number> = {};
-      for (const name of Object.values(QUERY_STATUS_NAMES)) byStatus[name] = 0;
-      points.push({ time: start + i * stepMs, total: 0, byStatus });
-    }
-    for (const row of found) {
-      const point = points[Math.floor((row.t - start) / stepMs)];
-      if (point === undefined) continue;
-      point.total += row.n;
-      const name = QUERY_STATUS_NAMES[row.status as QueryStatus] ?? `status-${row.status}`;
-      point.byStatus[name] = (point.byStatus[name] ?? 0) + row.n;
-    }
-    return { range, stepMs, points };
+    return seriesFromCounts(range, buckets, counts);
   }
 
   topCompanies(period: Period, options: TopOptions = {}): Promise<TopEntry[]> {
