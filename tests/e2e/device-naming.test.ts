@@ -118,6 +118,11 @@ describe.sequential('naming devices in Chromium', { timeout: 60_000 }, () => {
     await screenshot('naming-first-run-390');
 
     const phoneRow = card.getByTestId('unnamed-device').filter({ hasText: phone });
+    // The router already names the phone ("annas-iphone"): the card says so instead of calling it nameless.
+    await expect.poll(() => phoneRow.locator('.who').innerText()).toContain('name from your network');
+    const tabletWho = card.getByTestId('unnamed-device').filter({ hasText: tablet }).locator('.who');
+    expect(await tabletWho.innerText()).not.toContain('name from your network');
+    expect(await card.innerText()).toContain('no name you chose yet');
     await phoneRow.getByTestId('name-suggestion').filter({ hasText: 'Annas iPhone' }).click();
     await expect.poll(() => card.getByTestId('unnamed-device').count()).toBe(1);
     const tabletRow = card.getByTestId('unnamed-device').filter({ hasText: tablet });
