@@ -14,7 +14,12 @@
  *    buildApp) timed cold and warm on both, side by side; written to bench/results/pg-pages.md.
  *
  *   npx tsx bench/pg-pages.ts [--rows 10000000] [--dir bench/work/analytics] [--reuse] [--page REGEX]
- *                             [--lock FILE]
+ *                             [--lock FILE] [--keep] [--url URL] [--base DIR]
+ *
+ * --keep leaves the filled PostgreSQL running and prints its URL (nothing timed); --url URL times the
+ * pages on such a server instead of filling a new one (its migrations applied first). --base DIR also
+ * times PostgreSQL's pages with the read side of another checkout (e.g. /tmp/base, a build of main
+ * before a change), in the same run, between SQLite's and this tree's: before/after side by side.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +42,9 @@ const { values } = parseArgs({
     reuse: { type: 'boolean', default: false },
     page: { type: 'string' },
     lock: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    base: { type: 'string' },
   },
 });
 const DAY_MS = 86_400_000;
@@ -181,25 +189,34 @@ function copyFromSqlite(
   if (copy.status !== 0) throw new Error(`copy into ${table} failed: ${copy.stderr}`);
 }
 
-function table(sqlite: PageTiming[], pg: PageTiming[], rows: number, loads: string[]): string {
+function table(
+  sqlite: PageTiming[],
+  pg: PageTiming[],
+  base: PageTiming[] | null,
+  rows: number,
+  loads: string[],
+): string {
   const ok = (t: PageTiming) => (t.cold < PAGE_TARGET_MS && t.warm < PAGE_TARGET_MS ? '✅' : '❌');
+  const ms = (t: PageTiming | undefined) => `${t?.cold.toFixed(0) ?? '–'} | ${t?.warm.toFixed(0) ?? '–'}`;
+  const before = base === null ? '' : ' PG before cold | PG before warm |';
   const lines = [
     `Dashboard pages over HTTP, ${rows.toLocaleString('en-US')} logged queries (50 devices, 30 days), the same rows in both.`,
     `cold = first load on a fresh app and database connection, warm = worst of 5 more; ms; target < ${PAGE_TARGET_MS} ms.`,
-    `Load average (1 min) at the start of each run: SQLite ${loads[0]}, PostgreSQL ${loads[1]}; 2 cores shared with other work.`,
+    `Load average (1 min) at the start of each run: ${loads.join(', ')}; 2 cores shared with other work.`,
     '',
-    '| page (requests) | SQLite cold | SQLite warm | PostgreSQL cold | PostgreSQL warm | PG ok | PG answered last |',
-    '| --- | ---: | ---: | ---: | ---: | :---: | --- |',
+    `| page (requests) | SQLite cold | SQLite warm |${before} PostgreSQL cold | PostgreSQL warm | PG ok | PG answered last |`,
+    `| --- | ---: | ---: |${base === null ? '' : ' ---: | ---: |'} ---: | ---: | :---: | --- |`,
   ];
   for (const p of pg) {
     const s = sqlite.find((x) => x.page === p.page);
-    lines.push(
-      `| ${p.page} (${p.requests}) | ${s?.cold.toFixed(0) ?? '–'} | ${s?.warm.toFixed(0) ?? '–'} | ${p.cold.toFixed(0)} | ${p.warm.toFixed(0)} | ${ok(p)} | ${p.slowest} |`,
-    );
+    const b = base === null ? '' : ` ${ms(base.find((x) => x.page === p.page))} |`;
+    lines.push(`| ${p.page} (${p.requests}) | ${ms(s)} |${b} ${ms(p)} | ${ok(p)} | ${p.slowest} |`);
   }
+  const under = (list: PageTiming[]) => list.filter((p) => ok(p) === '✅').length;
   lines.push(
     '',
-    `PostgreSQL pages under ${PAGE_TARGET_MS} ms: ${pg.filter((p) => ok(p) === '✅').length} of ${pg.length}`,
+    `PostgreSQL pages under ${PAGE_TARGET_MS} ms: ${under(pg)} of ${pg.length}` +
+      (base === null ? '' : ` (before: ${under(base)} of ${base.length})`),
   );
   return lines.join('\n');
 }
@@ -218,35 +235,74 @@ async function takeLock(file: string): Promise<() => void> {
   return () => holder.stdin.end();
 }
 
-async function main(): Promise<void> {
-  const { now, rows } = sqliteLog();
+/** A PostgreSQL server to time: the one at --url, or a new one filled from the SQLite log. */
+async function pgServer(now: number, rows: number): Promise<{ url: string; destroy(): void }> {
+  if (values.url !== undefined) {
+    const target = parseDatabaseUrl(values.url);
+    const pool = await connectPool(target, { applicationName: 'bench migrate' });
+    await migratePg(pool, target).finally(() => pool.end());
+    return { url: values.url, destroy: () => {} };
+  }
   const server = await startPgServer();
-  let release = (): void => {};
   try {
     await fillPg(server, now, rows);
+  } catch (error) {
+    server.destroy();
+    throw error;
+  }
+  return server;
+}
+
+/** PgAnalytics of another checkout (--base), for a before/after in the same run. */
+async function baseAnalytics(): Promise<typeof PgAnalytics | null> {
+  if (values.base === undefined) return null;
+  const module = (await import(resolve(values.base, 'server/store/pg/pg-analytics.ts'))) as {
+    PgAnalytics: typeof PgAnalytics;
+  };
+  return module.PgAnalytics;
+}
+
+async function main(): Promise<void> {
+  const { now, rows } = sqliteLog();
+  const server = await pgServer(now, rows);
+  if (values.keep) {
+    console.log(`PostgreSQL filled and left running: ${server.url}`);
+    return;
+  }
+  let release = (): void => {};
+  try {
     if (values.lock !== undefined) release = await takeLock(values.lock);
     const only = values.page === undefined ? undefined : new RegExp(values.page);
     const input = { logDir: dir, now, devices: DEVICES, names: NAMES };
-    const loads: string[] = [];
-    loads.push(loadavg()[0]!.toFixed(2));
-    let done = step('SQLite pages');
-    const sqlite = await measurePages(input, only);
-    done();
-    loads.push(loadavg()[0]!.toFixed(2));
-    done = step('PostgreSQL pages');
     const target = parseDatabaseUrl(server.url);
-    const pg = await measurePages(
-      { ...input, openAnalytics: () => PgAnalytics.open({ target, replica: 'bench', now: () => now }) },
-      only,
-    );
-    done();
-    const report = table(sqlite, pg, rows, loads);
+    const loads: string[] = [];
+    const timed = async (label: string, run: () => Promise<PageTiming[]>) => {
+      loads.push(`${label} ${loadavg()[0]!.toFixed(2)}`);
+      const done = step(`${label} pages`);
+      const result = await run();
+      done();
+      return result;
+    };
+    const pgPages = (Analytics: typeof PgAnalytics) => () =>
+      measurePages(
+        { ...input, openAnalytics: () => Analytics.open({ target, replica: 'bench', now: () => now }) },
+        only,
+      );
+    const sqlite = await timed('SQLite', () => measurePages(input, only));
+    const Base = await baseAnalytics();
+    const base = Base === null ? null : await timed('PostgreSQL before', pgPages(Base));
+    const pg = await timed('PostgreSQL', pgPages(PgAnalytics));
+    const report = table(sqlite, pg, base, rows, loads);
     console.log(`\n${report}`);
+    const pool = await connectPool(target, { applicationName: 'bench' });
+    const version = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+    await pool.end();
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
       'bench/results/pg-pages.md',
       `# Dashboard pages: PostgreSQL beside SQLite\n\n${new Date().toISOString()}, \`npm run bench:pg-pages\` ` +
-        `(PostgreSQL ${server.psql('SHOW server_version').trim()}, the test server's settings: shared_buffers 64MB, fsync off).\n\n${report}\n`,
+        `(Node ${process.version}, PostgreSQL ${version}, the test server's settings: shared_buffers 64MB, fsync off` +
+        `${Base === null ? '' : `; "before" = the read side of ${values.base}`}).\n\n${report}\n`,
     );
   } finally {
     release();

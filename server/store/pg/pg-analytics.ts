@@ -56,7 +56,7 @@ export class PgAnalytics implements LogAnalytics {
   ) {
     this.now = now;
     this.page = new PgLogPage(pool);
-    this.names = new PgTopNames(pool, this.page);
+    this.names = new PgTopNames(pool, this.page, this.now);
   }
 
   static open(options: PgAnalyticsOptions): PgAnalytics {

@@ -1,62 +1,92 @@
 /**
- * The dashboard's rollups in PostgreSQL (migration 0002), kept by the statement that ships a batch:
- * `withRollups` wraps the shipper's multi-row INSERT into one statement that also adds the batch's sums
- * (per minute/hour/day totals, per hour/day company counts, per name hour/day/total), so the raw rows and
- * their sums commit together or not at all: a batch retried after a failure is never counted twice.
- * Each replica adds only to its own rollup rows (replica_id is in every key), so replicas shipping at the
- * same moment never wait for each other's row locks. `pruneRollups` is retention's part.
+ * The dashboard's rollups in PostgreSQL (migrations 0002, 0003), kept by the statement that ships a
+ * batch: the shipper sums the batch's rows in memory (pg-batch-sums.ts) and copies the sums into staging
+ * tables beside the rows; `SHIP_SQL` then moves the rows into query_log and upserts every key of the
+ * sums once (per minute/hour/day totals, per hour/day company counts, per name hour/day/total, a device's
+ * names per hour), so the raw rows and their sums commit together or not at all: a batch retried after a
+ * failure is never counted twice. Each replica adds only to its own rollup rows (replica_id is in every
+ * key), so replicas shipping at the same moment never wait for each other's row locks. `pruneRollups` is
+ * retention's part.
  */
 import type { PgPool } from './pg-connect.js';
-import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS } from '../rollup-sums.js';
-
-/** The shipped columns the rollups read, by the names the wrapped statement gives them. */
-const NEEDED = ['time', 'device_id', 'status', 'company_id', 'category_id', 'app_id', 'kind', 'name'];
+import { ALL_DEVICES, DAY_MS, HOUR_MS, SHORT_ROLLUP_KEEP_MS } from '../rollup-sums.js';
 
 /**
- * One statement: the batch's rows (`source`, a SELECT yielding `columns` in order, e.g. an unnest() of
- * array parameters) into query_log with `replica` (a parameter) as their replica_id, and their sums into
- * the rollups.
+ * The session's staging tables of one shipping transaction (temporary: no WAL; emptied at commit):
+ * the raw rows (`rowColumns`, COPY's order) and the batch's sums as BatchSums writes them.
  */
-export function withRollups(columns: readonly string[], source: string, replica: string): string {
-  for (const column of NEEDED) {
-    if (!columns.includes(column)) throw new Error(`withRollups: the batch has no column ${column}`);
-  }
-  // Every row twice: for its device and for all devices.
-  const both = `(SELECT device_id AS dev, * FROM u UNION ALL SELECT ${ALL_DEVICES} AS dev, * FROM u)`;
+export function stagingSql(rowColumns: ReadonlyArray<readonly [string, string]>): string {
+  const table = (name: string, columns: string) =>
+    `CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns}) ON COMMIT DELETE ROWS`;
+  return [
+    table('ship_batch', rowColumns.map(([name, type]) => `${name} ${type}`).join(', ')),
+    table(
+      'ship_totals',
+      'device_id integer, bucket bigint, category_id integer, kind smallint, status smallint, count bigint',
+    ),
+    table(
+      'ship_counts',
+      'device_id integer, bucket bigint, company_id integer, category_id integer, app_id integer, kind smallint, status smallint, count bigint',
+    ),
+    table(
+      'ship_names',
+      'device_id integer, bucket bigint, status smallint, name text, count bigint, company_id integer, kind smallint',
+    ),
+  ].join('; ');
+}
+
+export const SUM_COPIES = {
+  totals: 'COPY ship_totals (device_id, bucket, category_id, kind, status, count) FROM STDIN',
+  counts:
+    'COPY ship_counts (device_id, bucket, company_id, category_id, app_id, kind, status, count) FROM STDIN',
+  names: 'COPY ship_names (device_id, bucket, status, name, count, company_id, kind) FROM STDIN',
+} as const;
+
+/**
+ * One statement: the staged rows (`columns`) into query_log with `replica` (a parameter) as their
+ * replica_id, and the staged sums into the rollups: minute totals widened to hours and days, hour counts
+ * to days, hour names to days and totals. Keys are upserted in key order (index locality).
+ */
+export function shipSql(columns: readonly string[], replica: string): string {
   const add = (table: string) => `DO UPDATE SET count = ${table}.count + excluded.count`;
   const keep = (table: string) =>
     `DO UPDATE SET count = ${table}.count + excluded.count,
        company_id = greatest(${table}.company_id, excluded.company_id), kind = greatest(${table}.kind, excluded.kind)`;
   const totals = (level: string, step: number) =>
     `t_${level} AS (INSERT INTO log_totals_${level} (device_id, bucket, category_id, kind, status, replica_id, count)
-       SELECT dev, time - time % ${step}, category_id, kind, status, ${replica}, count(*) FROM ${both} b
-       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+       SELECT device_id, bucket - bucket % ${step}, category_id, kind, status, ${replica}, sum(count)
+       FROM ship_totals GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
        ON CONFLICT (device_id, bucket, category_id, kind, status, replica_id) ${add(`log_totals_${level}`)})`;
   const counts = (level: string, step: number) =>
     `c_${level} AS (INSERT INTO log_counts_${level}
          (device_id, bucket, company_id, category_id, app_id, kind, status, replica_id, count)
-       SELECT dev, time - time % ${step}, company_id, category_id, app_id, kind, status, ${replica}, count(*)
-       FROM ${both} b GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+       SELECT device_id, bucket - bucket % ${step}, company_id, category_id, app_id, kind, status, ${replica}, sum(count)
+       FROM ship_counts GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
        ON CONFLICT (device_id, bucket, company_id, category_id, app_id, kind, status, replica_id) ${add(`log_counts_${level}`)})`;
-  return `WITH u AS MATERIALIZED (SELECT * FROM ${source} AS u(${columns.join(', ')})),
-  raw AS (INSERT INTO query_log (${columns.join(', ')}, replica_id) SELECT u.*, ${replica} FROM u),
-  devices AS (INSERT INTO log_devices (device_id) SELECT DISTINCT device_id FROM u ORDER BY 1 ON CONFLICT DO NOTHING),
-  ${totals('minute', MINUTE_MS)},
+  return `WITH raw AS (INSERT INTO query_log (${columns.join(', ')}, replica_id)
+    SELECT ${columns.join(', ')}, ${replica} FROM ship_batch),
+  devices AS (INSERT INTO log_devices (device_id)
+    SELECT DISTINCT device_id FROM ship_totals WHERE device_id <> ${ALL_DEVICES} ORDER BY 1 ON CONFLICT DO NOTHING),
+  ${totals('minute', 1)},
   ${totals('hour', HOUR_MS)},
   ${totals('day', DAY_MS)},
-  ${counts('hour', HOUR_MS)},
+  ${counts('hour', 1)},
   ${counts('day', DAY_MS)},
   n_hour AS (INSERT INTO log_names_hour (name, bucket, status, replica_id, company_id, kind, count)
-    SELECT name, time - time % ${HOUR_MS}, status, ${replica}, max(company_id), max(kind), count(*)
-    FROM u WHERE name <> '' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    SELECT name, bucket, status, ${replica}, company_id, kind, count
+    FROM ship_names WHERE device_id = ${ALL_DEVICES} ORDER BY 1, 2, 3
     ON CONFLICT (name, bucket, status, replica_id) ${keep('log_names_hour')}),
+  d_hour AS (INSERT INTO log_device_names_hour (device_id, bucket, name, status, replica_id, company_id, kind, count)
+    SELECT device_id, bucket, name, status, ${replica}, company_id, kind, count
+    FROM ship_names WHERE device_id <> ${ALL_DEVICES} ORDER BY 1, 2, 3, 4
+    ON CONFLICT (device_id, bucket, name, status, replica_id) ${keep('log_device_names_hour')}),
   n_day AS (INSERT INTO log_names_day (device_id, name, bucket, status, replica_id, company_id, kind, count)
-    SELECT dev, name, time - time % ${DAY_MS}, status, ${replica}, max(company_id), max(kind), count(*)
-    FROM ${both} b WHERE name <> '' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    SELECT device_id, name, bucket - bucket % ${DAY_MS}, status, ${replica}, max(company_id), max(kind), sum(count)
+    FROM ship_names GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (device_id, name, bucket, status, replica_id) ${keep('log_names_day')}),
   n_total AS (INSERT INTO log_names_total (device_id, name, status, replica_id, company_id, kind, count)
-    SELECT dev, name, status, ${replica}, max(company_id), max(kind), count(*)
-    FROM ${both} b WHERE name <> '' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    SELECT device_id, name, status, ${replica}, max(company_id), max(kind), sum(count)
+    FROM ship_names GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (device_id, name, status, replica_id) ${keep('log_names_total')})
   SELECT 1`;
 }
@@ -81,6 +111,9 @@ export async function pruneRollups(pool: PgPool, cutoffMs: number, nowMs: number
       [cutoff],
     );
     await client.query('DELETE FROM log_names_total WHERE count <= 0');
+    await client.query('DELETE FROM log_device_names_hour WHERE bucket < $1', [
+      Math.max(cutoff, nowMs - SHORT_ROLLUP_KEEP_MS - HOUR_MS),
+    ]);
     for (const table of ['log_names_day', 'log_names_hour', 'log_counts_day', 'log_counts_hour']) {
       await client.query(`DELETE FROM ${table} WHERE bucket < $1`, [cutoff]);
     }

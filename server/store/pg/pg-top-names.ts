@@ -1,6 +1,6 @@
 /**
  * Top names and top blocked names over PostgreSQL's log, the way store/top-names.ts finds them in
- * SQLite: one device's short period from the raw log (its (device_id, id) index); a period that holds the
+ * SQLite: one device's short period from its hourly names and the raw log's partial hours; a period that holds the
  * whole log from the per-name totals (exact); any other period by the bounded search (the totals bound
  * every period's count, so names are counted exactly, a chunk at a time in falling order of their total,
  * until no later name can enter the list). Names have no ids here (each replica interns its own), so
@@ -25,6 +25,7 @@ export class PgTopNames {
   constructor(
     private readonly pool: PgPool,
     private readonly page: PgLogPage,
+    private readonly now: () => number,
   ) {}
 
   async topNameLists(
@@ -37,13 +38,7 @@ export class PgTopNames {
     const wantAll = which !== 'blocked';
     const wantBlocked = which !== 'all';
     if (options.deviceId !== undefined && period.to - period.from <= SHORT_ROLLUP_KEEP_MS) {
-      const counted = await rows<NameCount>(
-        this.pool,
-        `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, count(*) AS count,
-                count(*) FILTER (WHERE status = ${QueryStatus.blocked}) AS blocked
-         FROM query_log WHERE device_id = $1 AND time >= $2 AND time < $3 AND name <> '' GROUP BY name`,
-        [options.deviceId, period.from, period.to],
-      );
+      const counted = await this.deviceNames(options.deviceId, period);
       return {
         all: wantAll ? ranked(counted, limit, false) : null,
         blocked: wantBlocked ? ranked(counted, limit, true) : null,
@@ -55,6 +50,38 @@ export class PgTopNames {
       whole ? this.totals(deviceId, limit, blockedOnly) : this.bounded(period, deviceId, limit, blockedOnly);
     const [all, blocked] = await Promise.all([wantAll ? list(false) : null, wantBlocked ? list(true) : null]);
     return { all, blocked };
+  }
+
+  /**
+   * Every name one device asked in a short period, counted exactly: its whole hours from the device's
+   * hourly names (log_device_names_hour, kept 48 h), the partial hours at the edges, or a period older
+   * than that rollup, from the raw log.
+   */
+  private deviceNames(deviceId: number, period: Period): Promise<NameCount[]> {
+    const params = new Params();
+    const device = params.add(deviceId);
+    const raw = (from: number, to: number) =>
+      `SELECT name, company_id, kind, status, 1 AS count FROM query_log
+       WHERE device_id = ${device} AND time >= ${params.add(from)} AND time < ${params.add(to)} AND name <> ''`;
+    const firstHour = floorTo(period.from + HOUR_MS - 1, HOUR_MS);
+    const lastHour = floorTo(period.to, HOUR_MS);
+    const kept = firstHour >= floorTo(this.now() - SHORT_ROLLUP_KEEP_MS, HOUR_MS);
+    const arms =
+      kept && firstHour < lastHour
+        ? [
+            `SELECT name, company_id, kind, status, count FROM log_device_names_hour
+             WHERE device_id = ${device} AND bucket >= ${params.add(firstHour)} AND bucket < ${params.add(lastHour)}`,
+            ...(period.from < firstHour ? [raw(period.from, firstHour)] : []),
+            ...(lastHour < period.to ? [raw(lastHour, period.to)] : []),
+          ]
+        : [raw(period.from, period.to)];
+    return rows<NameCount>(
+      this.pool,
+      `SELECT name, max(company_id) AS "companyId", max(kind) AS kind, sum(count) AS count,
+              ${BLOCKED_SUM} AS blocked
+       FROM (${arms.join(' UNION ALL ')}) s GROUP BY name`,
+      params.values,
+    );
   }
 
   /** A company's most asked names over the period (whole days), every device together. */
