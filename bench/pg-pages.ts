@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { connectPool } from '../server/store/pg/pg-connect.js';
 import { ensureDayPartitions, registerReplica } from '../server/store/pg/log-partitions.js';
 import { PgAnalytics } from '../server/store/pg/pg-analytics.js';
+import { HOUR_MS, SHORT_ROLLUP_KEEP_MS } from '../server/store/rollup-sums.js';
 import { migratePg } from '../server/store/pg/pg-migrate.js';
 import { parseDatabaseUrl } from '../server/store/pg/pg-url.js';
 import { openDatabase } from '../server/store/sqlite.js';
@@ -156,6 +157,12 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
       }
       await client.query(
         'INSERT INTO log_devices SELECT DISTINCT device_id FROM log_totals_day WHERE device_id >= 0',
+      );
+      // The SQLite log has no per-device names per hour: summed from the raw rows of the last 48 h.
+      await client.query(
+        `INSERT INTO log_device_names_hour (device_id, bucket, name, status, replica_id, company_id, kind, count)
+         SELECT device_id, time - time % ${HOUR_MS}, name, status, 1, max(company_id), max(kind), count(*)
+         FROM query_log WHERE time >= ${now - SHORT_ROLLUP_KEEP_MS} AND name <> '' GROUP BY 1, 2, 3, 4`,
       );
       await client.query('VACUUM ANALYZE');
     } finally {
