@@ -3,8 +3,8 @@
  * by row id (the order rows reached PostgreSQL), filtered, keyset-paginated by id, in the SQLite
  * reader's row shape (query-log-reader.ts). The filters use migration 0002's indexes: (device_id, id),
  * (company_id, id), (status, id) for the rare statuses; a name filter looks up the matching names in the
- * per-name totals and scans only the hours in which one of them was asked (log_names_hour), through the
- * BRIN index on time.
+ * per-name totals and reads their rows through the name index (migration 0004), only in the newest hours
+ * in which one of them was asked (log_names_hour) that hold a page of them.
  */
 import type { QueryFilter, QueryPage, QueryRow } from '../query-log-reader.js';
 import { clampLimit, floorTo } from '../rollup-periods.js';
@@ -19,8 +19,6 @@ const ROW_COLUMNS = `id, time, device_id AS "deviceId", nullif(client, '') AS cl
 /** Statuses covered by the partial index query_log_by_status (keep in step with migration 0002). */
 const INDEXED_STATUSES = new Set<number>([2, 5, 6, 7, 8, 9, 10]);
 const MAX_NAMES = 500;
-/** Hours of a name filter read in one statement. */
-const HOURS_PER_READ = 24;
 
 export class PgLogPage {
   constructor(private readonly pool: PgPool) {}
@@ -66,11 +64,11 @@ export class PgLogPage {
         // A common part of names: the newest rows hold a page of them soon enough.
         found = await select([`name LIKE ${params.add(pattern)} ESCAPE '\\'`], limit + 1);
       } else {
-        const nameTest = `name = ANY(${params.add(names)}::text[])`;
-        found = await this.byHours(names, filter, limit, (hours) => {
-          const ranges = hours.map((h) => `(time >= ${h} AND time < ${h + HOUR_MS})`).join(' OR ');
-          return select([nameTest, `(${ranges})`], limit + 1, true);
-        });
+        // Through query_log_by_name (migration 0004), a few hours at a time, newest first.
+        const nameTest = `(name COLLATE "C") = ANY(${params.add(names)}::text[])`;
+        found = await this.byHours(names, filter, limit, (from, to) =>
+          select([nameTest, `time >= ${from} AND time < ${to}`], limit + 1, true),
+        );
       }
     } else {
       found = await select([], limit + 1);
@@ -113,28 +111,38 @@ export class PgLogPage {
   }
 
   /**
-   * Rows of the hours in which one of `names` was asked, newest hours first, HOURS_PER_READ hours a
-   * statement, until more than `limit` rows are found; newest first by id.
+   * Rows of the hours in which one of `names` was asked, newest hours first: each read spans the next
+   * hours whose counts (log_names_hour) add up to the rows still wanted, doubled at every read (other
+   * filters may keep only some of them), until more than `limit` rows are found; newest first by id.
    */
   private async byHours(
     names: string[],
     filter: QueryFilter,
     limit: number,
-    read: (hours: number[]) => Promise<QueryRow[]>,
+    read: (from: number, to: number) => Promise<QueryRow[]>,
   ): Promise<QueryRow[]> {
     const from = filter.from ?? 0;
     const to = filter.to ?? Number.MAX_SAFE_INTEGER;
-    const hours = (
-      await rows<{ bucket: number }>(
-        this.pool,
-        `SELECT DISTINCT bucket FROM log_names_hour WHERE name = ANY($1::text[]) AND bucket >= $2 AND bucket < $3
-         ORDER BY bucket DESC`,
-        [names, floorTo(from, HOUR_MS), to],
-      )
-    ).map((row) => row.bucket);
+    const hours = await rows<{ bucket: number; n: number }>(
+      this.pool,
+      `SELECT bucket, sum(count) AS n FROM log_names_hour
+       WHERE name = ANY($1::text[]) AND bucket >= $2 AND bucket < $3 GROUP BY bucket ORDER BY bucket DESC`,
+      [names, floorTo(from, HOUR_MS), to],
+    );
     const found: QueryRow[] = [];
-    for (let at = 0; at < hours.length && found.length <= limit; at += HOURS_PER_READ) {
-      found.push(...(await read(hours.slice(at, at + HOURS_PER_READ))));
+    let wanted = limit + 1;
+    for (let at = 0; at < hours.length && found.length <= limit;) {
+      const newest = (hours[at] as { bucket: number }).bucket;
+      let oldest = newest;
+      for (let expected = 0; at < hours.length && expected < wanted; at++) {
+        const hour = hours[at] as { bucket: number; n: number };
+        oldest = hour.bucket;
+        expected += hour.n;
+      }
+      found.push(
+        ...(await read(Math.trunc(Math.max(oldest, from)), Math.trunc(Math.min(newest + HOUR_MS, to)))),
+      );
+      wanted *= 2;
     }
     return found.sort((a, b) => b.id - a.id);
   }
