@@ -7,7 +7,9 @@ import { exportConfiguration, importConfiguration } from './backup/backup-servic
 import type { Config } from './config/schema.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
 import type { Logger } from './logger.js';
+import type { SharedListFetch } from './lists/shared-fetch.js';
 import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replication.js';
+import { LISTS_CHANNEL, PgListFetch } from './store/pg/list-fetch.js';
 import type { PgBackend } from './store/pg/pg-backend.js';
 import { BackupRepo } from './store/repos/backup-repo.js';
 import type { Db } from './store/sqlite.js';
@@ -16,6 +18,10 @@ export interface ReplicaConfig {
   replication: ConfigReplication;
   /** Starts following the other replicas; `reload` makes the modules read tracksink.db again. */
   start(reload: () => Promise<void>): void;
+  /** List downloads shared with the other replicas (lists/shared-fetch.ts, store/pg/list-fetch.ts). */
+  lists: SharedListFetch;
+  /** A new list copy another replica downloaded is taken by `lists.takeShared` (from start() on). */
+  followLists(lists: { takeShared(source: string): void }): void;
 }
 
 /** Before the modules read tracksink.db: take the shared configuration, or share this one. */
@@ -58,6 +64,14 @@ export async function openReplicaConfig(options: {
   }
   return {
     replication,
+    lists: new PgListFetch(pg.pool, pg.replica),
+    followLists: (lists) => {
+      replication.onNotification(LISTS_CHANNEL, (payload) => {
+        // "<replica> <source>"; a replica's own downloads are already in use there.
+        const space = payload.lastIndexOf(' ');
+        if (space > 0 && payload.slice(0, space) !== pg.replica) lists.takeShared(payload.slice(space + 1));
+      });
+    },
     start: (next) => {
       reload = next;
       replication.start();

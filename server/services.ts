@@ -233,7 +233,9 @@ export async function startServices(
       refreshHours: config.lists.refreshHours,
       blockPublicResolvers: config.dns.blockPublicResolvers,
       sources: sourcePolicyFor(config),
+      ...(replicaConfig === null ? {} : { shared: replicaConfig.lists }),
     });
+    replicaConfig?.followLists(lists);
     stack.push(() => lists.stop());
     lists.ensureDefaults(config.lists.extra, config.lists.defaults);
     // Built-in lists, local files and the last good copies only (parsed in a worker): lists that need a

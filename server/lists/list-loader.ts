@@ -15,7 +15,8 @@ import type { ListCache } from './list-cache.js';
 import { lineAt, shownLine } from './list-line.js';
 import type { Loaded, ListSummary, RefreshProgress, RefreshStatus } from './list-manager-types.js';
 import { ListParser } from './list-parser.js';
-import { BUILTIN_PUBLIC_RESOLVERS } from './list-source.js';
+import { BUILTIN_PUBLIC_RESOLVERS, sourceKind } from './list-source.js';
+import { contentHash, CopyHashes, LEASE_MS, type SharedListFetch, takeTurn } from './shared-fetch.js';
 import type { ListSourcePolicy } from './source-policy.js';
 
 export interface ListLoaderOptions {
@@ -31,6 +32,8 @@ export interface ListLoaderOptions {
   offline: boolean;
   isStopped: () => boolean;
   signal: AbortSignal;
+  /** Replicas on PostgreSQL: URL lists are downloaded once for all (shared-fetch.ts). */
+  shared?: SharedListFetch;
 }
 
 export class ListLoader {
@@ -39,6 +42,7 @@ export class ListLoader {
   private readonly parser = new ListParser();
   private readonly repo: ListsRepo;
   private readonly cache: ListCache;
+  private readonly hashes = new CopyHashes();
 
   constructor(private readonly options: ListLoaderOptions) {
     this.repo = options.repo;
@@ -101,11 +105,14 @@ export class ListLoader {
 
   /**
    * Fetches one list, and takes the new copy only when it is a sound list; on any failure the last good
-   * copy stays in use (loaded from disk if it was not yet) and the error is recorded on the list.
+   * copy stays in use (loaded from disk if it was not yet) and the error is recorded on the list. With
+   * replicas, a copy another replica downloaded within `maxAgeMs` (0: only one arriving while this
+   * refresh waits) is taken instead of downloading (shared-fetch.ts).
    */
   async refreshOne(
     row: ListRow,
     onProgress: ((p: RefreshProgress) => void) | undefined,
+    maxAgeMs = 0,
   ): Promise<ListSummary> {
     const started = performance.now();
     const summary = (status: RefreshStatus, bytes: number, error: string | null): ListSummary => {
@@ -144,25 +151,40 @@ export class ListLoader {
         this.options.isStopped() ? 'stopped: not downloaded' : 'offline: not downloaded',
       );
     }
+    const turn =
+      this.options.shared && sourceKind(row.source) === 'url'
+        ? await takeTurn({
+            shared: this.options.shared,
+            source: row.source,
+            maxAgeMs,
+            waitMs: this.options.fetchTimeoutMs + LEASE_MS,
+            localHash: () => this.hashes.get(row.id, row.source, this.cache.path(row.id)),
+            warn: (message) => this.options.logger.warn({ list: row.name }, message),
+            isStopped: this.options.isStopped,
+          })
+        : null;
     try {
-      const result = await fetchListSource(row.source, {
-        // Validators only make sense while we still hold the copy they describe.
-        etag: hasCopy ? row.etag : null,
-        lastModified: hasCopy ? row.lastModified : null,
-        timeoutMs: this.options.fetchTimeoutMs,
-        maxBytes: this.options.maxBytes,
-        signal: this.options.signal,
-        policy: this.options.sources,
-        onBytes: (received, expected) => {
-          bytes = received;
-          onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
-        },
-      });
+      if (turn?.kind === 'same') return await this.notModified(row, summary);
+      const conditional = hasCopy && (turn?.kind !== 'download' || turn.conditional);
+      const result =
+        turn?.kind === 'stored'
+          ? { status: 'ok' as const, servedAsHtml: false, bytes: turn.copy.body.byteLength, ...turn.copy }
+          : await fetchListSource(row.source, {
+              // Validators only make sense while we still hold the copy they describe.
+              etag: conditional ? row.etag : null,
+              lastModified: conditional ? row.lastModified : null,
+              timeoutMs: this.options.fetchTimeoutMs,
+              maxBytes: this.options.maxBytes,
+              signal: this.options.signal,
+              policy: this.options.sources,
+              onBytes: (received, expected) => {
+                bytes = received;
+                onProgress?.({ listId: row.id, name: row.name, phase: 'bytes', bytes: received, expected });
+              },
+            });
       if (result.status === 'not-modified') {
-        this.repo.recordNotModified(row.id);
-        if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
-        this.options.logger.debug({ list: row.name }, 'list not modified');
-        return summary('not-modified', 0, null);
+        if (turn?.kind === 'download') await turn.done('not-modified');
+        return await this.notModified(row, summary);
       }
       const { parsed, blank } = await this.parser.decodeAndParse(
         result.body,
@@ -183,9 +205,14 @@ export class ListLoader {
       if (refusal) throw new Error(refusal);
       // The bytes as downloaded (decodeText accepted them; no string is encoded again), without a BOM,
       // which decodeText dropped and a later read of the copy would keep.
-      const body = result.body;
-      const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-      await this.cache.write(row.id, bom ? body.subarray(3) : body);
+      const bom = result.body[0] === 0xef && result.body[1] === 0xbb && result.body[2] === 0xbf;
+      const body = bom ? result.body.subarray(3) : result.body;
+      await this.cache.write(row.id, body);
+      const hash = contentHash(body);
+      this.hashes.set(row.id, row.source, hash);
+      if (turn?.kind === 'download') {
+        await turn.done({ body, hash, etag: result.etag, lastModified: result.lastModified });
+      }
       this.loaded.set(row.id, { parsed, text: null, format: row.format });
       this.repo.recordSuccess(row.id, {
         entries: parsed.entries,
@@ -196,7 +223,7 @@ export class ListLoader {
       const done = summary('updated', result.bytes, null);
       this.options.logger.info(
         { list: row.name, entries: done.entries, invalid: done.invalidLines, ms: done.durationMs },
-        'list refreshed',
+        turn?.kind === 'stored' ? "list taken from another replica's download" : 'list refreshed',
       );
       return done;
     } catch (error) {
@@ -206,6 +233,18 @@ export class ListLoader {
       if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
       this.options.logger.warn({ list: row.name, source: row.source }, `list refresh failed: ${message}`);
       return summary('failed', bytes, message);
+    } finally {
+      if (turn?.kind === 'download') turn.end();
     }
+  }
+
+  private async notModified(
+    row: ListRow,
+    summary: (status: RefreshStatus, bytes: number, error: string | null) => ListSummary,
+  ): Promise<ListSummary> {
+    this.repo.recordNotModified(row.id);
+    if (!this.loaded.has(row.id)) await this.loadFromCopy(row);
+    this.options.logger.debug({ list: row.name }, 'list not modified');
+    return summary('not-modified', 0, null);
   }
 }

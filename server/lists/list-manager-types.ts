@@ -14,6 +14,7 @@ import type { Db } from '../store/sqlite.js';
 import type { Attribution } from '../trackers/attribution.js';
 import type { Catalog } from '../trackers/catalog.js';
 import type { AcceptPolicy } from './accept-list.js';
+import type { SharedListFetch } from './shared-fetch.js';
 import type { ListSourcePolicy } from './source-policy.js';
 
 /** What ListManager needs of the policy (PolicyEngine implements it). */
@@ -55,6 +56,8 @@ export interface ListManagerOptions {
    * no http(s) list on a local or private address, nothing trusted.
    */
   sources?: ListSourcePolicy;
+  /** Replicas on PostgreSQL: URL lists are downloaded once for all of them (shared-fetch.ts). */
+  shared?: SharedListFetch;
 }
 
 export type RefreshProgress =

@@ -13,11 +13,12 @@ import { type ListRow, ListsRepo } from '../store/repos/lists-repo.js';
 import { SettingsRepo } from '../store/repos/settings-repo.js';
 import type { Catalog } from '../trackers/catalog.js';
 import { DEFAULT_ACCEPT_POLICY } from './accept-list.js';
-import { type ListInput, buildMatcher } from '../filter/matcher.js';
+import { buildMatcher } from '../filter/matcher.js';
 import { companyPoliciesById } from './company-policies.js';
 import { ListCache } from './list-cache.js';
 import { subscribeDefaults, subscribeExtra, syncPublicResolversRow } from './default-lists.js';
 import { ListLoader } from './list-loader.js';
+import { matcherInputs } from './matcher-inputs.js';
 import {
   type AddListInput,
   ListError,
@@ -44,7 +45,7 @@ export class ListManager {
   private readonly loader: ListLoader;
   private readonly loaded: Map<number, Loaded>;
   private readonly knownSources = new Map<number, string>();
-  private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog'>>;
+  private readonly options: Required<Omit<ListManagerOptions, 'buildMatcher' | 'catalog' | 'shared'>>;
   private catalog: Catalog;
   private readonly builder: MatcherBuilder;
   private queue: Promise<unknown> = Promise.resolve();
@@ -88,6 +89,7 @@ export class ListManager {
       offline: this.options.offline,
       isStopped: () => this.stopped,
       signal: this.abort.signal,
+      ...(options.shared ? { shared: options.shared } : {}),
     });
     this.loaded = this.loader.loaded;
   }
@@ -145,14 +147,19 @@ export class ListManager {
 
   /**
    * Refreshes one list (enabled or not) or every enabled list; returns a summary per list. A failure
-   * keeps the last good copy and is recorded on the list; it never rejects.
+   * keeps the last good copy and is recorded on the list; it never rejects. With replicas, a copy another
+   * one downloaded within `maxAgeMs` is taken instead (0, a refresh asked for: only one arriving now).
    */
-  refresh(listId?: number, onProgress?: (progress: RefreshProgress) => void): Promise<ListSummary[]> {
+  refresh(
+    listId?: number,
+    onProgress?: (progress: RefreshProgress) => void,
+    maxAgeMs = 0,
+  ): Promise<ListSummary[]> {
     return this.serialised(async () => {
       const rows =
         listId === undefined ? this.repo.all().filter((r) => r.enabled) : [this.requireRow(listId)];
       const summaries: ListSummary[] = [];
-      for (const row of rows) summaries.push(await this.loader.refreshOne(row, onProgress));
+      for (const row of rows) summaries.push(await this.loader.refreshOne(row, onProgress, maxAgeMs));
       if (summaries.some((s) => s.status === 'updated')) await this.rebuild();
       return summaries;
     });
@@ -362,9 +369,17 @@ export class ListManager {
 
   // ——— internals ———
 
-  /** A first download nobody waits for: refresh() rejects only when the list was removed before its turn. */
-  private downloadInBackground(id: number): void {
-    this.refresh(id).catch((err: unknown) =>
+  /**
+   * Another replica stored a new copy of `source` (shared-fetch.ts): lists with that source take it.
+   * A first download nobody waits for (below) takes a copy another replica fetched within refreshHours.
+   */
+  takeShared(source: string): void {
+    for (const row of this.repo.all())
+      if (row.enabled && row.source === source) this.downloadInBackground(row.id, Number.MAX_SAFE_INTEGER);
+  }
+
+  private downloadInBackground(id: number, maxAgeMs = this.options.refreshHours * 3_600_000): void {
+    this.refresh(id, undefined, maxAgeMs).catch((err: unknown) =>
       this.options.logger.warn({ err, listId: id }, 'list download skipped'),
     );
   }
@@ -387,22 +402,7 @@ export class ListManager {
   }
 
   private async rebuild(): Promise<void> {
-    const assignments = this.repo.assignments();
-    const inputs: ListInput[] = [];
-    for (const row of this.repo.all()) {
-      const loaded = this.loaded.get(row.id);
-      if (!row.enabled || !loaded) continue;
-      const assignment = assignments.get(row.id);
-      inputs.push({
-        id: row.id,
-        name: row.name,
-        kind: row.kind,
-        parsed: loaded.parsed,
-        catalog: row.source === BUILTIN_CATALOG,
-        ...(assignment?.deviceIds.length ? { deviceIds: assignment.deviceIds } : {}),
-        ...(assignment?.groupIds.length ? { groupIds: assignment.groupIds } : {}),
-      });
-    }
+    const inputs = matcherInputs(this.repo.all(), this.loaded, this.repo.assignments());
     // Built beside the old matcher and swapped in one assignment: lookups never see a half-built state.
     this.options.policy.setLists(this.builder(inputs));
     const catalogList = this.repo.bySource(BUILTIN_CATALOG);
@@ -444,7 +444,7 @@ export class ListManager {
     for (const row of this.repo.all()) {
       if (this.stopped) return;
       if (!row.enabled || row.builtin || (row.lastRefresh !== null && row.lastRefresh > due)) continue;
-      await this.refresh(row.id);
+      await this.refresh(row.id, undefined, this.options.refreshHours * 3_600_000);
     }
   }
 }

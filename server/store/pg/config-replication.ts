@@ -100,6 +100,8 @@ export class ConfigReplication {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private busy: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Other channels heard on the same connection (list-fetch.ts's): channel → handler of the payload. */
+  private readonly channels = new Map<string, (payload: string) => void>();
 
   constructor(
     private readonly options: {
@@ -134,6 +136,11 @@ export class ConfigReplication {
     if (key === configKey(local)) return 'same';
     importNow(shared.data);
     return 'imported';
+  }
+
+  /** Hears `channel` too from start() on (one LISTEN connection per replica serves every channel). */
+  onNotification(channel: string, handler: (payload: string) => void): void {
+    this.channels.set(channel, handler);
   }
 
   /** Starts listening for other replicas' changes and watching for local ones. */
@@ -243,6 +250,8 @@ export class ConfigReplication {
     });
     client.on('end', retry);
     client.on('notification', (message) => {
+      const other = this.channels.get(message.channel);
+      if (other !== undefined) return other(message.payload ?? '');
       const [from] = (message.payload ?? '').split(' ');
       if (from === this.options.replica) return;
       void this.serial(() => this.pull());
@@ -250,6 +259,7 @@ export class ConfigReplication {
     try {
       await client.connect();
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
+      for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
       this.listener = client;
       if (this.stopped) {
         await client.end().catch(() => {});
