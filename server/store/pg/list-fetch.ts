@@ -1,5 +1,5 @@
 /**
- * The shared record of list downloads in PostgreSQL (table list_fetch, PG migration 0003), for
+ * The shared record of list downloads in PostgreSQL (table list_fetch, PG migration 0005), for
  * lists/shared-fetch.ts: a lease per list source, the copy the lease holder downloaded, and a NOTIFY on
  * channel tracksink_lists when that copy changed, so the other replicas take it within moments instead of
  * at their next refresh. Every time is the database's clock, so replicas' clocks need not agree.
