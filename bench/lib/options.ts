@@ -13,6 +13,8 @@ export interface BenchOptions {
   smallMachine: boolean;
   /** The DNS-threads run (bench/cores.ts: dns.workers 1, 2 and one per core). */
   cores: boolean;
+  /** Start tracksink as `node <entry>`, without the start command's node flags and environment. */
+  plain: boolean;
 }
 
 export interface RunPlan {
@@ -27,14 +29,15 @@ export interface RunPlan {
   cacheSize: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small] [--no-cores]
+export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small] [--no-cores] [--plain]
   --quick        2-minute smoke run (100k-name list, one short round)
   --candidate    what runs as "A" against dnsmasq (default tracksink; dnsmasq checks the harness itself)
   --profile      write tracksink's CPU profile (node --cpu-prof) to bench/results/
   --no-fixture   skip the run with the real list from ../shared/fixtures/lists/
   --no-analytics skip bench/analytics/run.ts
   --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)
-  --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; needs Node 22.12+ for more than 1)`;
+  --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; needs Node 22.12+ for more than 1)
+  --plain        start tracksink as \`node <entry>\`, without the node flags and environment of package.json's start`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
@@ -45,6 +48,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     analytics: true,
     smallMachine: true,
     cores: true,
+    plain: false,
   };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
@@ -53,6 +57,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (arg === '--no-analytics') options.analytics = false;
     else if (arg === '--no-small') options.smallMachine = false;
     else if (arg === '--no-cores') options.cores = false;
+    else if (arg === '--plain') options.plain = true;
     else if (arg.startsWith('--candidate=')) {
       const value = arg.slice('--candidate='.length);
       if (value !== 'tracksink' && value !== 'dnsmasq')

@@ -1,9 +1,11 @@
 /**
  * Starts and stops the processes a benchmark run needs: dnsmasq as stub upstream and as peer, and
- * tracksink from its build. Each is ready only when it answers (DNS) or reports healthy (HTTP); the
+ * tracksink from its build, started as its `npm start` runs it (startCommand). Each is ready only when it answers (DNS) or reports healthy (HTTP); the
  * time until then is its start (and list load) time. Every child is killed when the harness exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probe } from './dns-probe.js';
 
@@ -213,13 +215,58 @@ export interface TracksinkOptions {
   nodeFlags?: string[];
   /** Run on this one CPU only (taskset). */
   pinToCpu?: number;
-  /** Extra environment (e.g. MALLOC_ARENA_MAX), over this process's. */
+  /** Extra environment (e.g. MALLOC_ARENA_MAX), over this process's and the start command's. */
   env?: Record<string, string>;
+  /** Run `node <entry>` without the start command's flags and environment (default: as `npm start` runs). */
+  plain?: boolean;
 }
 
-export function tracksinkEnv(options: TracksinkOptions): NodeJS.ProcessEnv {
+/**
+ * What `npm start` runs in a checkout (package.json "start"): its leading NAME=value words (environment),
+ * node's flags and the entry file. The harness starts the server the same way, so a flag or allocator setting
+ * shipped in the start command (also the Dockerfile's CMD and the systemd unit) is what it measures.
+ */
+export interface StartCommand {
+  env: Record<string, string>;
+  nodeFlags: string[];
+  entry: string;
+}
+
+export function startCommand(repoRoot: string): StartCommand {
+  const fallback: StartCommand = { env: {}, nodeFlags: [], entry: 'dist/server/main.js' };
+  let script: string | undefined;
+  try {
+    script = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }
+    ).scripts?.start;
+  } catch {
+    return fallback;
+  }
+  return script === undefined ? fallback : parseStartScript(script);
+}
+
+export function parseStartScript(script: string): StartCommand {
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i] as string); i++) {
+    const word = words[i] as string;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words[i] !== 'node')
+    throw new Error(`package.json start "${script}": expected node after the environment`);
+  const nodeFlags: string[] = [];
+  for (i++; i < words.length && (words[i] as string).startsWith('-'); i++) nodeFlags.push(words[i] as string);
+  const entry = words[i];
+  if (entry === undefined || i !== words.length - 1)
+    throw new Error(`package.json start "${script}": expected one entry file after node's flags`);
+  return { env, nodeFlags, entry };
+}
+
+export function tracksinkEnv(options: TracksinkOptions, start?: StartCommand): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...start?.env,
     ...options.env,
     TRACKSINK_CONFIG: options.configFile,
     TRACKSINK_DNS_PORT: String(options.port),
@@ -247,10 +294,12 @@ async function healthy(httpPort: number): Promise<boolean> {
 
 export async function startTracksink(options: TracksinkOptions): Promise<ServerProcess> {
   const started = performance.now();
+  const shipped = startCommand(options.repoRoot);
+  const start = options.plain ? { env: {}, nodeFlags: [], entry: shipped.entry } : shipped;
   const spawned = spawnTracked(
     process.execPath,
-    [...(options.nodeFlags ?? []), 'dist/server/main.js'],
-    tracksinkEnv(options),
+    [...start.nodeFlags, ...(options.nodeFlags ?? []), start.entry],
+    tracksinkEnv(options, start),
     options.repoRoot,
     options.pinToCpu,
   );

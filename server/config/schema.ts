@@ -134,7 +134,15 @@ export const schema = {
         default: 20000,
         min: 0,
         max: 10000000,
-        why: 'Bounded LRU cache; 20k answers cover a busy home and cost a few MB.',
+        why: 'Most answers the LRU cache keeps (0 turns the cache off); maxBytes usually binds first.',
+      },
+      maxBytes: {
+        kind: 'integer',
+        default: 4194304,
+        min: 65536,
+        max: 1073741824,
+        why: "Memory cap of the cache in bytes, counted as each answer's wire bytes plus ~700 bytes of bookkeeping; 4 MiB keeps ~5,000 typical answers, more names than a home asks for within their TTLs.",
+        example: '8388608',
       },
       minTtl: {
         kind: 'integer',

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../worker-entry.js';
+import { LONG_LIVED_WORKER_LIMITS } from '../worker-limits.js';
 import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
@@ -125,7 +126,10 @@ export class QueryLog implements QueryLogSink {
       maxBatch: options.maxBatch ?? 20_000,
       ...(options.pg ? { pg: options.pg } : {}),
     };
-    const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), { workerData: init });
+    const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), {
+      workerData: init,
+      resourceLimits: LONG_LIVED_WORKER_LIMITS,
+    });
     const log = new QueryLog(worker, queue, options.logger, options);
     // The first flush returns once the worker has opened (or failed to open) the database.
     log.ready = log.flush();

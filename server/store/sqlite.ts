@@ -78,7 +78,17 @@ export interface OpenOptions {
    * the last commits. FULL syncs every commit: for rarely written data that must not be lost.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * The connection's page cache in KiB (default READER_CACHE_KIB). Each connection keeps its own, and
+   * fills it as the database is read: better-sqlite3's default of 16 MB per connection grew the process
+   * by tens of MB as querylog.db grew. A small one costs little: pages not in it come from the OS page
+   * cache, which the kernel shares and gives back under pressure.
+   */
+  cacheKib?: number;
 }
+
+/** Page cache per connection (KiB) unless a caller asks for more: see OpenOptions.cacheKib. */
+export const READER_CACHE_KIB = 2048;
 
 /**
  * Database files are for tracksink's user only (0600): they hold the query log, the password hash and
@@ -112,6 +122,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     fileMustExist: options.readonly ?? false,
   });
   db.pragma('busy_timeout = 5000');
+  // Negative: KiB rather than pages (SQLite's convention), so it holds whatever the page size.
+  db.pragma(`cache_size = -${Math.max(64, Math.floor(options.cacheKib ?? READER_CACHE_KIB))}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);

@@ -10,6 +10,7 @@ import type { DeviceResolver } from '../../events/device-resolver.js';
 import type { Logger } from '../../logger.js';
 import type { QueueMemory } from '../../store/query-queue.js';
 import { workerEntry } from '../../worker-entry.js';
+import { LONG_LIVED_WORKER_LIMITS } from '../../worker-limits.js';
 import type { DnsStats } from '../stats.js';
 import { DEVICE_CHANNEL_BYTES, answerDeviceRequest } from './device-mirror.js';
 import type { DnsWorkerInit, FromDnsWorker, ToDnsWorker } from './dns-worker.js';
@@ -110,7 +111,10 @@ export class DnsWorkers {
   }
 
   private spawn(init: DnsWorkerInit): Promise<void> {
-    const worker = new Worker(workerEntry(import.meta.url, 'dns-worker'), { workerData: init });
+    const worker = new Worker(workerEntry(import.meta.url, 'dns-worker'), {
+      workerData: init,
+      resourceLimits: LONG_LIVED_WORKER_LIMITS,
+    });
     const thread: Thread = {
       worker,
       channel: new Int32Array(init.deviceChannel),

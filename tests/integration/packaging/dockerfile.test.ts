@@ -19,6 +19,13 @@ const repoRoot = resolve(import.meta.dirname, '../../..');
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
 const stages = parseDockerfile(read('Dockerfile'));
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+/**
+ * `npm start` as its parts: leading NAME=value words (the environment: the image and the unit set them their
+ * own way), then `node`, node's flags and the entry, which the image's CMD and the unit's ExecStart repeat.
+ */
+const startWords = (packageJson.scripts.start ?? '').split(' ');
+const startEnv = startWords.filter((w, i) => startWords.slice(0, i + 1).every((x) => /^[A-Z_]+=/.test(x)));
+const startCommand = startWords.slice(startEnv.length);
 const runtime = stages[stages.length - 1] as Stage;
 const instructions = (stage: Stage, keyword: string): string[] =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
@@ -132,7 +139,11 @@ describe('Dockerfile', () => {
 
   it('starts with the same command as npm start, without npm in between', () => {
     const cmd = JSON.parse(instructions(runtime, 'CMD').at(-1) ?? '[]') as string[];
-    expect(cmd.join(' ')).toBe(packageJson.scripts.start);
+    expect(startCommand[0]).toBe('node');
+    expect(cmd).toEqual(startCommand);
+    // The start command's environment (e.g. MALLOC_ARENA_MAX) is the image's too.
+    const env = instructions(runtime, 'ENV').join(' ').split(/\s+/);
+    for (const assignment of startEnv) expect(env, assignment).toContain(assignment);
   });
 
   it('has a health check that passes on 200 from /api/health and fails otherwise', async () => {
@@ -257,7 +268,12 @@ describe('deploy/tracksink.service', () => {
 
   it('has the three sections and starts the built server as an unprivileged user', () => {
     expect([...sections.keys()]).toEqual(['Unit', 'Service', 'Install']);
-    expect(get('ExecStart')).toBe(`/usr/bin/node /opt/tracksink/${packageJson.scripts.start?.split(' ')[1]}`);
+    // npm start's node flags and entry, with the installed paths; its environment as Environment= lines.
+    const [, ...flags] = startCommand.slice(0, -1);
+    expect(get('ExecStart')).toBe(
+      ['/usr/bin/node', ...flags, `/opt/tracksink/${startCommand.at(-1)}`].join(' '),
+    );
+    for (const assignment of startEnv) expect(service.get('Environment'), assignment).toContain(assignment);
     expect(get('WorkingDirectory')).toBe('/opt/tracksink');
     expect(get('User')).toBe('tracksink');
     expect(get('Restart')).toBe('on-failure');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type CacheOptions, DnsCache } from '../../../server/dns/cache.js';
+import { type CacheOptions, DnsCache, ENTRY_OVERHEAD_BYTES } from '../../../server/dns/cache.js';
 import { buildQuery, buildResponse, rdata } from '../../helpers/upstream/dns-message.js';
 
 const options: CacheOptions = {
   maxEntries: 3,
+  maxBytes: 1 << 20,
   minTtl: 0,
   maxTtl: 86400,
   negativeTtl: 300,
@@ -116,5 +117,57 @@ describe('DnsCache', () => {
   it('a zero-size cache stores nothing', () => {
     const cache = new DnsCache({ ...options, maxEntries: 0 });
     expect(cache.store('a.test', 1, 1, false, answer('a.test', 60))).toBeNull();
+  });
+
+  it('caps the cache by bytes: wire bytes, name and per-entry cost, evicting the least recently used', () => {
+    const c = clock();
+    const probe = new DnsCache({ ...options, maxEntries: 100 }, c.now);
+    const one = probe.store('n0.test', 1, 1, false, answer('n0.test', 60))!;
+    // The one allocation: the 6 bytes per record (TTL + offset) and the wire bytes.
+    expect(one.wire.buffer.byteLength).toBe(one.wire.length + 6);
+    expect(one.cost).toBe(one.wire.length + 6 + 'n0.test'.length + ENTRY_OVERHEAD_BYTES);
+    expect(probe.bytes).toBe(one.cost);
+
+    // Room for exactly four such entries (same name length), far below maxEntries.
+    const cache = new DnsCache({ ...options, maxEntries: 100, maxBytes: one.cost * 4 + one.cost - 1 }, c.now);
+    for (let i = 0; i < 4; i++) cache.store(`n${i}.test`, 1, 1, false, answer(`n${i}.test`, 60));
+    expect(cache.size).toBe(4);
+    expect(cache.bytes).toBe(one.cost * 4);
+    cache.lookup('n0.test', 1, 1, false, c.now()); // n0 is now the most recent: n1 goes first
+    cache.store('n4.test', 1, 1, false, answer('n4.test', 60));
+    expect(cache.size).toBe(4);
+    expect(cache.bytes).toBe(one.cost * 4);
+    expect(cache.evictions).toBe(1);
+    expect(cache.lookup('n1.test', 1, 1, false, c.now())).toBeNull();
+    expect(cache.lookup('n0.test', 1, 1, false, c.now())).not.toBeNull();
+
+    // A bigger answer (60 records) pushes out as many small ones as its bytes need, and no more.
+    const big = buildResponse(buildQuery('n5.test', 1), {
+      answers: Array.from({ length: 60 }, (_, i) => ({
+        name: 'n5.test',
+        type: 1,
+        ttl: 60,
+        data: rdata.a(`192.0.2.${i + 1}`),
+      })),
+    });
+    const stored = cache.store('n5.test', 1, 1, false, big)!;
+    expect(stored.cost).toBeGreaterThan(one.cost * 2);
+    const cap = one.cost * 5 - 1;
+    expect(cache.size).toBeLessThan(4);
+    expect(cache.bytes).toBe(stored.cost + (cache.size - 1) * one.cost);
+    expect(cache.bytes).toBeLessThanOrEqual(cap);
+    expect(cache.bytes + one.cost).toBeGreaterThan(cap);
+    expect(cache.lookup('n5.test', 1, 1, false, c.now())).not.toBeNull();
+    const smallLeft = cache.size - 1;
+
+    // Replacing and clearing give the bytes back; an answer larger than the whole cap is not stored.
+    cache.store('n5.test', 1, 1, false, answer('n5.test', 60));
+    expect(cache.size).toBe(smallLeft + 1);
+    expect(cache.bytes).toBe(one.cost * (smallLeft + 1));
+    const tiny = new DnsCache({ ...options, maxBytes: one.cost - 1 }, c.now);
+    expect(tiny.store('n0.test', 1, 1, false, answer('n0.test', 60))).toBeNull();
+    expect(tiny.size).toBe(0);
+    cache.clear();
+    expect(cache.bytes).toBe(0);
   });
 });
