@@ -24,7 +24,8 @@ const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string
  * own way), then `node`, node's flags and the entry, which the image's CMD and the unit's ExecStart repeat.
  */
 const startWords = (packageJson.scripts.start ?? '').split(' ');
-const startEnv = startWords.filter((w, i) => startWords.slice(0, i + 1).every((x) => /^[A-Z_]+=/.test(x)));
+const envWords = startWords.findIndex((word) => !/^[A-Z_]+=/.test(word));
+const startEnv = startWords.slice(0, Math.max(0, envWords));
 const startCommand = startWords.slice(startEnv.length);
 const runtime = stages[stages.length - 1] as Stage;
 const instructions = (stage: Stage, keyword: string): string[] =>
