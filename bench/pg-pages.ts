@@ -94,7 +94,13 @@ const SELECT_SQLITE = `SELECT q.id, q.time, q.device_id, coalesce(c.address, '')
   FROM queries q LEFT JOIN names n ON n.id = q.name_id LEFT JOIN clients c ON c.id = q.client_id
   LEFT JOIN names cn ON cn.id = q.cname_id ORDER BY q.id`;
 
-const INDEXES = ['query_log_by_id', 'query_log_by_device', 'query_log_by_company', 'query_log_by_status'];
+const INDEXES = [
+  'query_log_by_id',
+  'query_log_by_device',
+  'query_log_by_company',
+  'query_log_by_status',
+  'query_log_by_name',
+];
 
 async function fillPg(server: PgServer, now: number, rows: number): Promise<void> {
   const target = parseDatabaseUrl(server.url);
@@ -121,6 +127,7 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
       await client.query(
         'CREATE INDEX query_log_by_status ON query_log (status, id) WHERE status NOT IN (1, 3, 4)',
       );
+      await client.query('CREATE INDEX query_log_by_name ON query_log ((name COLLATE "C"))');
       done();
       done = step("rollups (copied from the SQLite log's, which run.ts built from the same rows)");
       const rollups: Array<[string, string, string]> = [
