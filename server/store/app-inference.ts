@@ -10,7 +10,7 @@
  */
 import { AppFeed } from './app-feed.js';
 import type { AppNames } from './app-hosts.js';
-import { AppRollups } from './app-rollups.js';
+import { AppRollups, type AppRollupsOptions } from './app-rollups.js';
 import type { Db } from './sqlite.js';
 
 export const APP_PASS_INTERVAL_MS = 2000;
@@ -32,6 +32,8 @@ export class WriterAppInference {
     intervalMs?: number;
     /** Rows the feed keeps at most (tests). */
     maxFeedRows?: number;
+    /** Each saved pass's sums (the PostgreSQL shipper copies them). */
+    onCounted?: AppRollupsOptions['onCounted'];
   }) {
     this.feed = new AppFeed(options.catalog, options.maxFeedRows);
     this.rollups = new AppRollups({
@@ -39,6 +41,7 @@ export class WriterAppInference {
       catalog: options.catalog,
       chunkRows: CHUNK_ROWS,
       writer: { db: options.db, feed: this.feed },
+      onCounted: options.onCounted,
     });
     this.intervalMs = options.intervalMs ?? APP_PASS_INTERVAL_MS;
   }

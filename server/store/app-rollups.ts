@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { AppFeed } from './app-feed.js';
 import type { AppNames } from './app-hosts.js';
-import { type LinkRow, linkRows } from '../trackers/apps/app-linker.js';
+import { type LinkRow, type LinkSums, linkRows } from '../trackers/apps/app-linker.js';
 import type { Statement } from 'better-sqlite3';
 import { type Db, openDatabase, QUERY_LOG_FILE } from './sqlite.js';
 
@@ -38,6 +38,8 @@ export interface AppRollupsOptions {
    * (app-feed.ts) instead of reading them back while the feed has them.
    */
   writer?: { db: () => Db | null; feed: AppFeed };
+  /** Each saved pass's sums, on the handle they were saved with (the PostgreSQL shipper copies them). */
+  onCounted?: (sums: LinkSums, db: Db) => void;
 }
 
 export interface DeviceAppRow {
@@ -45,6 +47,12 @@ export interface DeviceAppRow {
   firstSeen: number;
   lastSeen: number;
   queries: number;
+}
+
+/** What the Apps page reads: AppRollups (this replica's querylog.db) or pg/pg-apps.ts (the network's). */
+export interface AppsReader {
+  deviceApps(deviceId: number): DeviceAppRow[] | Promise<DeviceAppRow[]>;
+  trackerLinks(deviceId: number, limit?: number): TrackerLinkRow[] | Promise<TrackerLinkRow[]>;
 }
 
 export interface TrackerLinkRow {
@@ -122,7 +130,7 @@ function prepareStatements(db: Db): PassStatements {
 /** The saved state moved while a pass was summing: its sums are dropped and the next step starts over. */
 class PassRaced extends Error {}
 
-export class AppRollups {
+export class AppRollups implements AppsReader {
   private db: Db | null = null;
   private st: PassStatements | null = null;
   /**
@@ -242,6 +250,7 @@ export class AppRollups {
       throw error;
     }
     this.error = null;
+    this.options.onCounted?.(sums, db);
     this.counted += rows.filter((row) => row.id > from && row.id <= boundary).length;
     const signals = linkInput.filter((row) => row.id <= boundary && row.app >= 0 && !row.tracker);
     this.carry = { from: boundary, signals: signals.slice(-this.chunkRows) };

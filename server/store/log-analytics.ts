@@ -19,6 +19,7 @@ import type {
   Summary,
   TopEntry,
 } from './analytics-types.js';
+import type { AppsReader } from './app-rollups.js';
 import type { QueryFilter, QueryPage, QueryRow } from './query-log-reader.js';
 import type { Period } from './rollup-periods.js';
 import type { TopName, TopOptions } from './top-names.js';
@@ -62,5 +63,7 @@ export interface LogAnalytics {
   queriesAfter(afterId: number, limit?: number): Awaitable<QueryRow[]>;
   /** Highest id in the log (where a live tail starts), 0 when empty. */
   lastId(): Awaitable<number>;
+  /** The Apps page's sums when they are read from here (PostgreSQL: the whole network's), else absent. */
+  readonly apps?: AppsReader;
   close(): Awaitable<void>;
 }

@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryLogMode } from '../config/schema.js';
 import { AppHostIndex, type AppHostTable } from './app-hosts.js';
 import { WriterAppInference } from './app-inference.js';
+import type { AppRollupsOptions } from './app-rollups.js';
 import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
@@ -67,6 +68,19 @@ async function startShipper(
   shipper.setPrivacy(init.writer.queries, init.writer.devicePrivacy ?? []);
   shipper.start();
   return shipper;
+}
+
+/** With PostgreSQL: each app inference pass's sums go with the log (pg/pg-apps.ts), under names not ids. */
+function shipAppSums(shipper: PgLogShipper | null, catalog: AppHostIndex): AppRollupsOptions['onCounted'] {
+  if (shipper === null) return undefined;
+  return (sums, db) => {
+    const name = db.prepare('SELECT name FROM names WHERE id = ?').pluck();
+    shipper.pushApps(
+      sums,
+      (app) => catalog.apps[app]?.key ?? '',
+      (nameId) => (name.get(nameId) as string | undefined) ?? '',
+    );
+  };
 }
 
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
@@ -156,15 +170,18 @@ function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
       case 'ring':
         readers.push(new QueueReader(message.memory));
         break;
-      case 'apps':
+      case 'apps': {
         if (apps !== null) break;
+        const catalog = new AppHostIndex(message.table);
         apps = new WriterAppInference({
-          catalog: new AppHostIndex(message.table),
+          catalog,
           db: () => writer.handle,
           dataDir: dirname(init.writer.dbPath),
+          onCounted: shipAppSums(shipper, catalog),
         });
         writer.attachFeed(apps.feed);
         break;
+      }
       case 'privacy':
         writer.setPrivacy(message.global, message.devices);
         shipper?.setPrivacy(message.global, message.devices);

@@ -64,8 +64,10 @@ export function appsRoutes(app: App, context: RouteContext): void {
     async (request) => {
       const id = request.params.id;
       device(id);
-      const links = rollups.trackerLinks(id);
-      const apps: DeviceApp[] = rollups.deviceApps(id).flatMap((row) => {
+      // With PostgreSQL the whole network's sums, else this replica's querylog.db.
+      const reader = context.deps.analytics?.apps ?? rollups;
+      const [links, seen] = await Promise.all([reader.trackerLinks(id), reader.deviceApps(id)]);
+      const apps: DeviceApp[] = seen.flatMap((row) => {
         const entry = catalog.byKey(row.appKey);
         if (!entry) return [];
         return [

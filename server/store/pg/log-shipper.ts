@@ -20,7 +20,9 @@ import type { DecodedEvent } from '../query-queue.js';
 import { createPool, explainPgError, type PgPool } from './pg-connect.js';
 import { ChunkFields, sumChunks } from './pg-batch-sums.js';
 import { copyIn, CopyRows } from './pg-copy.js';
-import { pruneRollups, shipSql, stagingSql, SUM_COPIES } from './pg-rollups.js';
+import type { LinkSums } from '../../trackers/apps/app-linker.js';
+import { shippedAppSums, type ShippedAppSums } from './pg-apps.js';
+import { APP_COPIES, appsSql, pruneRollups, shipSql, stagingSql, SUM_COPIES } from './pg-rollups.js';
 import type { PgTarget } from './pg-url.js';
 import {
   dayPartition,
@@ -66,6 +68,8 @@ class Chunk {
   readonly fields = new ChunkFields(1024);
   /** The UTC days its rows fall on (their partitions must exist before the COPY). */
   readonly days = new Set<number>();
+  /** App inference sums that travel with these rows (pushApps). */
+  readonly apps: ShippedAppSums = { apps: [], trackers: [], links: [] };
 
   get size(): number {
     return this.rows.rows;
@@ -104,6 +108,7 @@ const NAMES = COLUMNS.map(([name]) => name);
 const STAGE_SQL = `BEGIN; ${stagingSql(COLUMNS)}`;
 const COPY_SQL = `COPY ship_batch (${NAMES.join(', ')}) FROM STDIN`;
 const MOVE_SQL = shipSql(NAMES, '$1::int2');
+const APPS_SQL = appsSql('$1::int2');
 
 export class PgLogShipper {
   shipped = 0;
@@ -201,6 +206,25 @@ export class PgLogShipper {
     }
   }
 
+  /**
+   * An app inference pass's sums (app-rollups.ts), with the app keys (`appKey` of a catalog index) and
+   * tracker names (`nameOf` a name id of this replica's log) they are shipped under: committed with the
+   * next rows sent, once (a failed transaction is sent again whole). Kept even when the row buffer is
+   * full: they are small.
+   */
+  pushApps(linkSums: LinkSums, appKey: (app: number) => string, nameOf: (nameId: number) => string): void {
+    const sums = shippedAppSums(linkSums, appKey, nameOf);
+    if (sums.apps.length + sums.trackers.length + sums.links.length === 0) return;
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || chunk.sealed) {
+      chunk = new Chunk();
+      this.chunks.push(chunk);
+    }
+    chunk.apps.apps.push(...sums.apps);
+    chunk.apps.trackers.push(...sums.trackers);
+    chunk.apps.links.push(...sums.links);
+  }
+
   /** Sends what is buffered now; resolves when sent or when PostgreSQL failed (rows kept). */
   ship(now = Date.now()): Promise<void> {
     this.sending ??= this.sendAll(now).finally(() => {
@@ -212,10 +236,10 @@ export class PgLogShipper {
   /** Ships until the buffer is empty or `timeoutMs` passed (PostgreSQL away). */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.buffered > 0 && Date.now() < deadline) {
+    while ((this.buffered > 0 || this.chunks.length > 0) && Date.now() < deadline) {
       this.retryAt = 0;
       await this.ship();
-      if (this.buffered > 0) await new Promise((wake) => setTimeout(wake, 50));
+      if (this.buffered > 0 || this.chunks.length > 0) await new Promise((wake) => setTimeout(wake, 50));
     }
   }
 
@@ -273,6 +297,21 @@ export class PgLogShipper {
       await copyIn(client, SUM_COPIES.counts, sums.countsText());
       await copyIn(client, SUM_COPIES.names, sums.namesText());
       await client.query(MOVE_SQL, [replicaId]);
+      const { apps, trackers, links } = chunks.reduce(
+        (n, chunk) => ({
+          apps: n.apps + chunk.apps.apps.length,
+          trackers: n.trackers + chunk.apps.trackers.length,
+          links: n.links + chunk.apps.links.length,
+        }),
+        { apps: 0, trackers: 0, links: 0 },
+      );
+      if (apps + trackers + links > 0) {
+        for (const part of ['apps', 'trackers', 'links'] as const) {
+          const text = chunks.map((chunk) => chunk.apps[part].join('')).join('');
+          await copyIn(client, APP_COPIES[part], Buffer.from(text, 'utf8'));
+        }
+        await client.query(APPS_SQL, [replicaId]);
+      }
       await client.query('COMMIT');
       client.release();
     } catch (error) {

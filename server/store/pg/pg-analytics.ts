@@ -26,6 +26,7 @@ import { clampLimit, floorTo, type Period } from '../rollup-periods.js';
 import { ALL_DEVICES, HOUR_MS } from '../rollup-sums.js';
 import type { TopName, TopOptions } from '../top-names.js';
 import { createPool, type PgPool } from './pg-connect.js';
+import { PgApps } from './pg-apps.js';
 import { PgLogPage } from './pg-log-page.js';
 import { one, Params, pgSegments, rows, segmentRows } from './pg-read.js';
 import { PgTopNames } from './pg-top-names.js';
@@ -49,6 +50,8 @@ export class PgAnalytics implements LogAnalytics {
   private readonly now: () => number;
   private readonly page: PgLogPage;
   private readonly names: PgTopNames;
+  /** The Apps page's sums of every replica (pg-apps.ts). */
+  readonly apps: PgApps;
 
   constructor(
     private readonly pool: PgPool,
@@ -57,6 +60,7 @@ export class PgAnalytics implements LogAnalytics {
     this.now = now;
     this.page = new PgLogPage(pool);
     this.names = new PgTopNames(pool, this.page, this.now);
+    this.apps = new PgApps(pool);
   }
 
   static open(options: PgAnalyticsOptions): PgAnalytics {

@@ -32,7 +32,49 @@ export function stagingSql(rowColumns: ReadonlyArray<readonly [string, string]>)
       'ship_names',
       'device_id integer, bucket bigint, status smallint, name text, count bigint, company_id integer, kind smallint',
     ),
+    table(
+      'ship_apps',
+      'device_id integer, app_key text, first_seen bigint, last_seen bigint, queries bigint',
+    ),
+    table(
+      'ship_trackers',
+      'device_id integer, name text, company_id integer, first_seen bigint, last_seen bigint, total bigint',
+    ),
+    table('ship_links', 'device_id integer, app_key text, name text, together bigint'),
   ].join('; ');
+}
+
+/** The app inference's sums (pg-apps.ts shippedAppSums) into the staging tables. */
+export const APP_COPIES = {
+  apps: 'COPY ship_apps (device_id, app_key, first_seen, last_seen, queries) FROM STDIN',
+  trackers: 'COPY ship_trackers (device_id, name, company_id, first_seen, last_seen, total) FROM STDIN',
+  links: 'COPY ship_links (device_id, app_key, name, together) FROM STDIN',
+} as const;
+
+/**
+ * The staged app sums into PG migration 0006's tables, in the batch's transaction (only sent when a
+ * batch carries some). A tracker's company is the last non-zero one, as the SQLite rollup keeps it.
+ */
+export function appsSql(replica: string): string {
+  return `WITH apps AS (INSERT INTO log_device_apps (device_id, app_key, replica_id, first_seen, last_seen, queries)
+    SELECT device_id, app_key, ${replica}, min(first_seen), max(last_seen), sum(queries)
+    FROM ship_apps GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, app_key, replica_id) DO UPDATE SET
+      first_seen = least(log_device_apps.first_seen, excluded.first_seen),
+      last_seen = greatest(log_device_apps.last_seen, excluded.last_seen),
+      queries = log_device_apps.queries + excluded.queries),
+  trackers AS (INSERT INTO log_device_trackers (device_id, name, replica_id, company_id, first_seen, last_seen, total)
+    SELECT device_id, name, ${replica}, max(company_id), min(first_seen), max(last_seen), sum(total)
+    FROM ship_trackers GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, name, replica_id) DO UPDATE SET
+      company_id = CASE WHEN excluded.company_id <> 0 THEN excluded.company_id ELSE log_device_trackers.company_id END,
+      first_seen = least(log_device_trackers.first_seen, excluded.first_seen),
+      last_seen = greatest(log_device_trackers.last_seen, excluded.last_seen),
+      total = log_device_trackers.total + excluded.total)
+  INSERT INTO log_tracker_app_links (device_id, app_key, name, replica_id, together)
+    SELECT device_id, app_key, name, ${replica}, sum(together) FROM ship_links GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (device_id, app_key, name, replica_id) DO UPDATE SET
+      together = log_tracker_app_links.together + excluded.together`;
 }
 
 export const SUM_COPIES = {

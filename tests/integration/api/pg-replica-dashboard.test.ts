@@ -3,7 +3,8 @@
  * main.ts starts them (services.ts, in-process, each with its own data folder and so its own replica
  * name) share one real PostgreSQL (TRACKSINK_DATABASE_URL); each gets real DNS queries over UDP from its
  * own client address, and each one's API (overview numbers and tops, the query log with a name filter
- * and a device filter, the device list) shows the queries both replicas answered.
+ * and a device filter, the device list) shows the queries both replicas answered; a phone that opens
+ * TikTok on the first replica shows the app and its tracker on the second one's Apps page too.
  */
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,12 @@ import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/s
 
 const PASSWORD = 'replica dashboard test';
 const PER_REPLICA = 12;
+/** A phone asking the first replica: TikTok's API, then TikTok's event log (a tracker), three times. */
+const PHONE = '127.0.0.23';
+const PHONE_QUERIES = Array.from({ length: 3 }, (_, i) => [
+  `api${22 + i}-normal-c-useast1a.tiktokv.com`,
+  'log.tiktokv.com',
+]).flat();
 
 interface Replica {
   services: Services;
@@ -107,6 +114,12 @@ beforeAll(async () => {
   replicas.push(await startReplica());
   const names = (replica: string) =>
     Array.from({ length: PER_REPLICA }, (_, i) => `host${i}.${replica}.replica-test.example`);
+  await ask(replicas[0]!.services.dns.udpAddress.port, PHONE, PHONE_QUERIES);
+  // The phone's device reaches the second replica's registry through the shared configuration first.
+  await until(async () => {
+    const devices = await replicas[1]!.get<{ items: Array<{ addresses: string[] }> }>('/api/devices');
+    return devices.items.some((device) => device.addresses.includes(PHONE));
+  }, 10_000);
   await Promise.all([
     ask(replicas[0]!.services.dns.udpAddress.port, '127.0.0.21', names('alpha')),
     ask(replicas[1]!.services.dns.udpAddress.port, '127.0.0.22', names('beta')),
@@ -172,12 +185,33 @@ describe('each replica’s dashboard shows the whole network', () => {
         '/api/devices?period=24h',
       );
       const counted = devices.items.filter((device) => device.queries > 0);
-      expect(counted.reduce((sum, device) => sum + device.queries, 0)).toBe(2 * PER_REPLICA);
+      expect(counted.reduce((sum, device) => sum + device.queries, 0)).toBe(
+        2 * PER_REPLICA + PHONE_QUERIES.length,
+      );
       for (const device of counted) {
         const page = await replica.get<QueryPage>(`/api/queries?device=${device.id}&limit=100`);
         expect(page.items).toHaveLength(device.queries);
         expect(page.items.every((row) => row.device?.id === device.id)).toBe(true);
       }
     }
+  });
+
+  it('the Apps page of the replica the phone did not ask shows its app and the tracker with it', async () => {
+    const phone = (
+      await replicas[1]!.get<{ items: Array<{ id: number; addresses: string[] }> }>('/api/devices')
+    ).items.find((device) => device.addresses.includes(PHONE));
+    expect(phone).toBeDefined();
+    type Apps = {
+      apps: Array<{ key: string; queries: number; trackers: Array<{ name: string; together: number }> }>;
+    };
+    // App inference counts a query once its 2 s window has passed, every 2 s; then it is shipped.
+    let seen: Apps = { apps: [] };
+    await until(async () => {
+      seen = await replicas[1]!.get<Apps>(`/api/devices/${phone!.id}/apps`);
+      return seen.apps.length > 0;
+    }, 15_000);
+    expect(seen.apps.map((app) => app.key)).toEqual(['tiktok']);
+    expect(seen.apps[0]).toMatchObject({ queries: 3 });
+    expect(seen.apps[0]!.trackers.find((t) => t.name === 'log.tiktokv.com')).toMatchObject({ together: 3 });
   });
 });
