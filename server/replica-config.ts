@@ -12,6 +12,7 @@ import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replic
 import { LISTS_CHANNEL, PgListFetch } from './store/pg/list-fetch.js';
 import type { PgBackend } from './store/pg/pg-backend.js';
 import { BackupRepo } from './store/repos/backup-repo.js';
+import { useDeviceIdBlock } from './store/repos/device-aliases-repo.js';
 import type { Db } from './store/sqlite.js';
 
 export interface ReplicaConfig {
@@ -32,6 +33,13 @@ export async function openReplicaConfig(options: {
   logger: Logger;
 }): Promise<ReplicaConfig> {
   const { pg, configDb, config, logger } = options;
+  // New devices get numbers no other replica gives (store/repos/device-aliases-repo.ts).
+  if (!useDeviceIdBlock(configDb, pg.number)) {
+    logger.warn(
+      { replica: pg.replica, number: pg.number },
+      'no block of device numbers for this replica: new devices may share a number with another replica',
+    );
+  }
   const listSources = sourcePolicyFor(config);
   const backup = new BackupRepo(configDb);
   let reload: (() => Promise<void>) | null = null;

@@ -6,16 +6,21 @@
  *
  * - A change made here (any write to tracksink.db: its connection's change counter moves, checked every
  *   POLL_MS, and a full comparison every COMPARE_MS as a safety net) is exported and, if it differs from
- *   the last shared document, written with the next version; a NOTIFY on channel tracksink_config tells
- *   the others at commit.
+ *   the shared document this replica last had (`base`, at `version`), written as the next version only if
+ *   the shared one is still `version` (compare-and-set); a NOTIFY on channel tracksink_config tells the
+ *   others at commit.
  * - A notification (LISTEN on its own connection), or the periodic re-read every REREAD_MS, reads the
- *   document; a newer version that differs is imported here (`apply`: replace tracksink.db and reload
- *   the modules).
- * Concurrent changes on two replicas: the later write wins whole (a first step; see the report of issue 18).
+ *   document; a newer version is imported here (`apply`: replace tracksink.db and reload the modules).
+ * - Both at once (the compare-and-set lost, or a newer version arrived while a change here was not yet
+ *   written): this replica's change (base → local) is applied again on top of the newer document
+ *   (config-merge.ts says what survives), imported here, and written with the same compare-and-set;
+ *   repeated until it lands. Two changes to different rules made on two replicas in the same moment are
+ *   both in force on both within about a second (tests/resilience/pg-config-merge.test.ts).
  * Device timestamps (first/last seen) are not a change worth sharing on their own.
  */
 import pg from 'pg';
 import type { Db } from '../sqlite.js';
+import { canonicalJson, mergeConfig } from './config-merge.js';
 import { explainPgError, type PgPool } from './pg-connect.js';
 import type { PgTarget } from './pg-url.js';
 
@@ -24,6 +29,8 @@ const POLL_MS = 200;
 const COMPARE_MS = 5000;
 const REREAD_MS = 5000;
 const RECONNECT_MS = 1000;
+/** Compare-and-set rounds before a change waits for the next check (each round reads the newer version). */
+const MERGE_ROUNDS = 5;
 
 export interface ReplicationPorts {
   /** The local configuration as a backup document. */
@@ -46,11 +53,12 @@ export function sqliteChangeCounter(db: Db): () => number {
   return () => statement.get() as number;
 }
 
-/** The document without what changes by itself (export time, device first/last seen), as text. */
+/**
+ * The document without what changes by itself (export time, device first/last seen), as text with
+ * every object's keys sorted: PostgreSQL's jsonb hands the document back with its keys in its own order.
+ */
 export function configKey(data: Record<string, unknown>): string {
-  return JSON.stringify(data, (key, value: unknown) =>
-    key === 'exportedAt' || key === 'firstSeen' || key === 'lastSeen' ? undefined : value,
-  );
+  return canonicalJson(data, (key) => key === 'exportedAt' || key === 'firstSeen' || key === 'lastSeen');
 }
 
 export interface SharedConfig {
@@ -87,8 +95,36 @@ export async function writeSharedConfig(
   return Number(result.rows[0]?.version ?? 0);
 }
 
+/**
+ * Writes `data` as the next version only if the shared document is still version `expected` (0: none yet);
+ * returns the new version, or null when another replica wrote first.
+ */
+export async function writeSharedConfigIf(
+  pool: PgPool,
+  writer: string,
+  data: Record<string, unknown>,
+  expected: number,
+): Promise<number | null> {
+  const change =
+    expected === 0
+      ? `INSERT INTO config_snapshot (id, version, replica, data) VALUES (true, 1, $1, $2)
+         ON CONFLICT (id) DO NOTHING RETURNING version`
+      : `UPDATE config_snapshot SET version = version + 1, replica = $1, data = $2, updated_at = now()
+         WHERE id AND version = $3 RETURNING version`;
+  const result = await pool.query<{ version: string }>(
+    `WITH up AS (${change})
+     SELECT version, pg_notify('${CONFIG_CHANNEL}', $1 || ' ' || version) FROM up`,
+    expected === 0 ? [writer, JSON.stringify(data)] : [writer, JSON.stringify(data), expected],
+  );
+  const row = result.rows[0];
+  return row === undefined ? null : Number(row.version);
+}
+
 export class ConfigReplication {
   private version = 0;
+  /** The shared document at `version` as this replica last had it (the base of a merge). */
+  private base: Record<string, unknown> = {};
+  /** configKey(base). */
   private lastKey = '';
   private lastChanges = -1;
   private lastCompare = 0;
@@ -124,16 +160,20 @@ export class ConfigReplication {
    * configuration becomes the shared one.
    */
   async startup(importNow: (data: Record<string, unknown>) => void): Promise<'imported' | 'shared' | 'same'> {
-    const shared = await this.read();
     const local = this.options.ports.exportLocal();
+    let shared = await this.read();
     if (shared === null) {
-      await this.write(local);
-      return 'shared';
+      const version = await writeSharedConfigIf(this.options.pool, this.options.replica, local, 0);
+      if (version !== null) {
+        this.wrote(local, version);
+        return 'shared';
+      }
+      // Another replica starting at the same moment shared its configuration first: take that one.
+      shared = await this.read();
+      if (shared === null) throw new Error('the shared configuration vanished while starting');
     }
-    this.version = shared.version;
-    const key = configKey(shared.data);
-    this.lastKey = key;
-    if (key === configKey(local)) return 'same';
+    this.had(shared);
+    if (this.lastKey === configKey(local)) return 'same';
     importNow(shared.data);
     return 'imported';
   }
@@ -182,22 +222,74 @@ export class ConfigReplication {
     if (changes !== this.lastChanges || due) {
       this.lastChanges = changes;
       this.lastCompare = now;
-      const local = this.options.ports.exportLocal();
-      if (configKey(local) !== this.lastKey) await this.write(local);
+      if (configKey(this.options.ports.exportLocal()) !== this.lastKey) {
+        this.lastReread = now;
+        return this.sync();
+      }
     }
     if (now - this.lastReread >= REREAD_MS) {
       this.lastReread = now;
-      await this.pull();
+      await this.sync();
     }
   }
 
-  private async pull(): Promise<void> {
-    const shared = await this.read();
-    if (shared === null || shared.version <= this.version) return;
-    const key = configKey(shared.data);
-    this.version = shared.version;
-    if (key === this.lastKey) return;
-    this.lastKey = key;
+  /**
+   * Brings this replica and the shared document together: takes a newer version, writes a change made
+   * here (compare-and-set on the version), or both (merge), until one write lands or nothing is left.
+   */
+  private async sync(): Promise<void> {
+    for (let round = 0; round < MERGE_ROUNDS; round++) {
+      const local = this.options.ports.exportLocal();
+      const localKey = configKey(local);
+      const changedHere = localKey !== this.lastKey;
+      const shared = await this.read();
+      if (shared === null || shared.version === this.version) {
+        if (!changedHere) return;
+        const version = await writeSharedConfigIf(
+          this.options.pool,
+          this.options.replica,
+          local,
+          shared === null ? 0 : this.version,
+        );
+        this.succeeded();
+        if (version !== null) return this.wrote(local, version);
+        continue;
+      }
+      if (!changedHere) return this.take(shared);
+      const merge = mergeConfig(this.base, local, shared.data);
+      const mergedKey = configKey(merge.data);
+      if (mergedKey !== localKey && !(await this.applyMerged(shared, merge.data))) return;
+      this.had(shared);
+      for (const what of merge.renumbered) this.options.log('info', `kept both, renumbered ${what}`);
+      for (const what of merge.lost) {
+        this.options.log('warn', `${what} added here and on replica ${shared.replica} at once: theirs kept`);
+      }
+      if (mergedKey === this.lastKey) return;
+      // Written next round, on top of this version (or merged again if another replica was quicker).
+    }
+  }
+
+  /** Imports a merge here; when it cannot be imported, takes the other replica's document whole. */
+  private async applyMerged(shared: SharedConfig, merged: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.options.ports.apply(merged);
+      this.lastChanges = this.options.changes();
+      return true;
+    } catch (error) {
+      this.options.log(
+        'warn',
+        `this replica's change could not be joined with version ${shared.version} from replica ${shared.replica} (${(error as Error).message}); that version is taken whole`,
+      );
+      await this.take(shared, true);
+      return false;
+    }
+  }
+
+  /** Takes a newer shared document (no change here to keep). */
+  private async take(shared: SharedConfig, force = false): Promise<void> {
+    const same = configKey(shared.data) === this.lastKey;
+    this.had(shared);
+    if (same && !force) return;
     try {
       await this.options.ports.apply(shared.data);
       this.options.log(
@@ -214,17 +306,21 @@ export class ConfigReplication {
     this.lastChanges = this.options.changes();
   }
 
+  /** This replica now has `shared` as its base. */
+  private had(shared: SharedConfig): void {
+    this.version = shared.version;
+    this.base = shared.data;
+    this.lastKey = configKey(shared.data);
+  }
+
+  private wrote(data: Record<string, unknown>, version: number): void {
+    this.had({ version, replica: this.options.replica, data });
+  }
+
   private async read(): Promise<SharedConfig | null> {
     const shared = await readSharedConfig(this.options.pool);
     this.succeeded();
     return shared;
-  }
-
-  private async write(data: Record<string, unknown>): Promise<void> {
-    const version = await writeSharedConfig(this.options.pool, this.options.replica, data);
-    this.succeeded();
-    this.version = version;
-    this.lastKey = configKey(data);
   }
 
   private async listen(): Promise<void> {
@@ -254,7 +350,7 @@ export class ConfigReplication {
       if (other !== undefined) return other(message.payload ?? '');
       const [from] = (message.payload ?? '').split(' ');
       if (from === this.options.replica) return;
-      void this.serial(() => this.pull());
+      void this.serial(() => this.sync());
     });
     try {
       await client.connect();
@@ -266,7 +362,7 @@ export class ConfigReplication {
         return;
       }
       // Changes made while this replica was not listening.
-      void this.serial(() => this.pull());
+      void this.serial(() => this.sync());
     } catch (error) {
       this.failed(error);
       retry();

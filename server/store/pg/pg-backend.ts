@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { registerReplica } from './log-partitions.js';
 import { connectPool, type PgPool } from './pg-connect.js';
 import { migratePg } from './pg-migrate.js';
 import { databaseUrlFromEnv, type PgTarget } from './pg-url.js';
@@ -17,6 +18,8 @@ export interface PgBackend {
   /** This process's name among the replicas (TRACKSINK_REPLICA, else host name and data folder). */
   replica: string;
   pool: PgPool;
+  /** This replica's id in `replicas` (its block of device ids: devices-repo's useDeviceIdBlock). */
+  number: number;
   /** Migrations applied at this start. */
   applied: string[];
   close(): Promise<void>;
@@ -46,7 +49,8 @@ export async function openPgBackend(options: {
   });
   try {
     const applied = await migratePg(pool, target);
-    return { target, replica, pool, applied, close: () => pool.end().catch(() => {}) };
+    const number = await registerReplica(pool, replica);
+    return { target, replica, pool, number, applied, close: () => pool.end().catch(() => {}) };
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;

@@ -3,7 +3,7 @@
  * directory (devices/client-id-directory.ts) writes here; it keeps the hot lookup in memory.
  */
 import type { Db } from '../sqlite.js';
-import { NEXT_DEVICE_ID_SQL } from './device-aliases-repo.js';
+import { nextDeviceIdSql } from './device-aliases-repo.js';
 
 export interface ClientIdRecord {
   clientId: string;
@@ -29,7 +29,7 @@ export class ClientIdsRepo {
         this.db
           .prepare(
             `INSERT INTO devices (id, mac, mac_random, vendor, first_seen, last_seen, auto_name, name_source)
-             VALUES (${NEXT_DEVICE_ID_SQL}, NULL, 0, NULL, ?, ?, ?, 'client-id')`,
+             VALUES (${nextDeviceIdSql(this.db)}, NULL, 0, NULL, ?, ?, ?, 'client-id')`,
           )
           .run(now, now, clientId).lastInsertRowid,
       );

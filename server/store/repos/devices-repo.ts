@@ -4,7 +4,7 @@
  */
 import type { QueryLogMode } from '../../config/schema.js';
 import type { Db } from '../sqlite.js';
-import { DeviceAliasesRepo, NEXT_DEVICE_ID_SQL } from './device-aliases-repo.js';
+import { DeviceAliasesRepo, nextDeviceIdSql } from './device-aliases-repo.js';
 
 export interface DeviceAddress {
   address: string;
@@ -77,7 +77,7 @@ export class DevicesRepo {
       this.db
         .prepare(
           `INSERT INTO devices (id, mac, mac_random, vendor, first_seen, last_seen)
-           VALUES (${NEXT_DEVICE_ID_SQL}, ?, ?, ?, ?, ?)`,
+           VALUES (${nextDeviceIdSql(this.db)}, ?, ?, ?, ?, ?)`,
         )
         .run(input.mac, input.macRandom ? 1 : 0, input.vendor, input.now, input.now).lastInsertRowid,
     );

@@ -1,0 +1,214 @@
+/**
+ * Issue 18, two replicas changing things at the same moment (services.ts in-process, each with its own
+ * data folder and replica name, one real PostgreSQL):
+ * - rules made on both dashboards at once are both in force on both replicas within 2 s (the
+ *   configuration's version is compared and set; the losing write merges its change on top);
+ * - new clients seen by both replicas at once become two devices with their own numbers (each replica
+ *   numbers devices in its own block), and each replica's device list, read from PostgreSQL's log, shows
+ *   each device once with its own queries.
+ */
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../server/config/load.js';
+import { silentLogger } from '../../../server/logger.js';
+import { startServices, type Services } from '../../../server/services.js';
+import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
+import { DEVICE_ID_BLOCK } from '../../../server/store/repos/device-aliases-repo.js';
+import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
+import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+
+const PASSWORD = 'replica merge test';
+
+interface Replica {
+  services: Services;
+  dir: string;
+  get<T>(url: string): Promise<T>;
+  post<T>(url: string, payload: unknown): Promise<T>;
+}
+
+let server: PgServer;
+let upstream: StubDnsServer;
+const replicas: Replica[] = [];
+
+function query(name: string, id: number): Buffer {
+  const labels = name
+    .split('.')
+    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
+  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
+
+/** Asks `names` one after the other from `client` (a loopback address); resolves with the answers. */
+async function ask(port: number, client: string, names: string[]): Promise<string[]> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((bound) => socket.bind(0, client, () => bound()));
+  const answers: string[] = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      answers.push(
+        await new Promise<string>((answered, failed) => {
+          const timer = setTimeout(() => failed(new Error(`${name}: no answer from ${client}`)), 5000);
+          socket.once('message', (reply: Buffer) => {
+            clearTimeout(timer);
+            answered([...reply.subarray(reply.length - 4)].join('.'));
+          });
+          socket.send(query(name, i + 1), port, '127.0.0.1');
+        }),
+      );
+    }
+  } finally {
+    socket.close();
+  }
+  return answers;
+}
+
+async function startReplica(): Promise<Replica> {
+  const dir = mkdtempSync(join(tmpdir(), 'tracksink-merge-'));
+  const config = defaultConfig();
+  config.dataDir = dir;
+  config.dns.bind = '127.0.0.1';
+  config.dns.port = 0;
+  config.http.bind = '127.0.0.1';
+  config.http.port = 0;
+  config.http.password = PASSWORD;
+  config.dns.upstreams = [upstream.udpUrl];
+  config.lists.defaults = false;
+  config.lists.fileDir = dir;
+  const services = await startServices(config, silentLogger);
+  const login = await services.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { password: PASSWORD },
+  });
+  expect(login.statusCode, login.body).toBe(200);
+  const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+  const { csrfToken } = login.json<{ csrfToken: string }>();
+  return {
+    services,
+    dir,
+    async get<T>(url: string): Promise<T> {
+      const response = await services.app.inject({ method: 'GET', url, headers: { cookie } });
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+      return response.json() as T;
+    },
+    async post<T>(url: string, payload: unknown): Promise<T> {
+      const response = await services.app.inject({
+        method: 'POST',
+        url,
+        payload: payload as Record<string, unknown>,
+        headers: { cookie, 'x-csrf-token': csrfToken },
+      });
+      expect(response.statusCode, `${url}: ${response.body}`).toBeLessThan(300);
+      return response.json() as T;
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+  return Date.now() - started;
+}
+
+beforeAll(async () => {
+  [server, upstream] = await Promise.all([startPgServer(), startStubDnsServer({ defaultA: '192.0.2.9' })]);
+  process.env[DATABASE_URL_ENV] = server.url;
+  replicas.push(await startReplica());
+  replicas.push(await startReplica());
+}, 120_000);
+
+afterAll(async () => {
+  for (const replica of replicas) {
+    await replica.services.stop();
+    rmSync(replica.dir, { recursive: true, force: true });
+  }
+  delete process.env[DATABASE_URL_ENV];
+  await upstream?.close();
+  server?.destroy();
+});
+
+type RuleList = { items: Array<{ id: number; pattern: string }> };
+
+describe('two replicas changing the configuration at the same moment', () => {
+  it('rules made on both at once are both in force on both within 2 s', async () => {
+    const [alpha, beta] = replicas as [Replica, Replica];
+    for (let round = 0; round < 3; round++) {
+      const ours = `alpha-${round}.merge-test.example`;
+      const theirs = `beta-${round}.merge-test.example`;
+      await Promise.all([
+        alpha.post('/api/rules', { action: 'deny', pattern: ours }),
+        beta.post('/api/rules', { action: 'deny', pattern: theirs }),
+      ]);
+      for (const replica of replicas) {
+        const took = await until(
+          async () => {
+            const patterns = new Set((await replica.get<RuleList>('/api/rules')).items.map((r) => r.pattern));
+            return patterns.has(ours) && patterns.has(theirs);
+          },
+          5000,
+          `round ${round}: both rules`,
+        );
+        expect(took).toBeLessThan(2000);
+        const port = replica.services.dns.udpAddress.port;
+        expect(await ask(port, '127.0.0.1', [`x.${ours}`, `x.${theirs}`])).toEqual(['0.0.0.0', '0.0.0.0']);
+      }
+      // One rule per pattern, each under its own number, the same on both replicas.
+      const lists = await Promise.all(replicas.map((r) => r.get<RuleList>('/api/rules')));
+      const ids = lists.map((list) =>
+        list.items
+          .filter((r) => r.pattern.endsWith('.merge-test.example'))
+          .map((r) => `${r.id} ${r.pattern}`),
+      );
+      expect(ids[0]).toEqual(ids[1]);
+      expect(new Set(ids[0]!.map((entry) => entry.split(' ')[0])).size).toBe(2 * (round + 1));
+    }
+  }, 60_000);
+
+  it('new clients seen by both at once are two devices, each listed once with its own queries', async () => {
+    const [alpha, beta] = replicas as [Replica, Replica];
+    const names = (who: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `n${i}.${who}.device-test.example`);
+    await Promise.all([
+      ask(alpha.services.dns.udpAddress.port, '127.0.0.41', names('first', 5)),
+      ask(beta.services.dns.udpAddress.port, '127.0.0.42', names('second', 7)),
+    ]);
+    type DeviceList = { items: Array<{ id: number; addresses: string[]; queries: number }> };
+    const wanted = new Map([
+      ['127.0.0.41', 5],
+      ['127.0.0.42', 7],
+    ]);
+    for (const replica of replicas) {
+      await until(
+        async () => {
+          const devices = (await replica.get<DeviceList>('/api/devices?period=24h')).items;
+          return [...wanted].every(
+            ([address, queries]) =>
+              devices.filter((d) => d.addresses.includes(address)).length === 1 &&
+              devices.find((d) => d.addresses.includes(address))?.queries === queries,
+          );
+        },
+        10_000,
+        'each device once with its own queries',
+      );
+    }
+    const [first, second] = await Promise.all(
+      replicas.map((r) => r.get<DeviceList>('/api/devices?period=24h')),
+    );
+    const idOf = (list: DeviceList, address: string) =>
+      list.items.find((d) => d.addresses.includes(address))?.id;
+    expect(idOf(first!, '127.0.0.41')).toBe(idOf(second!, '127.0.0.41'));
+    expect(idOf(first!, '127.0.0.42')).toBe(idOf(second!, '127.0.0.42'));
+    expect(idOf(first!, '127.0.0.41')).not.toBe(idOf(first!, '127.0.0.42'));
+    // Numbered in each replica's own block.
+    expect(idOf(first!, '127.0.0.41')).toBeGreaterThanOrEqual(DEVICE_ID_BLOCK);
+    expect(Math.floor(idOf(first!, '127.0.0.41')! / DEVICE_ID_BLOCK)).not.toBe(
+      Math.floor(idOf(first!, '127.0.0.42')! / DEVICE_ID_BLOCK),
+    );
+  }, 60_000);
+});
