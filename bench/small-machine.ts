@@ -8,11 +8,16 @@
  * and the CPU per query of each, plus resident memory sampled every 5 s over the whole run and 15 s after
  * (is it flat after warm-up?). Options: --seconds=N per mix (default 30), --full (the 1,000,000-name list;
  * default the quick run's 100,000), --cpu=N (the server's core, default 1; the load runs on 0).
+ * Before/after in one run: --mains=/tmp/base/dist/server/main.js,dist/server/main.js starts each build in
+ * turn (from its own checkout) for --rounds=N rounds (A B A B …, default 1), so both see the same load;
+ * --mixes=cached,blocked,realistic picks mixes; --no-dnsmasq skips the peer; --probe preloads
+ * bench/lib/latency-probe.mjs (event-loop delay, timer callbacks over 0.5 ms, GC pauses, stalls) and prints
+ * what it found per server run on stderr. The load average is printed beside each server run.
  * Prints a Markdown section on stdout.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +36,20 @@ const full = process.argv.includes('--full');
 const seconds = Number(arg('seconds') ?? 30);
 const serverCpu = Number(arg('cpu') ?? 1);
 const loadCpu = serverCpu === 0 ? 1 : 0;
+const mains = (arg('mains') ?? 'dist/server/main.js').split(',').map((m) => resolve(repoRoot, m));
+const rounds = Number(arg('rounds') ?? 1);
+const mixIds = (arg('mixes') ?? 'cached,blocked,realistic').split(',');
+const withDnsmasq = !process.argv.includes('--no-dnsmasq');
+const withProbe = process.argv.includes('--probe');
+const MIX_TITLES: Record<string, string> = {
+  cached: 'cache hits',
+  blocked: 'blocked',
+  realistic: 'home mix',
+};
+const loadAverage = (): string =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 const RATE = 2000;
 const log = (line: string): void => console.error(`[small] ${line}`);
 
@@ -69,6 +88,8 @@ function load(port: number, file: string, rate: number, secs: number): Promise<L
 
 interface ServerResult {
   label: string;
+  /** Load average (1, 5, 15 min) when the server's run began and ended. */
+  load: [string, string];
   mixes: Array<{ title: string; latency: LatencyResult; cpuUsPerQuery: number }>;
   /** [seconds since ready, RSS MB]. */
   memory: Array<[number, number]>;
@@ -86,7 +107,13 @@ async function measure(
   };
   sample();
   const sampler = setInterval(sample, 5000);
-  const result: ServerResult = { label: server.label, mixes: [], memory, dropped: null };
+  const result: ServerResult = {
+    label: server.label,
+    load: [loadAverage(), ''],
+    mixes: [],
+    memory,
+    dropped: null,
+  };
   const droppedBefore = server.httpPort === null ? null : (await readLogCounts(server.httpPort))?.dropped;
   try {
     for (const { title, mix } of mixes) {
@@ -103,6 +130,7 @@ async function measure(
     sample();
   } finally {
     clearInterval(sampler);
+    result.load[1] = loadAverage();
   }
   if (server.httpPort !== null && droppedBefore != null) {
     const after = (await readLogCounts(server.httpPort))?.dropped;
@@ -118,13 +146,13 @@ function markdown(results: ServerResult[], listNames: number): string {
     '',
     `List: ${listNames.toLocaleString('en-US')} names; each mix ${seconds} s at ${RATE} q/s from a load generator on core ${loadCpu}; latency from send to answer as the client sees it (ms).`,
     '',
-    '| server | mix | p50 ms | p90 ms | p99 ms | max ms | answered | CPU µs/query |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| server | mix | p50 ms | p90 ms | p99 ms | max ms | answered | CPU µs/query | load average |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
     for (const m of r.mixes) {
       lines.push(
-        `| ${r.label} | ${m.title} | ${us(m.latency.p50Us)} | ${us(m.latency.p90Us)} | ${us(m.latency.p99Us)} | ${us(m.latency.maxUs)} | ${m.latency.answered.toLocaleString('en-US')}/${m.latency.sent.toLocaleString('en-US')} | ${m.cpuUsPerQuery.toFixed(0)} |`,
+        `| ${r.label} | ${m.title} | ${us(m.latency.p50Us)} | ${us(m.latency.p90Us)} | ${us(m.latency.p99Us)} | ${us(m.latency.maxUs)} | ${m.latency.answered.toLocaleString('en-US')}/${m.latency.sent.toLocaleString('en-US')} | ${m.cpuUsPerQuery.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`,
       );
     }
   }
@@ -147,11 +175,14 @@ async function main(): Promise<void> {
   const plan = runPlan(!full, fixtureList);
   const inputs = prepareInputs(join(repoRoot, 'bench/work', full ? 'full' : 'quick'), plan.inputs, log);
   const byId = new Map(inputs.synthetic.map((m) => [m.id, m]));
-  const mixes = [
-    { title: 'cache hits', mix: byId.get('cached') as MixInput },
-    { title: 'blocked', mix: byId.get('blocked') as MixInput },
-    { title: 'home mix', mix: byId.get('realistic') as MixInput },
-  ];
+  const mixes = mixIds.map((id) => {
+    const mix = byId.get(id);
+    if (!mix) throw new Error(`--mixes: no mix "${id}" (cached, blocked, realistic)`);
+    return { title: MIX_TITLES[id] ?? id, mix };
+  });
+  for (const main of mains) {
+    if (!existsSync(main)) throw new Error(`--mains: ${main} does not exist (build that checkout first)`);
+  }
   const stubPort = await freePort();
   const stub = await startDnsmasq({
     label: 'stub upstream',
@@ -169,46 +200,84 @@ async function main(): Promise<void> {
   );
   const results: ServerResult[] = [];
   try {
-    log('tracksink on one core');
-    const tracksink = await startTracksink({
-      label: 'tracksink',
-      repoRoot,
-      port: await freePort(),
-      httpPort: await freePort(),
-      dataDir,
-      configFile,
-      upstreamPort: stubPort,
-      blocklist: inputs.blocklistFile,
-      readyName: inputs.probe.blocked,
-      expect: '0.0.0.0',
-      pinToCpu: serverCpu,
-    });
-    try {
-      results.push(await measure(tracksink, mixes));
-    } finally {
-      await tracksink.stop();
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, main] of mains.entries()) {
+        const label = mains.length === 1 ? 'tracksink' : `tracksink ${labelOf(main)}`;
+        log(`${label} on one core (round ${round + 1}/${rounds}, load average ${loadAverage()})`);
+        const serverDir = join(dataDir, `data-${index}-${round}`);
+        const probeOut = join(dataDir, `probe-${index}-${round}`);
+        const tracksink = await startTracksink({
+          label,
+          repoRoot: resolve(dirname(main), '../..'),
+          main,
+          port: await freePort(),
+          httpPort: await freePort(),
+          dataDir: serverDir,
+          configFile,
+          upstreamPort: stubPort,
+          blocklist: inputs.blocklistFile,
+          readyName: inputs.probe.blocked,
+          expect: '0.0.0.0',
+          pinToCpu: serverCpu,
+          ...(withProbe
+            ? {
+                nodeFlags: ['--import', join(repoRoot, 'bench/lib/latency-probe.mjs')],
+                env: { LATENCY_PROBE_OUT: probeOut },
+              }
+            : {}),
+        });
+        try {
+          results.push(await measure(tracksink, mixes));
+        } finally {
+          await tracksink.stop();
+        }
+        if (withProbe) printProbe(label, dataDir, `probe-${index}-${round}`);
+      }
     }
-    log('dnsmasq on one core');
-    const dnsmasq = await startDnsmasq({
-      label: 'dnsmasq',
-      port: await freePort(),
-      upstreamPort: stubPort,
-      hostsFile: inputs.blocklistFile,
-      cacheSize: plan.cacheSize,
-      readyName: inputs.probe.blocked,
-      expect: '0.0.0.0',
-      pinToCpu: serverCpu,
-    });
-    try {
-      results.push(await measure(dnsmasq, mixes));
-    } finally {
-      await dnsmasq.stop();
-    }
+    if (withDnsmasq) results.push(await measureDnsmasq(stubPort, inputs, plan.cacheSize, mixes));
   } finally {
     await stub.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   process.stdout.write(markdown(results, inputs.blocklistNames));
+}
+
+async function measureDnsmasq(
+  stubPort: number,
+  inputs: { blocklistFile: string; probe: { blocked: string } },
+  cacheSize: number,
+  mixes: Array<{ title: string; mix: MixInput }>,
+): Promise<ServerResult> {
+  log(`dnsmasq on one core (load average ${loadAverage()})`);
+  const dnsmasq = await startDnsmasq({
+    label: 'dnsmasq',
+    port: await freePort(),
+    upstreamPort: stubPort,
+    hostsFile: inputs.blocklistFile,
+    cacheSize,
+    readyName: inputs.probe.blocked,
+    expect: '0.0.0.0',
+    pinToCpu: serverCpu,
+  });
+  try {
+    return await measure(dnsmasq, mixes);
+  } finally {
+    await dnsmasq.stop();
+  }
+}
+
+/** A short name for a build: its checkout's folder (…/base/dist/server/main.js → base). */
+function labelOf(main: string): string {
+  const checkout = resolve(dirname(main), '../..');
+  return checkout === repoRoot ? '(this checkout)' : checkout.split('/').pop() || checkout;
+}
+
+/** What the preloaded latency probe wrote for one server run (each thread's last file), on stderr. */
+function printProbe(label: string, dir: string, prefix: string): void {
+  for (const file of readdirSync(dir).filter((f) => f.startsWith(`${prefix}-`))) {
+    const figures = JSON.parse(readFileSync(join(dir, file), 'utf8')) as object;
+    log(`${label} ${file.slice(prefix.length + 1)}: ${JSON.stringify(figures)}`);
+  }
 }
 
 main().catch((error: unknown) => {

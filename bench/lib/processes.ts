@@ -213,6 +213,8 @@ export interface TracksinkOptions {
   timeoutMs?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** The server's entry (default repoRoot/dist/server/main.js), e.g. another checkout's build. */
+  main?: string;
   /** Run on this one CPU only (taskset). */
   pinToCpu?: number;
   /** Extra environment (e.g. MALLOC_ARENA_MAX), over this process's and the start command's. */
@@ -298,7 +300,7 @@ export async function startTracksink(options: TracksinkOptions): Promise<ServerP
   const start = options.plain ? { env: {}, nodeFlags: [], entry: shipped.entry } : shipped;
   const spawned = spawnTracked(
     process.execPath,
-    [...start.nodeFlags, ...(options.nodeFlags ?? []), start.entry],
+    [...start.nodeFlags, ...(options.nodeFlags ?? []), options.main ?? start.entry],
     tracksinkEnv(options, start),
     options.repoRoot,
     options.pinToCpu,

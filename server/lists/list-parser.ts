@@ -54,6 +54,8 @@ export class ListParser {
     { resolve: (response: ParseResponse) => void; reject: (error: Error) => void }
   >();
   private closed = false;
+  /** Workers after the first parse refreshes beside DNS: they run at a lower priority (thread-priority.ts). */
+  private workersStarted = 0;
 
   constructor(options: { idleStopMs?: number } = {}) {
     this.idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
@@ -126,7 +128,9 @@ export class ListParser {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerEntry(import.meta.url, 'parse-worker'));
+    const worker = new Worker(workerEntry(import.meta.url, 'parse-worker'), {
+      workerData: { background: this.workersStarted++ > 0 },
+    });
     worker.on('message', (response: ParseResponse) => {
       const waiter = this.pending.get(response.id);
       if (!waiter) return;

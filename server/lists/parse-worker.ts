@@ -4,13 +4,17 @@
  * parsed list's typed arrays are transferred back, not copied.
  */
 import { readFile } from 'node:fs/promises';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { parseList } from '../filter/parse.js';
 import { decodeText, DownloadError } from '../net/download.js';
 import type { ParseRequest, ParseResponse } from './list-parser.js';
+import { lowerThisThreadPriority } from '../thread-priority.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker.ts runs as a worker thread only');
+// A refresh's parse runs beside DNS on the same cores: it steps aside (the start-up parse, which DNS
+// waits for, keeps its priority).
+if ((workerData as { background?: boolean } | null)?.background === true) lowerThisThreadPriority();
 
 port.on('message', (request: ParseRequest) => {
   void handle(request).then(

@@ -15,6 +15,7 @@ import { LogWriter, type WriterOptions } from './log-writer.js';
 import type { PgLogShipper, ShipperStats } from './pg/log-shipper.js';
 import type { PgTarget } from './pg/pg-url.js';
 import { type DecodedEvent, QueueReader, type QueueMemory } from './query-queue.js';
+import { lowerThisThreadPriority, writerNice } from '../thread-priority.js';
 
 export interface WorkerInit {
   memory: QueueMemory;
@@ -85,6 +86,10 @@ function shipAppSums(shipper: PgLogShipper | null, catalog: AppHostIndex): AppRo
 
 function run(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: FromWorker): void => port.postMessage(message);
+  // Its transactions run for milliseconds: on a shared core, a query arriving meanwhile should not wait.
+  const priority = lowerThisThreadPriority(writerNice());
+  if (!priority.lowered && priority.reason !== null)
+    post({ type: 'notice', level: 'info', message: `log writer: ${priority.reason}` });
   const readers = [new QueueReader(init.memory)];
   const writer = new LogWriter(init.writer, (notice) => post({ type: 'notice', ...notice }));
   writer.open();
