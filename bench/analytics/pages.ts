@@ -173,6 +173,9 @@ async function startServer(f: Fixture, input: PagesInput): Promise<Server> {
   config.dataDir = f.dir;
   const analytics =
     input.openAnalytics?.() ?? Analytics.open({ dataDir: input.logDir, now: () => input.now });
+  // PostgreSQL's read side opens and readies its connections at start (PgAnalytics.ready): a server is
+  // started long before its first page; cold then means a fresh server and fresh connections.
+  await (analytics as { ready?: Promise<void> }).ready;
   const app = await buildApp({
     config,
     repos: configRepos(f.configDb),

@@ -28,7 +28,7 @@ import type { TopName, TopOptions } from '../top-names.js';
 import { createPool, type PgPool } from './pg-connect.js';
 import { PgApps } from './pg-apps.js';
 import { PgLogPage } from './pg-log-page.js';
-import { one, Params, pgSegments, rows, segmentRows } from './pg-read.js';
+import { one, Params, pgSegments, rows, segmentRows, warmPool } from './pg-read.js';
 import { PgTopNames } from './pg-top-names.js';
 import { seriesBuckets, seriesFromCounts } from '../series-buckets.js';
 import type { PgTarget } from './pg-url.js';
@@ -71,10 +71,14 @@ export class PgAnalytics implements LogAnalytics {
       // Kept open between page loads: a new connection (fork + SCRAM) costs more than most reads.
       idleTimeoutMs: 10 * 60_000,
     });
-    // Open them now rather than on the first page load; a failure here shows on that load instead.
-    for (let i = 0; i < max; i++) pool.query('SELECT 1').catch(() => {});
-    return new PgAnalytics(pool, options.now);
+    const analytics = new PgAnalytics(pool, options.now);
+    // Opened and readied now rather than on the first page load (see `ready`).
+    analytics.ready = warmPool(pool, max);
+    return analytics;
   }
+
+  /** Settles when the pool's connections are open and readied (pg-read.ts warmPool); never rejects. */
+  ready: Promise<void> = Promise.resolve();
 
   async close(): Promise<void> {
     await this.pool.end().catch(() => {});
