@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import type { SharedListFetch } from './lists/shared-fetch.js';
 import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replication.js';
 import { LISTS_CHANNEL, PgListFetch } from './store/pg/list-fetch.js';
+import { SESSIONS_CHANNEL, SharedAuthRepo } from './store/pg/shared-sessions.js';
 import type { PgBackend } from './store/pg/pg-backend.js';
 import { BackupRepo } from './store/repos/backup-repo.js';
 import { useDeviceIdBlock } from './store/repos/device-aliases-repo.js';
@@ -23,6 +24,9 @@ export interface ReplicaConfig {
   lists: SharedListFetch;
   /** A new list copy another replica downloaded is taken by `lists.takeShared` (from start() on). */
   followLists(lists: { takeShared(source: string): void }): void;
+  /** The API's AuthRepo: dashboard sessions shared with the other replicas (store/pg/shared-sessions.ts). */
+  auth: SharedAuthRepo;
+  stop(): Promise<void>;
 }
 
 /** Before the modules read tracksink.db: take the shared configuration, or share this one. */
@@ -70,8 +74,19 @@ export async function openReplicaConfig(options: {
       `the shared configuration could not be taken at start: ${(error as Error).message}; this replica starts from its own`,
     );
   }
+  const auth = new SharedAuthRepo(configDb, pg.pool, pg.replica, (message) =>
+    logger.warn({ component: 'replication' }, message),
+  );
+  replication.onNotification(SESSIONS_CHANNEL, (from) => {
+    if (from !== pg.replica) auth.changedElsewhere();
+  });
   return {
     replication,
+    auth,
+    stop: async () => {
+      await auth.stop();
+      await replication.stop();
+    },
     lists: new PgListFetch(pg.pool, pg.replica),
     followLists: (lists) => {
       replication.onNotification(LISTS_CHANNEL, (payload) => {
@@ -83,6 +98,7 @@ export async function openReplicaConfig(options: {
     start: (next) => {
       reload = next;
       replication.start();
+      auth.start();
     },
   };
 }

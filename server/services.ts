@@ -150,12 +150,13 @@ export async function startServices(
       pg === null
         ? null
         : await (await import('./replica-config.js')).openReplicaConfig({ pg, configDb, config, logger });
-    if (replicaConfig !== null) stack.push(() => replicaConfig.replication.stop());
+    if (replicaConfig !== null) stack.push(() => replicaConfig.stop());
     // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
     // is explained in settings/saved-settings.ts). The config without them is kept: an import replaces the
     // saved settings, and the config is rebuilt from it.
     const base = structuredClone(config);
     const repos = configRepos(configDb);
+    if (replicaConfig !== null) repos.auth = replicaConfig.auth; // logins shared by the replicas
     const applied = applySavedSettings(config, repos.settings, logger);
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');
 

@@ -66,6 +66,25 @@ export class AuthRepo {
     this.db.prepare('DELETE FROM sessions WHERE id_hash IS NOT ?').run(keepHash);
   }
 
+  /** Every session not past its absolute end (replicas compare theirs with the shared ones). */
+  liveSessions(now: number): StoredSession[] {
+    return this.db
+      .prepare(
+        'SELECT id_hash AS idHash, csrf, created_at AS createdAt, expires_at AS expiresAt, last_seen_at AS lastSeenAt FROM sessions WHERE expires_at > ?',
+      )
+      .all(now) as StoredSession[];
+  }
+
+  /** Adds a session another replica made, or moves its last use forward (never back). */
+  putSession(session: StoredSession): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id_hash, csrf, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id_hash) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
+      )
+      .run(session.idHash, session.csrf, session.createdAt, session.expiresAt, session.lastSeenAt);
+  }
+
   /** Removes sessions past their absolute end or idle since before `idleSince`. */
   deleteExpired(now: number, idleSince: number): number {
     return this.db

@@ -212,3 +212,39 @@ describe('two replicas changing the configuration at the same moment', () => {
     );
   }, 60_000);
 });
+
+describe('dashboard logins shared by the replicas', () => {
+  it('a login on one replica is valid on the other; a logout there ends it on both', async () => {
+    const [alpha, beta] = replicas as [Replica, Replica];
+    const login = await alpha.services.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { password: PASSWORD },
+    });
+    expect(login.statusCode).toBe(200);
+    const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+    const { csrfToken } = login.json<{ csrfToken: string }>();
+    const status = async (replica: Replica) =>
+      (await replica.services.app.inject({ method: 'GET', url: '/api/rules', headers: { cookie } }))
+        .statusCode;
+    const took = await until(async () => (await status(beta)) === 200, 5000, 'the login valid on beta');
+    expect(took).toBeLessThan(2000);
+    // A change needs the session's CSRF token, on the other replica too.
+    const rule = await beta.services.app.inject({
+      method: 'POST',
+      url: '/api/rules',
+      payload: { action: 'deny', pattern: 'session-test.example' },
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const logout = await beta.services.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
+    expect(logout.statusCode, logout.body).toBeLessThan(300);
+    expect(await status(beta)).toBe(401);
+    const ended = await until(async () => (await status(alpha)) === 401, 5000, 'the logout on alpha');
+    expect(ended).toBeLessThan(2000);
+  }, 60_000);
+});
