@@ -1,10 +1,9 @@
 /**
  * The prepared statements of the query log writer (log-writer.ts): raw rows in 100-row multi-value
- * INSERTs, the count and total rollups' upserts, the name rollup passes summed by SQLite from the raw
- * rows, and retention's deletes. Prepared once per open database.
+ * INSERTs, the count and total rollups' upserts and retention's deletes (the name rollups' passes are
+ * rollup-names.ts's). Prepared once per open database.
  */
 import type Database from 'better-sqlite3';
-import { ALL_DEVICES, DAY_MS, HOUR_MS } from './rollup-sums.js';
 import type { Db } from './sqlite.js';
 
 /** Rows per multi-value INSERT, and the columns of one raw row. */
@@ -19,14 +18,7 @@ export interface Statements {
   insertClient: Database.Statement;
   upsertCounts: Record<'counts_minute' | 'counts_hour' | 'counts_day', Database.Statement>;
   upsertTotals: Record<'totals_minute' | 'totals_hour' | 'totals_day', Database.Statement>;
-  /** Sums the raw rows with id in (?, ?] into temp.name_pass. */
-  fillNamePass: Database.Statement;
-  /** The name rollups, each summed from temp.name_pass. */
-  rollNames: Database.Statement[];
-  clearNamePass: Database.Statement;
   lastRowId: Database.Statement;
-  rolledTo: Database.Statement;
-  setRolledTo: Database.Statement;
   oldestRow: Database.Statement;
   pruneRows: Database.Statement;
   prunedNames: Database.Statement;
@@ -42,22 +34,6 @@ export function prepareWriterStatements(db: Db): Statements {
       `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, kind, status, count) VALUES (?,?,?,?,?,?,?,?)
          ON CONFLICT DO UPDATE SET count = count + excluded.count`,
     );
-  // A name pass reads the new raw rows once, in id order, and sums them per (device, hour, name,
-  // status) with SQLite's own sorter into a temporary table, usually far smaller than the rows; each
-  // name rollup is then summed from that and upserted in key order. No JavaScript map, no call per key.
-  db.pragma('temp_store = MEMORY');
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS name_pass (device_id INTEGER NOT NULL, hour INTEGER NOT NULL,
-      name_id INTEGER NOT NULL, status INTEGER NOT NULL, company_id INTEGER NOT NULL, kind INTEGER NOT NULL,
-      count INTEGER NOT NULL)`);
-  const rollNames = (table: string, device: string, bucket: string, groupBy: string): Database.Statement =>
-    db.prepare(
-      `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, kind, count)
-         SELECT ${device}, ${bucket}name_id, status, max(company_id), max(kind), sum(count) FROM temp.name_pass
-         WHERE true GROUP BY ${groupBy}
-         ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id, kind = excluded.kind`,
-    );
-  const hour = 'hour, ';
-  const day = `hour - hour % ${DAY_MS}, `;
   const upsertTotals = (table: string): Database.Statement =>
     db.prepare(
       `INSERT INTO ${table} (device_id, bucket, category_id, kind, status, count) VALUES (?,?,?,?,?,?)
@@ -79,23 +55,7 @@ export function prepareWriterStatements(db: Db): Statements {
       counts_hour: upsertCounts('counts_hour'),
       counts_day: upsertCounts('counts_day'),
     },
-    fillNamePass: db.prepare(
-      `INSERT INTO temp.name_pass SELECT device_id, time - time % ${HOUR_MS}, name_id, status, max(company_id),
-         max(kind), count(*) FROM queries WHERE id > ? AND id <= ? AND name_id <> 0 GROUP BY 1, 2, 3, 4`,
-    ),
-    clearNamePass: db.prepare('DELETE FROM temp.name_pass'),
-    rollNames: [
-      rollNames('names_hour', String(ALL_DEVICES), hour, '2, 3, 4'),
-      rollNames('names_day', 'device_id', day, '1, 2, 3, 4'),
-      rollNames('names_day', String(ALL_DEVICES), day, '2, 3, 4'),
-      rollNames('names_total', 'device_id', '', '1, 2, 3'),
-      rollNames('names_total', String(ALL_DEVICES), '', '2, 3'),
-    ],
     lastRowId: db.prepare('SELECT coalesce(max(id), 0) FROM queries').pluck(),
-    rolledTo: db.prepare("SELECT last_id FROM rollup_state WHERE name = 'names'").pluck(),
-    setRolledTo: db.prepare(
-      "INSERT INTO rollup_state (name, last_id) VALUES ('names', ?) ON CONFLICT DO UPDATE SET last_id = excluded.last_id",
-    ),
     oldestRow: db.prepare('SELECT id, time FROM queries WHERE id = (SELECT min(id) FROM queries)'),
     pruneRows: db.prepare('DELETE FROM queries WHERE id < ? AND time < ?'),
     prunedNames: db.prepare(

@@ -24,6 +24,7 @@ import {
   type Statements,
 } from './log-writer-statements.js';
 import { LogRetention } from './log-writer-retention.js';
+import { NameRollups } from './rollup-names.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums, SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
 import { migrationsDir, openDatabase, type Db } from './sqlite.js';
 import type Database from 'better-sqlite3';
@@ -33,17 +34,6 @@ export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS };
 const INTERN_CACHE_MAX = 200_000;
 /** Count rollups are upserted at most this often (and on flush). */
 const ROLLUP_FLUSH_MS = 1000;
-/**
- * Name rollups are summed by SQLite from the raw rows written since the last pass: at most this often
- * (and on flush), or sooner once NAMES_ROLL_BACKLOG rows wait; at most NAMES_ROLL_MAX_ROWS rows a pass,
- * so one pass never holds the writer long enough for the ring to fill.
- */
-// As often as the count rollups, so the dashboard's top names agree with the totals shown beside them
-// (a 5 s interval left "top blocked names" empty beside a non-zero blocked count). Under load the
-// backlog trigger fires first anyway.
-const NAMES_ROLL_MS = ROLLUP_FLUSH_MS;
-const NAMES_ROLL_BACKLOG = 20_000;
-const NAMES_ROLL_MAX_ROWS = 50_000;
 
 export interface WriterOptions {
   dbPath: string;
@@ -77,9 +67,8 @@ export class LogWriter {
   private readonly retention: LogRetention;
   private pending = new RollupSums();
   private lastRollupFlush = 0;
-  /** The raw rows up to this id are in the name rollups (kept in rollup_state, in the same transactions). */
-  private namesRolledTo = 0;
-  private lastNamesRoll = 0;
+  /** The name rollups' passes (rollup-names.ts), on the open database. */
+  private nameRollups: NameRollups | null = null;
 
   /** The id of the last raw row written (rows take consecutive ids: this writer is the only one adding). */
   private lastRowId = 0;
@@ -142,7 +131,7 @@ export class LogWriter {
    * Writes one batch of raw rows in one transaction. Rollup sums are kept in memory across batches and
    * upserted every ROLLUP_FLUSH_MS (or when `forceRollups`), in the same transaction as a batch: at 100,000
    * events/s a one-second window turns most upserts into in-memory additions. The name rollups are
-   * summed by SQLite from the raw rows (rollNames). Never throws: a failed batch is counted as dropped.
+   * summed by SQLite from the raw rows (rollup-names.ts). Never throws: a failed batch is counted as dropped.
    */
   write(events: DecodedEvent[], now = Date.now(), forceRollups = false): void {
     if (this.db === null || this.st === null) {
@@ -151,7 +140,7 @@ export class LogWriter {
     }
     const flushRollups =
       forceRollups || now - this.lastRollupFlush >= ROLLUP_FLUSH_MS || this.pending.size() > 100_000;
-    const rollNames = forceRollups || now - this.lastNamesRoll >= NAMES_ROLL_MS;
+    const rollNames = forceRollups || (this.nameRollups?.wantsTurn(now, this.lastRowId) ?? false);
     if (events.length === 0 && (!flushRollups || this.pending.size() === 0) && !rollNames) return;
     const batch = new RollupSums();
     try {
@@ -165,7 +154,7 @@ export class LogWriter {
             this.upsertRollups(this.pending);
             this.upsertRollups(batch);
           }
-          this.rollNames(now, forceRollups);
+          this.nameRollups?.step(now, forceRollups);
           return count;
         })
         .immediate();
@@ -230,7 +219,7 @@ export class LogWriter {
     this.db = db;
     this.loadNames();
     this.clients.clear();
-    this.namesRolledTo = ((this.st as Statements).rolledTo.get() as number | undefined) ?? 0;
+    this.nameRollups = new NameRollups(db);
     this.lastRowId = (this.st as Statements).lastRowId.get() as number;
     this.feed?.begin(this.lastRowId);
   }
@@ -244,30 +233,6 @@ export class LogWriter {
   /** The writer's database handle, for work that shares this thread (app inference); null while closed. */
   get handle(): Db | null {
     return this.db;
-  }
-
-  /**
-   * Sums the raw rows written since the last pass into the name rollups, when due: every NAMES_ROLL_MS,
-   * once NAMES_ROLL_BACKLOG rows wait, or everything when `all` (flush, close). Runs inside write()'s
-   * transaction, so the rows and the rollups commit together and a crash loses neither.
-   */
-  private rollNames(now: number, all: boolean): void {
-    const st = this.st as Statements;
-    const last = st.lastRowId.get() as number;
-    const waiting = last - this.namesRolledTo;
-    if (waiting <= 0) return;
-    if (!all && waiting < NAMES_ROLL_BACKLOG && now - this.lastNamesRoll < NAMES_ROLL_MS) return;
-    this.lastNamesRoll = now;
-    let from = this.namesRolledTo;
-    do {
-      const to = all ? last : Math.min(last, from + NAMES_ROLL_MAX_ROWS);
-      st.fillNamePass.run(from, to);
-      for (const statement of st.rollNames) statement.run();
-      st.clearNamePass.run();
-      from = to;
-    } while (from < last && all);
-    st.setRolledTo.run(from);
-    this.namesRolledTo = from;
   }
 
   /** Fills the in-memory name index from the names table (about a second per million names). */
@@ -309,6 +274,7 @@ export class LogWriter {
     const db = this.db;
     this.db = null;
     this.st = null;
+    this.nameRollups = null;
     this.names.clear();
     this.clients.clear();
     this.retention.reset();

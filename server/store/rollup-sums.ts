@@ -53,15 +53,35 @@ function addTo<T extends { count: number }>(map: Map<string, T>, key: string, en
 /** Per-minute sums of events, in memory until the writer upserts them. */
 export class RollupSums {
   private readonly minutes = new Map<string, CountSum>();
+  /**
+   * The entry the last event went to: runs of events with the same key (one device's cache hits, a
+   * burst of blocked tracker queries) add to it without building a key string or an object per event.
+   */
+  private last: CountSum | null = null;
 
   size(): number {
     return this.minutes.size;
   }
 
   add(ev: DecodedEvent, time: number): void {
+    const bucket = time - (time % MINUTE_MS);
+    const last = this.last;
+    if (
+      last !== null &&
+      last.bucket === bucket &&
+      last.device === ev.deviceId &&
+      last.status === ev.status &&
+      last.kind === ev.kind &&
+      last.company === ev.companyId &&
+      last.category === ev.categoryId &&
+      last.app === ev.appId
+    ) {
+      last.count++;
+      return;
+    }
     const entry: CountSum = {
       device: ev.deviceId,
-      bucket: time - (time % MINUTE_MS),
+      bucket,
       company: ev.companyId,
       category: ev.categoryId,
       app: ev.appId,
@@ -69,7 +89,11 @@ export class RollupSums {
       status: ev.status,
       count: 1,
     };
-    addTo(this.minutes, countKey(entry), entry);
+    const key = countKey(entry);
+    const existing = this.minutes.get(key);
+    if (existing === undefined) this.minutes.set(key, entry);
+    else existing.count++;
+    this.last = existing ?? entry;
   }
 
   merge(other: RollupSums): void {

@@ -70,12 +70,14 @@ export function linkRows(
     list.push(row);
   }
   const apps = new Map<string, AppActivity>();
-  const trackers = new Map<string, TrackerContacts>();
+  const trackers: TrackerContacts[] = [];
   const links = new Map<string, TrackerAppLink>();
   for (const [deviceId, list] of byDevice) {
     // Row ids follow arrival, times nearly so; sort by time to make the window a sliding range.
     list.sort((a, b) => a.time - b.time || a.id - b.id);
     const signals = list.filter((row) => row.app >= 0 && !row.tracker);
+    // Keyed by name id within the device: a pass of tracker contacts builds no key string per row.
+    const deviceTrackers = new Map<number, TrackerContacts>();
     let low = 0;
     for (const row of list) {
       if (!counted(row)) continue;
@@ -89,24 +91,27 @@ export function linkRows(
         } else apps.set(key, { deviceId, app: row.app, firstSeen: row.time, lastSeen: row.time, queries: 1 });
       }
       if (!row.tracker) continue;
-      const trackerKey = `${deviceId}:${row.nameId}`;
-      const contacts = trackers.get(trackerKey);
+      const contacts = deviceTrackers.get(row.nameId);
       if (contacts) {
         contacts.firstSeen = Math.min(contacts.firstSeen, row.time);
         contacts.lastSeen = Math.max(contacts.lastSeen, row.time);
         contacts.total++;
         contacts.companyId = row.companyId || contacts.companyId;
       } else {
-        trackers.set(trackerKey, {
+        const added: TrackerContacts = {
           deviceId,
           nameId: row.nameId,
           companyId: row.companyId,
           firstSeen: row.time,
           lastSeen: row.time,
           total: 1,
-        });
+        };
+        deviceTrackers.set(row.nameId, added);
+        trackers.push(added);
       }
       while (low < signals.length && (signals[low] as LinkRow).time < row.time - windowMs) low++;
+      // Most contacts have no app query near them (and a device with no app signals has none at all).
+      if (low >= signals.length || (signals[low] as LinkRow).time > row.time + windowMs) continue;
       const near = new Set<number>();
       for (let i = low; i < signals.length; i++) {
         const signal = signals[i] as LinkRow;
@@ -121,7 +126,7 @@ export function linkRows(
       }
     }
   }
-  return { apps: [...apps.values()], trackers: [...trackers.values()], links: [...links.values()] };
+  return { apps: [...apps.values()], trackers, links: [...links.values()] };
 }
 
 /** Evidence strong enough to say "likely": most contacts near the app, and more than a couple. */
