@@ -99,7 +99,9 @@ async function startOnce(
   listed: string | null,
 ): Promise<StartFigures> {
   const dnsPort = await freePort();
-  const httpPort = await freePort();
+  let httpPort = await freePort();
+  // Two asks can return the same just-released port: DNS would take it and HTTP fail to start.
+  while (httpPort === dnsPort) httpPort = await freePort();
   const out = join(dataDir, 'footprint');
   for (const file of readdirSync(dataDir)) if (file.startsWith('footprint-')) rmSync(join(dataDir, file));
   const started = performance.now();
@@ -170,8 +172,11 @@ async function startOnce(
     };
   } finally {
     const stopping = performance.now();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    // A server that already exited (it failed to start) sends no second 'exit': do not wait for one.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
     console.error(`  stopped in ${(performance.now() - stopping).toFixed(0)} ms`);
   }
 }

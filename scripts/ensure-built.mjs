@@ -34,9 +34,16 @@ if (!existsSync('node_modules/typescript')) {
 if (stale('dist/server/main.js', ['server'])) {
   console.log('tracksink: building the server…');
   execSync('npm run build:server --silent', { stdio: 'inherit' });
-} else if (stale('dist/catalog/catalog-sources.json', ['blocklists'])) {
-  // The prebuilt tracker catalog (server/trackers/prebuilt.ts): a stale one is ignored, so starts are slower.
-  execSync('npm run build:catalog --silent', { stdio: 'inherit' });
+} else {
+  if (stale('dist/catalog/catalog-sources.json', ['blocklists'])) {
+    // The prebuilt tracker catalog (server/trackers/prebuilt.ts): a stale one is ignored, so starts are slower.
+    execSync('npm run build:catalog --silent', { stdio: 'inherit' });
+  }
+  // The bundle npm start runs (scripts/bundle-server.mjs): dist/server/main.js prefers it to tsc's files,
+  // so an old one must never outlive a change to the sources (or to the packages it was built against).
+  if (stale('dist/server/bundle/serve.js', ['server', 'scripts/bundle-server.mjs', 'package-lock.json'])) {
+    execSync('npm run build:bundle --silent', { stdio: 'inherit' });
+  }
 }
 if (
   stale('web/dist/index.html', [

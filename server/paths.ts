@@ -1,6 +1,9 @@
 /**
- * Where the project's own files are, whether running from TypeScript sources (server/…) or from the build
- * (dist/server/…): the root is the nearest folder above this module that holds package.json.
+ * Where the project's own files are, whether running from TypeScript sources (server/…), from tsc's build
+ * (dist/server/…) or from the bundle (dist/server/bundle/, where every module's `import.meta.url` is its
+ * chunk's, not its source file's): the root is the nearest folder above this module that holds
+ * package.json, and every file the server reads at run time is named from the root, never relative to a
+ * module.
  */
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +22,9 @@ function findRoot(): string {
 export const projectRoot = findRoot();
 export const webRoot = join(projectRoot, 'web', 'dist');
 export const blocklistsDir = join(projectRoot, 'blocklists');
+/** The SQL migrations (store/migrations/{config,querylog,postgres}): read from the source tree, tsc and
+ * the bundle do not copy .sql files (the Docker image copies this folder). */
+export const migrationsRoot = join(projectRoot, 'server', 'store', 'migrations');
 
 /**
  * Creates the data directory readable by tracksink's user only (0700), and tightens an existing one

@@ -3,6 +3,8 @@
  * (dist/), else (Vitest, tsx, from the TypeScript sources) a tiny ESM bootstrap that registers tsx's hooks
  * inside the worker and then imports the `.ts` file. On Node 20, `execArgv: ['--import', 'tsx']` does not
  * reach a worker's own module loader (ERR_UNKNOWN_FILE_EXTENSION), hence the bootstrap.
+ * In the bundle (dist/server/bundle/, scripts/bundle-server.mjs) `baseUrl` is the calling chunk's URL; the
+ * bundle is one flat folder with each worker's entry under its name, so the same `./<name>.js` finds it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

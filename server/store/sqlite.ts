@@ -5,22 +5,17 @@
  */
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { migrationsRoot } from '../paths.js';
 
 export type Db = Database.Database;
 
 /** The query log's file in the data directory (the writer thread, Analytics and AppRollups open it). */
 export const QUERY_LOG_FILE = 'querylog.db';
 
-/** Folder of this module's migrations, both from TypeScript sources and from the build in dist/. */
+/** Folder of this module's migrations, from the TypeScript sources, tsc's build and the bundle alike. */
 export function migrationsDir(which: 'config' | 'querylog'): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/server/store → the .sql files are not compiled, so read them from the source tree.
-  const source = here.includes(`${join('dist', 'server')}`)
-    ? here.replace(join('dist', 'server'), 'server')
-    : here;
-  return join(source, 'migrations', which);
+  return join(migrationsRoot, which);
 }
 
 export interface Migration {

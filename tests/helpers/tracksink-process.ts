@@ -20,6 +20,8 @@ export interface TracksinkOptions {
   timeoutMs?: number;
   /** Where to write the config file (default: in the data directory; elsewhere when that is read-only). */
   configFile?: string;
+  /** Node options before the entry (e.g. `--import` a module-resolution hook). */
+  nodeArgs?: string[];
 }
 
 export interface TracksinkProcess {
@@ -50,7 +52,8 @@ export async function startTracksink(options: TracksinkOptions = {}): Promise<Tr
   const configFile = options.configFile ?? join(dataDir, 'test-config.yaml');
   const yaml = options.configYaml ?? '';
   writeFileSync(configFile, /(^|\n)lists:/.test(yaml) ? yaml : `${yaml}\nlists:\n  defaults: false\n`);
-  const proc = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'main.js')], {
+  const args = [...(options.nodeArgs ?? []), join(repoRoot, 'dist', 'server', 'main.js')];
+  const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -5,8 +5,8 @@
  * schema is newer than this tracksink knows (written by a later version) is refused and left untouched:
  * an older program must not write tables whose meaning it does not know.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { migrationsRoot } from '../../paths.js';
 import { readMigrations, type Migration } from '../sqlite.js';
 import type { PgPool } from './pg-connect.js';
 import type { PgTarget } from './pg-url.js';
@@ -19,12 +19,7 @@ export class PgSchemaError extends Error {
 const MIGRATION_LOCK = 7_261_533_001;
 
 export function pgMigrationsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/server/store/pg → the .sql files are not compiled: read them from the source tree.
-  const source = here.includes(join('dist', 'server'))
-    ? here.replace(join('dist', 'server'), 'server')
-    : here;
-  return join(source, '..', 'migrations', 'postgres');
+  return join(migrationsRoot, 'postgres');
 }
 
 export function pgMigrations(): Migration[] {

@@ -1,0 +1,51 @@
+// Bundles the server for `npm start` (issue 16: DNS answering within a second of a start). tsc's build
+// (dist/server/, one file per module, ~300 files) costs ~0.8 s of ESM resolution and linking before DNS
+// answers on Node 20; the bundle is a handful of files. `npm run build:server` runs this after tsc;
+// dist/server/main.js (tsc's, unchanged) imports bundle/serve.js when it exists (server/main.ts).
+//
+// Layout: ONE flat folder, dist/server/bundle/: the entry (serve.js), each worker thread's entry under its
+// own file name (log-writer-worker.js, parse-worker.js, dns-worker.js) and the shared chunks. It must stay
+// flat: a bundled module's `import.meta.url` is its chunk's, so `workerEntry(import.meta.url, name)`
+// (server/worker-entry.ts) finds `<name>.js` beside whichever chunk calls it, and files the server reads
+// (migrations, catalogs, the dashboard) are named from the project root (server/paths.ts), never relative
+// to a module. The code loaded after DNS listens (Fastify and the routes, encrypted DNS, ACME, PostgreSQL)
+// stays behind dynamic imports, so esbuild keeps it in chunks of its own that load when asked for.
+// meta.json records which inputs went into which output (tests/integration/startup/bundle.test.ts reads it).
+import { build } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const outdir = process.env.TRACKSINK_BUNDLE_OUT ?? join('dist', 'server', 'bundle');
+
+/** Worker threads' entries: every `new Worker(workerEntry(import.meta.url, NAME))` in server/. */
+export const WORKER_ENTRIES = {
+  'log-writer-worker': 'server/store/log-writer-worker.ts',
+  'parse-worker': 'server/lists/parse-worker.ts',
+  'dns-worker': 'server/dns/workers/dns-worker.ts',
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { serve: 'server/serve.ts', ...WORKER_ENTRIES },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  // Node reads the maps only with --enable-source-maps; they cost disk, not memory.
+  sourcemap: 'linked',
+  // Two modules' classes of one name would otherwise be renamed (Foo2), and `.name` is read in places.
+  keepNames: true,
+  metafile: true,
+  logLevel: 'warning',
+  // Packages stay in node_modules (measured: bundling them did not start DNS sooner; bench/GAP.md,
+  // "start-up, bundle pass"); better-sqlite3 is native and could not be bundled anyway.
+  packages: 'external',
+});
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
+const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+console.log(`server bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} kB → ${outdir}`);

@@ -1,0 +1,161 @@
+/**
+ * The bundled server (issue 16, start-up; scripts/bundle-server.mjs): `npm start` runs dist/server/main.js,
+ * which takes serve.js and every worker thread's entry from dist/server/bundle/. In a bundle each module's
+ * `import.meta.url` is its chunk's, so everything found relative to a module must still be found: the
+ * worker threads, the migrations (a fresh data dir runs them all), the prebuilt catalogs, the dashboard.
+ * Started as a user starts it, with a module-resolution hook that writes down every module it loads.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dig } from '../../helpers/dns-clients.js';
+import { repoRoot, startTracksink, type TracksinkProcess } from '../../helpers/tracksink-process.js';
+import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
+
+const bundleDir = join(repoRoot, 'dist', 'server', 'bundle');
+const scratch = mkdtempSync(join(tmpdir(), 'tracksink-bundle-'));
+const moduleLog = join(scratch, 'modules.log');
+
+/** `--import` this: every thread of the server appends each module URL it resolves to moduleLog. */
+function resolutionHook(): string {
+  const hooks = join(scratch, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(log, result.url + '\\n');
+  return result;
+}
+`,
+  );
+  const register = join(scratch, 'register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(moduleLog)} } });
+`,
+  );
+  writeFileSync(moduleLog, '');
+  return pathToFileURL(register).href;
+}
+
+const loaded = (): string[] => readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean);
+
+interface Metafile {
+  outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+}
+
+/** The source files in the outputs `entry` loads with static imports (what runs before a dynamic import). */
+function staticallyLoadedInputs(entry: string): string[] {
+  const meta = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as Metafile;
+  const key = Object.keys(meta.outputs).find((file) => file.endsWith(`/${entry}`));
+  if (key === undefined) throw new Error(`${entry} is not in the bundle's meta.json`);
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || meta.outputs[file] === undefined) return;
+    seen.add(file);
+    for (const imported of meta.outputs[file].imports)
+      if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(key);
+  return [...seen].flatMap((file) => Object.keys(meta.outputs[file]!.inputs));
+}
+
+describe('the bundled server', () => {
+  let upstream: StubDnsServer;
+  let server: TracksinkProcess;
+
+  beforeAll(async () => {
+    upstream = await startStubDnsServer({ defaultA: '192.0.2.9' });
+    const listFile = join(scratch, 'household.txt');
+    // Over the parser's in-place limit (256 kB), so the parser thread parses it (list-parser.ts).
+    const filler = Array.from({ length: 15_000 }, (_, i) => `0.0.0.0 tracker-${i}.filler.bundle.test\n`);
+    writeFileSync(listFile, `0.0.0.0 ads.bundle.test\n0.0.0.0 pixel.bundle.test\n${filler.join('')}`);
+    server = await startTracksink({
+      nodeArgs: ['--import', resolutionHook()],
+      env: { TRACKSINK_UPSTREAMS: upstream.udpUrl, TRACKSINK_BLOCKLISTS: listFile },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+    await upstream?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs from dist/server/bundle/, not from tsc’s one file per module', () => {
+    expect(existsSync(join(bundleDir, 'serve.js'))).toBe(true);
+    const ours = loaded().filter((url) => url.includes('/dist/server/'));
+    expect(ours.some((url) => url.endsWith('/dist/server/bundle/serve.js'))).toBe(true);
+    // Only the entry itself (main.js) comes from tsc's build; everything else from the bundle.
+    expect(
+      ours.filter((url) => !url.includes('/dist/server/bundle/') && !url.endsWith('/dist/server/main.js')),
+    ).toEqual([]);
+  });
+
+  it('answers from a list parsed by the bundled parser thread, and forwards the rest', async () => {
+    const blocked = await dig(server.dnsPort, 'ads.bundle.test');
+    expect(blocked.answers.map((answer) => answer.data)).toEqual(['0.0.0.0']);
+    const forwarded = await dig(server.dnsPort, 'www.bundle.test');
+    expect(forwarded.answers.map((answer) => answer.data)).toEqual(['192.0.2.9']);
+    expect(loaded().some((url) => url.endsWith('/dist/server/bundle/parse-worker.js'))).toBe(true);
+  });
+
+  it('the bundled log writer thread migrates querylog.db and writes the queries', async () => {
+    await dig(server.dnsPort, 'pixel.bundle.test');
+    const file = join(server.dataDir, 'querylog.db');
+    let names: string[] = [];
+    for (let attempt = 0; attempt < 100 && !names.includes('pixel.bundle.test'); attempt++) {
+      await new Promise((wake) => setTimeout(wake, 100));
+      if (!existsSync(file)) continue;
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        names = db
+          .prepare('SELECT n.name FROM queries q JOIN names n ON n.id = q.name_id')
+          .pluck()
+          .all() as string[];
+      } catch {
+        // the writer has not created the tables yet
+      } finally {
+        db.close();
+      }
+    }
+    expect(names).toContain('pixel.bundle.test');
+    expect(loaded().some((url) => url.endsWith('/dist/server/bundle/log-writer-worker.js'))).toBe(true);
+  });
+
+  it('serves health, the API and the dashboard', async () => {
+    const health = await fetch(`${server.baseUrl}/api/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { lists: { entries: number } }).lists.entries).toBeGreaterThanOrEqual(
+      15_002,
+    );
+    const page = await fetch(`${server.baseUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<script[^>]+type="module"/);
+  });
+
+  it('keeps Fastify, the routes and the certificate code out of what loads before DNS listens', () => {
+    const early = staticallyLoadedInputs('serve.js');
+    // The check itself works: the DNS server and the list manager are loaded up front.
+    expect(early).toContain('server/dns/dns-server.ts');
+    expect(early).toContain('server/lists/list-manager.ts');
+    const late = early.filter((input) =>
+      /^server\/(api\/app|encrypted-dns|certs\/acme)\.ts$|node_modules\/(fastify|@fastify\/[^/]+|acme-client|@peculiar\/x509)\//.test(
+        input,
+      ),
+    );
+    expect(late).toEqual([]);
+    // … and they are in the bundle, behind a dynamic import.
+    const meta = readFileSync(join(bundleDir, 'meta.json'), 'utf8');
+    expect(meta).toContain('server/api/app.ts');
+  });
+});
