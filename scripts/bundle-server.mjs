@@ -41,9 +41,18 @@ const result = await build({
   keepNames: true,
   metafile: true,
   logLevel: 'warning',
-  // Packages stay in node_modules (measured: bundling them did not start DNS sooner; bench/GAP.md,
-  // "start-up, bundle pass"); better-sqlite3 is native and could not be bundled anyway.
-  packages: 'external',
+  // Packages are bundled too: resolving Fastify's, pino's and TypeBox's hundreds of files was most of what
+  // was left (measured: CPU at the first answer from the list 1.26-1.74 s with packages left in
+  // node_modules, 1.13-1.31 s bundled; bench/GAP.md, "start-up, bundle pass"). Left out: better-sqlite3
+  // (native), pg (only with PostgreSQL; pg-native is optional) and acme-client (only when a certificate is
+  // ordered): they load from node_modules when asked for.
+  external: ['better-sqlite3', 'pg', 'pg-native', 'acme-client'],
+  // Bundled CommonJS packages call require() for Node's own modules; an ES module has none of its own.
+  // (__dirname stays undefined: the only bundled uses are pino's transports, which tracksink does not use,
+  // and @fastify/swagger's version lookup, which falls back when it fails.)
+  banner: {
+    js: "import { createRequire as __tracksinkCreateRequire } from 'node:module'; const require = __tracksinkCreateRequire(import.meta.url);",
+  },
 });
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));

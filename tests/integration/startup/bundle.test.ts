@@ -137,6 +137,10 @@ describe('the bundled server', () => {
     expect(((await health.json()) as { lists: { entries: number } }).lists.entries).toBeGreaterThanOrEqual(
       15_002,
     );
+    // Fastify's plugins are bundled too: the OpenAPI document is built by @fastify/swagger from the routes.
+    const docs = await fetch(`${server.baseUrl}/api/docs/json`);
+    expect(docs.status).toBe(200);
+    expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toContain('/api/health');
     const page = await fetch(`${server.baseUrl}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
