@@ -105,9 +105,10 @@ try {
   const { defaultConfig } = await import('../server/config/load.js');
   const { buildQuery } = await import('./lib/dns-probe.js');
   const cacheConfig = defaultConfig().dns.cache;
+  let cached = 0;
   await step(
-    `DNS cache full (${cacheConfig.maxEntries.toLocaleString('en')} answers, one A record each)`,
-    'DnsCache.store of answers for names like host123.example-456.com',
+    `DNS cache full at its default caps (${cacheConfig.maxEntries.toLocaleString('en')} answers, ${(cacheConfig.maxBytes / MB).toFixed(0)} MB counted)`,
+    'DnsCache.store of one-A-record answers for names like host123.example-456.com, until either cap holds',
     () => {
       const cache = new DnsCache(cacheConfig);
       for (let i = 0; i < cacheConfig.maxEntries; i++) {
@@ -120,8 +121,12 @@ try {
         answer.set([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 198, 18, 0, 10], query.length);
         cache.store(name, 1, 1, false, answer);
       }
+      cached = cache.size;
       return cache;
     },
+  );
+  rows.push(
+    `| … answers it kept | ${cached.toLocaleString('en')} | | | the byte cap binds first when fewer than maxEntries |`,
   );
   const pragma = (db: { pragma(s: string, o: { simple: true }): unknown }, name: string) =>
     Number(db.pragma(name, { simple: true }));
