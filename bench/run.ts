@@ -141,7 +141,10 @@ function startCandidate(
       expect,
       // One file per thread (Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>): thread 0 is the
       // DNS thread, thread 1 the log writer. A fixed --cpu-prof-name would let one overwrite the other.
-      nodeFlags: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(tag)}`] : [],
+      nodeFlags: [
+        ...ctx.options.nodeFlags,
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(tag)}`] : []),
+      ],
       plain: ctx.options.plain,
     });
   });

@@ -15,6 +15,8 @@ export interface BenchOptions {
   cores: boolean;
   /** Start tracksink as `node <entry>`, without the start command's node flags and environment. */
   plain: boolean;
+  /** Extra node flags for tracksink (--node-flag=…, repeatable), e.g. to compare a young-generation size. */
+  nodeFlags: string[];
 }
 
 export interface RunPlan {
@@ -29,7 +31,7 @@ export interface RunPlan {
   cacheSize: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small] [--no-cores] [--plain]
+export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|dnsmasq] [--profile] [--no-fixture] [--no-analytics] [--no-small] [--no-cores] [--plain] [--node-flag=…]
   --quick        2-minute smoke run (100k-name list, one short round)
   --candidate    what runs as "A" against dnsmasq (default tracksink; dnsmasq checks the harness itself)
   --profile      write tracksink's CPU profile (node --cpu-prof) to bench/results/
@@ -37,7 +39,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|d
   --no-analytics skip bench/analytics/run.ts
   --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)
   --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; needs Node 22.12+ for more than 1)
-  --plain        start tracksink as \`node <entry>\`, without the node flags and environment of package.json's start`;
+  --plain        start tracksink as \`node <entry>\`, without the node flags and environment of package.json's start
+  --node-flag=F  one more node flag for tracksink (repeatable), e.g. --node-flag=--max-semi-space-size=4`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
@@ -49,6 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     smallMachine: true,
     cores: true,
     plain: false,
+    nodeFlags: [],
   };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
@@ -58,6 +62,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (arg === '--no-small') options.smallMachine = false;
     else if (arg === '--no-cores') options.cores = false;
     else if (arg === '--plain') options.plain = true;
+    else if (arg.startsWith('--node-flag=')) options.nodeFlags.push(arg.slice('--node-flag='.length));
     else if (arg.startsWith('--candidate=')) {
       const value = arg.slice('--candidate='.length);
       if (value !== 'tracksink' && value !== 'dnsmasq')
