@@ -63,6 +63,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.TRACKSINK_HTTP_PORT||8080)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
 # The same command as `npm start` without npm in between, so SIGTERM reaches tracksink directly (its
-# MALLOC_ARENA_MAX=2 is the ENV above). --max-semi-space-size=2: V8's young generation at two 2 MB
+# MALLOC_ARENA_MAX=2 is the ENV above). --max-semi-space-size=4: V8's young generation at two 4 MB
 # semi-spaces instead of up to two 16 MB ones, which a busy minute filled and kept (bench/GAP.md, "memory pass").
-CMD ["node", "--max-semi-space-size=2", "dist/server/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/server/main.js"]

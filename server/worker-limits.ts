@@ -5,8 +5,9 @@
  * space, ~48 MB) and grows it under allocation pressure; after a busy minute that memory stays resident. The
  * threads allocate little per event (the ring is decoded into reused records), so a few MB of young generation
  * is enough: scavenges get more frequent but each stays as short (the live part is what they copy).
- * The main isolate gets the same from `--max-semi-space-size` on the start command (package.json `start`,
- * the Dockerfile's CMD, deploy/tracksink.service).
+ * The main isolate's young generation is set by `--max-semi-space-size=4` on the start command (package.json
+ * `start`, the Dockerfile's CMD, deploy/tracksink.service): 2 MB semi-spaces cost the DNS thread measurable CPU
+ * at 40k q/s in the quick bench, 4 MB did not (bench/GAP.md, "memory pass").
  */
 import type { ResourceLimits } from 'node:worker_threads';
 
