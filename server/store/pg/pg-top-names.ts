@@ -15,10 +15,20 @@ import type { PgLogPage } from './pg-log-page.js';
 import { Params, rows } from './pg-read.js';
 
 type NameCount = Omit<TopName, 'nameId'>;
+/** A name and its total over the whole log (the bound of its count over any period). */
+interface Candidate {
+  name: string;
+  bound: number;
+}
 
 const MAX_BOUNDED_NAMES = 3000;
-/** Names counted exactly per statement in the bounded search. */
-const CHUNK = 40;
+/**
+ * Names counted exactly by the bounded search's first statement; each next statement counts twice as
+ * many (up to MAX_CHUNK): every statement is a round trip, and a short period (a day of a 30-day log)
+ * may need a few hundred names before no later one can enter the list.
+ */
+const FIRST_CHUNK = 40;
+const MAX_CHUNK = 640;
 const BLOCKED_SUM = `coalesce(sum(count) FILTER (WHERE status = ${QueryStatus.blocked}), 0)`;
 
 export class PgTopNames {
@@ -46,10 +56,49 @@ export class PgTopNames {
     }
     const bounds = await this.page.bounds();
     const whole = bounds === null || (period.from <= bounds.oldest && period.to > bounds.newest);
-    const list = (blockedOnly: boolean) =>
-      whole ? this.totals(deviceId, limit, blockedOnly) : this.bounded(period, deviceId, limit, blockedOnly);
-    const [all, blocked] = await Promise.all([wantAll ? list(false) : null, wantBlocked ? list(true) : null]);
+    if (whole) {
+      const [all, blocked] = await Promise.all([
+        wantAll ? this.totals(deviceId, limit, false) : null,
+        wantBlocked ? this.totals(deviceId, limit, true) : null,
+      ]);
+      return { all, blocked };
+    }
+    const candidates = await this.candidates(deviceId, wantAll, wantBlocked);
+    const [all, blocked] = await Promise.all([
+      wantAll ? this.bounded(period, deviceId, limit, false, candidates.all) : null,
+      wantBlocked ? this.bounded(period, deviceId, limit, true, candidates.blocked) : null,
+    ]);
     return { all, blocked };
+  }
+
+  /**
+   * The bounded search's candidates, in falling order of their total (an upper bound of any period's
+   * count) then name: for all queries and for blocked ones, from one pass over the per-name totals.
+   */
+  private async candidates(
+    deviceId: number,
+    wantAll: boolean,
+    wantBlocked: boolean,
+  ): Promise<Record<'all' | 'blocked', Candidate[]>> {
+    const arm = (which: 'all' | 'blocked', bound: string) =>
+      `(SELECT '${which}' AS which, name, ${bound} AS bound FROM b WHERE ${bound} > 0
+        ORDER BY ${bound} DESC, name LIMIT ${MAX_BOUNDED_NAMES + 1})`;
+    const found = await rows<Candidate & { which: 'all' | 'blocked' }>(
+      this.pool,
+      `WITH b AS (
+         SELECT name, sum(count) AS total, ${BLOCKED_SUM} AS blocked FROM log_names_total
+         WHERE device_id = $1 GROUP BY name)
+       ${[wantAll ? arm('all', 'total') : null, wantBlocked ? arm('blocked', 'blocked') : null]
+         .filter((part) => part !== null)
+         .join(' UNION ALL ')}`,
+      [deviceId],
+    );
+    const out: Record<'all' | 'blocked', Candidate[]> = { all: [], blocked: [] };
+    for (const { which, name, bound } of found) out[which].push({ name, bound });
+    // UNION ALL keeps each arm's rows together but says nothing of their order within: sort again.
+    for (const list of Object.values(out))
+      list.sort((a, b) => b.bound - a.bound || (a.name < b.name ? -1 : 1));
+    return out;
   }
 
   /**
@@ -118,26 +167,23 @@ export class PgTopNames {
     deviceId: number,
     limit: number,
     blockedOnly: boolean,
+    candidates: Candidate[],
   ): Promise<TopName[]> {
     const statusFilter = blockedOnly ? `AND status = ${QueryStatus.blocked}` : '';
     const segments: Segment[] =
       deviceId === ALL_DEVICES
         ? hourAndDaySegments('log_names_hour', 'log_names_day', floorTo(period.from, HOUR_MS), period.to)
         : [{ table: 'log_names_day', from: floorTo(period.from, DAY_MS), to: period.to }];
-    const candidates = await rows<{ name: string; bound: number }>(
-      this.pool,
-      `SELECT name, sum(count) AS bound FROM log_names_total WHERE device_id = $1 ${statusFilter}
-       GROUP BY name ORDER BY bound DESC, name LIMIT ${MAX_BOUNDED_NAMES + 1}`,
-      [deviceId],
-    );
     const best: NameCount[] = [];
-    for (let at = 0; at < candidates.length; at += CHUNK) {
+    for (let at = 0, chunkSize = FIRST_CHUNK; at < candidates.length;) {
       const last = best[limit - 1];
       const next = candidates[at] as { bound: number };
       // Strictly below: a name with an equal total could still tie and win on its name.
       if (last !== undefined && next.bound < last.count) return best.map(withId);
       if (at >= MAX_BOUNDED_NAMES) return this.summed(segments, deviceId, limit, statusFilter);
-      const chunk = candidates.slice(at, at + CHUNK).map((c) => c.name);
+      const chunk = candidates.slice(at, at + chunkSize).map((c) => c.name);
+      at += chunkSize;
+      chunkSize = Math.min(MAX_CHUNK, chunkSize * 2);
       for (const row of await this.exact(segments, deviceId, chunk, statusFilter)) {
         if (row.count > 0) insertRanked(best, row, limit);
       }
