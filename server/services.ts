@@ -127,17 +127,19 @@ export async function startServices(
     stack.push(() => {
       configDb.close();
     });
-    // TRACKSINK_DATABASE_URL: PostgreSQL shared by replicas (store/pg/). Unreachable, refused or with a
+    // TRACKSINK_DATABASE_URL (or database.url): PostgreSQL shared by replicas (store/pg/). Unreachable, refused or with a
     // newer schema, it stops the start here with an error naming the server (never the password).
     // node-postgres loads only then (a dynamic import keeps it out of a SQLite-only start).
-    const pg = process.env[DATABASE_URL_ENV]?.trim()
-      ? await (
-          await import('./store/pg/pg-backend.js')
-        ).openPgBackend({
-          dataDir: config.dataDir,
-          onIdleError: (message) => logger.warn({ component: 'postgres' }, message),
-        })
-      : null;
+    const pg =
+      process.env[DATABASE_URL_ENV]?.trim() || config.database.url.trim()
+        ? await (
+            await import('./store/pg/pg-backend.js')
+          ).openPgBackend({
+            configUrl: config.database.url,
+            dataDir: config.dataDir,
+            onIdleError: (message) => logger.warn({ component: 'postgres' }, message),
+          })
+        : null;
     if (pg !== null) {
       stack.push(() => pg.close());
       logger.info(

@@ -25,6 +25,7 @@ import { BackupImportError, exportConfiguration, importConfiguration } from '../
 import { BackupRepo } from '../store/repos/backup-repo.js';
 import { publishShared, readShared, sharedConfigured } from './backup-shared.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { DATABASE_URL_ENV } from '../store/pg/pg-url.js';
 import { openConfigDb, openDatabase } from '../store/sqlite.js';
 
 const USAGE = `usage: npm run backup -- export FILE [--with-log] [--data-dir DIR] [--config FILE]
@@ -61,10 +62,17 @@ export async function runBackupCli(
   if ((command !== 'export' && command !== 'import') || !file || positionals.length > 2) {
     throw new Error(`expected "export FILE" or "import FILE"\n${USAGE}`);
   }
-  const dataDir = values['data-dir'] ?? loadConfig({ env, file: values.config }).config.dataDir;
+  const config =
+    values['data-dir'] === undefined || values.config !== undefined
+      ? loadConfig({ env, file: values.config }).config
+      : null;
+  const dataDir = values['data-dir'] ?? (config as { dataDir: string }).dataDir;
+  // database.url in the config file stands for TRACKSINK_DATABASE_URL (the loaded value: the variable wins).
+  const databaseUrl = config?.database.url.trim() ?? '';
+  const dbEnv = databaseUrl === '' ? env : { ...env, [DATABASE_URL_ENV]: databaseUrl };
   const target = resolve(file);
 
-  const shared = sharedConfigured(env);
+  const shared = sharedConfigured(dbEnv);
   if (shared && values['with-log']) {
     throw new Error(
       "--with-log copies querylog.db; with TRACKSINK_DATABASE_URL the shared log is in PostgreSQL: copy it with pg_dump -t 'query_log*'",
@@ -72,7 +80,7 @@ export async function runBackupCli(
   }
   if (command === 'export' && shared) {
     // Replicas share the configuration in PostgreSQL: that is the one to save.
-    const document = await readShared(env, dataDir);
+    const document = await readShared(dbEnv, dataDir);
     if (document !== null) {
       writeFileSync(target, `${JSON.stringify({ ...document.data, exportedAt: Date.now() }, null, 2)}\n`);
       return { message: `exported the configuration shared in PostgreSQL ${document.describe} to ${target}` };
@@ -127,7 +135,7 @@ export async function runBackupCli(
   }
   let extra = '';
   if (shared) {
-    const { version, describe } = await publishShared(env, dataDir, imported);
+    const { version, describe } = await publishShared(dbEnv, dataDir, imported);
     extra += ` and shared it with the replicas through PostgreSQL ${describe} (version ${version})`;
   }
   if (values['with-log']) {

@@ -282,6 +282,14 @@ export const schema = {
       why: 'A login ends this many days after it began, used or not.',
     },
   },
+  database: {
+    url: {
+      kind: 'string',
+      default: '',
+      env: 'TRACKSINK_DATABASE_URL',
+      why: 'PostgreSQL shared by replicas (postgres://user:password@host:port/database); empty = SQLite only. It holds a password: keep the file private.',
+    },
+  },
   dataDir: {
     kind: 'string',
     default: './data',

@@ -35,11 +35,13 @@ export function replicaName(env: NodeJS.ProcessEnv, dataDir: string): string {
 
 export async function openPgBackend(options: {
   env?: NodeJS.ProcessEnv;
+  /** The config file's database.url (TRACKSINK_DATABASE_URL in `env` wins). */
+  configUrl?: string;
   dataDir: string;
   onIdleError?: (message: string) => void;
 }): Promise<PgBackend | null> {
   const env = options.env ?? process.env;
-  const target = databaseUrlFromEnv(env);
+  const target = databaseUrlFromEnv(env, options.configUrl);
   if (target === null) return null;
   const replica = replicaName(env, options.dataDir);
   const pool = await connectPool(target, {

@@ -19,49 +19,50 @@ export interface PgTarget {
 }
 
 export const DATABASE_URL_ENV = 'TRACKSINK_DATABASE_URL';
+/** The config file's key for the same URL (the environment variable wins). */
+export const DATABASE_URL_KEY = 'database.url';
 
-/** The URL from the environment, or null when PostgreSQL is not configured (SQLite, the default). */
-export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): PgTarget | null {
+/**
+ * The URL from the environment, else the config file's `database.url` (`configUrl`), or null when
+ * PostgreSQL is not configured (SQLite, the default). Errors name where the URL came from.
+ */
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env, configUrl = ''): PgTarget | null {
   const raw = env[DATABASE_URL_ENV]?.trim();
-  if (raw === undefined || raw === '') return null;
-  return parseDatabaseUrl(raw);
+  if (raw !== undefined && raw !== '') return parseDatabaseUrl(raw, DATABASE_URL_ENV);
+  const fromFile = configUrl.trim();
+  return fromFile === '' ? null : parseDatabaseUrl(fromFile, DATABASE_URL_KEY);
 }
 
-export function parseDatabaseUrl(raw: string): PgTarget {
+/** Parses and checks the URL; `from` (the variable or key it came from) names it in every error. */
+export function parseDatabaseUrl(raw: string, from: string = DATABASE_URL_ENV): PgTarget {
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
     // The text may hold a password: say only what shape was expected.
-    throw new PgConfigError(
-      `${DATABASE_URL_ENV} is not a URL: expected postgres://user:password@host:port/database`,
-    );
+    throw new PgConfigError(`${from} is not a URL: expected postgres://user:password@host:port/database`);
   }
   const scheme = parsed.protocol.replace(/:$/, '');
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const where = host === '' ? '(no host)' : host;
   if (scheme !== 'postgres' && scheme !== 'postgresql') {
     throw new PgConfigError(
-      `${DATABASE_URL_ENV} for host ${where} must start with postgres:// or postgresql://, not ${scheme}://`,
+      `${from} for host ${where} must start with postgres:// or postgresql://, not ${scheme}://`,
     );
   }
   if (host === '') {
-    throw new PgConfigError(
-      `${DATABASE_URL_ENV} names no host: expected postgres://user:password@host:port/database`,
-    );
+    throw new PgConfigError(`${from} names no host: expected postgres://user:password@host:port/database`);
   }
   const port = parsed.port === '' ? 5432 : Number(parsed.port);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (database === '' || database.includes('/')) {
     throw new PgConfigError(
-      `${DATABASE_URL_ENV} for host ${host} names no database: add it after the port (…@${host}:${port}/tracksink)`,
+      `${from} for host ${host} names no database: add it after the port (…@${host}:${port}/tracksink)`,
     );
   }
   const user = decodeURIComponent(parsed.username);
   if (user === '') {
-    throw new PgConfigError(
-      `${DATABASE_URL_ENV} for host ${host} names no user (postgres://user:password@…)`,
-    );
+    throw new PgConfigError(`${from} for host ${host} names no user (postgres://user:password@…)`);
   }
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { host, port, database, user, url: raw, describe: `${user}@${shownHost}:${port}/${database}` };
