@@ -9,12 +9,29 @@
  *
  * From the build, serve.ts is taken from the bundle (dist/server/bundle/, scripts/bundle-server.mjs):
  * a few files instead of ~300 modules to resolve and link before DNS answers. tsc's one-file-per-module
- * build beside it stays for the command-line tools; TRACKSINK_UNBUNDLED=1 starts from it instead.
+ * build beside it stays for the command-line tools; TRACKSINK_UNBUNDLED=1 starts from it instead, and so
+ * does a bundle older than tsc's build.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import module from 'node:module';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const bundled = new URL('./bundle/serve.js', import.meta.url);
-const useBundle = process.env.TRACKSINK_UNBUNDLED !== '1' && existsSync(bundled);
-await import(useBundle ? bundled.href : './serve.js');
+
+const COPY_SLACK_MS = 2_000;
+
+/**
+ * The bundle, unless it is missing, turned off, or older than tsc's build (a `tsc` run without the bundler
+ * after a change: the newer code must run, not a stale bundle). A few seconds' slack: `cp -r dist`
+ * (no -p) stamps the files in copy order, which must not turn a fresh bundle into a stale one; a tsc run
+ * takes longer than that.
+ */
+function bundleToRun(): URL | null {
+  if (process.env.TRACKSINK_UNBUNDLED === '1') return null;
+  const bundled = new URL('./bundle/serve.js', import.meta.url);
+  const bundleTime = statSync(bundled, { throwIfNoEntry: false })?.mtimeMs;
+  if (bundleTime === undefined) return null;
+  const tscTime = statSync(new URL('./serve.js', import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return bundleTime + COPY_SLACK_MS >= tscTime ? bundled : null;
+}
+
+await import(bundleToRun()?.href ?? './serve.js');

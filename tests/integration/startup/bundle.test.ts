@@ -5,7 +5,17 @@
  * worker threads, the migrations (a fresh data dir runs them all), the prebuilt catalogs, the dashboard.
  * Started as a user starts it, with a module-resolution hook that writes down every module it loads.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -161,5 +171,37 @@ describe('the bundled server', () => {
     // … and they are in the bundle, behind a dynamic import.
     const meta = readFileSync(join(bundleDir, 'meta.json'), 'utf8');
     expect(meta).toContain('server/api/app.ts');
+  });
+});
+
+describe('which build dist/server/main.js starts', () => {
+  /** main.js beside a stand-in tsc serve.js and bundle/serve.js that print which one ran. */
+  function layout(name: string, { bundle, bundleAge }: { bundle: boolean; bundleAge: number }): string {
+    const dir = join(scratch, name);
+    mkdirSync(join(dir, 'bundle'), { recursive: true });
+    copyFileSync(join(repoRoot, 'dist', 'server', 'main.js'), join(dir, 'main.js'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(dir, 'serve.js'), "console.log('tsc');");
+    const now = Date.now() / 1000;
+    utimesSync(join(dir, 'serve.js'), now - 100, now - 100);
+    if (bundle) {
+      writeFileSync(join(dir, 'bundle', 'serve.js'), "console.log('bundle');");
+      utimesSync(join(dir, 'bundle', 'serve.js'), now - 100 + bundleAge, now - 100 + bundleAge);
+    }
+    return join(dir, 'main.js');
+  }
+  const run = (main: string, env: Record<string, string> = {}): string =>
+    execFileSync(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env } })
+      .toString()
+      .trim();
+
+  it('the bundle when it is as new as tsc’s build, tsc’s when the bundle is older, missing or turned off', () => {
+    expect(run(layout('fresh', { bundle: true, bundleAge: 5 }))).toBe('bundle');
+    // `tsc` ran after the bundle was made: the newer code runs, never a stale bundle.
+    expect(run(layout('stale', { bundle: true, bundleAge: -5 }))).toBe('tsc');
+    // … but a copy without times kept (cp -r) that stamped tsc's file a moment later keeps the bundle.
+    expect(run(layout('copied', { bundle: true, bundleAge: -0.5 }))).toBe('bundle');
+    expect(run(layout('none', { bundle: false, bundleAge: 0 }))).toBe('tsc');
+    expect(run(layout('off', { bundle: true, bundleAge: 5 }), { TRACKSINK_UNBUNDLED: '1' })).toBe('tsc');
   });
 });
