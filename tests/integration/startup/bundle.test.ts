@@ -157,6 +157,20 @@ describe('the bundled server', () => {
     expect(await page.text()).toMatch(/<script[^>]+type="module"/);
   });
 
+  it('has an entry for every worker thread the server starts', () => {
+    const sources = execFileSync(
+      'grep',
+      ['-rhoE', "workerEntry\\(import\\.meta\\.url, '[a-z-]+'", 'server'],
+      {
+        cwd: repoRoot,
+      },
+    ).toString();
+    const names = [...sources.matchAll(/'([a-z-]+)'/g)].map((match) => match[1]!);
+    expect(names).toEqual(expect.arrayContaining(['log-writer-worker', 'parse-worker', 'dns-worker']));
+    // A worker added to server/ but not to scripts/bundle-server.mjs would not start from the bundle.
+    expect(names.filter((name) => !existsSync(join(bundleDir, `${name}.js`)))).toEqual([]);
+  });
+
   it('keeps Fastify, the routes and the certificate code out of what loads before DNS listens', () => {
     const early = staticallyLoadedInputs('serve.js');
     // The check itself works: the DNS server and the list manager are loaded up front.
