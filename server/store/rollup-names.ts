@@ -30,10 +30,22 @@ const NAMES_ROLL_MAX_ROWS = 200_000;
 const SLICE_KEYS = 8_000;
 const LAST_NAME_ID = Number.MAX_SAFE_INTEGER;
 
+/**
+ * One name rollup's upsert of a slice. names_day has an index on company_id, which SQLite rewrites on
+ * every update that sets it, even to the same value: there `upsert` adds to rows whose attribution is
+ * unchanged (nearly all) and skips the others; `keys` counts the slice's rows for the table, and when
+ * fewer changed, `reattribute` adds to the skipped rows and sets their new company and kind.
+ */
+interface RollStatements {
+  upsert: Database.Statement;
+  keys?: Database.Statement;
+  reattribute?: Database.Statement;
+}
+
 interface NameStatements {
   fill: Database.Statement;
   sliceEnd: Database.Statement;
-  roll: Database.Statement[];
+  roll: RollStatements[];
   clear: Database.Statement;
   getState: Database.Statement;
   setState: Database.Statement;
@@ -47,15 +59,36 @@ function prepare(db: Db): NameStatements {
   db.exec(`CREATE TEMP TABLE name_pass (device_id INTEGER NOT NULL, hour INTEGER NOT NULL,
       name_id INTEGER NOT NULL, status INTEGER NOT NULL, company_id INTEGER NOT NULL, kind INTEGER NOT NULL,
       count INTEGER NOT NULL, PRIMARY KEY (name_id, device_id, hour, status)) WITHOUT ROWID`);
-  const roll = (table: string, device: string, bucket: string, groupBy: string): Database.Statement =>
-    db.prepare(
-      `INSERT INTO ${table} (device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, kind, count)
-         SELECT ${device}, ${bucket}name_id, status, max(company_id), max(kind), sum(count) FROM temp.name_pass
-         WHERE name_id > ? AND name_id <= ? GROUP BY ${groupBy}
-         ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id, kind = excluded.kind`,
-    );
-  const hour = 'hour, ';
-  const day = `hour - hour % ${DAY_MS}, `;
+  const sums = (device: string, bucket: string, groupBy: string): string =>
+    `SELECT ${device} AS device_id, ${bucket}name_id, status, max(company_id) AS company_id, max(kind) AS kind,
+       sum(count) AS count FROM temp.name_pass WHERE name_id > ? AND name_id <= ? GROUP BY ${groupBy}`;
+  const roll = (table: string, device: string, bucket: string, groupBy: string): RollStatements => {
+    const columns = `device_id, ${table === 'names_total' ? '' : 'bucket, '}name_id, status, company_id, kind, count`;
+    if (table !== 'names_day') {
+      return {
+        upsert: db.prepare(
+          `INSERT INTO ${table} (${columns}) ${sums(device, bucket, groupBy)}
+           ON CONFLICT DO UPDATE SET count = count + excluded.count, company_id = excluded.company_id, kind = excluded.kind`,
+        ),
+      };
+    }
+    return {
+      upsert: db.prepare(
+        `INSERT INTO ${table} (${columns}) ${sums(device, bucket, groupBy)}
+         ON CONFLICT DO UPDATE SET count = count + excluded.count
+         WHERE company_id = excluded.company_id AND kind = excluded.kind`,
+      ),
+      keys: db.prepare(`SELECT count(*) FROM (${sums(device, bucket, groupBy)})`).pluck(),
+      reattribute: db.prepare(
+        `UPDATE ${table} SET count = ${table}.count + p.count, company_id = p.company_id, kind = p.kind
+         FROM (${sums(device, bucket, groupBy)}) AS p
+         WHERE ${table}.device_id = p.device_id AND ${table}.name_id = p.name_id AND ${table}.bucket = p.bucket
+           AND ${table}.status = p.status AND (${table}.company_id <> p.company_id OR ${table}.kind <> p.kind)`,
+      ),
+    };
+  };
+  const hour = 'hour AS bucket, ';
+  const day = `hour - hour % ${DAY_MS} AS bucket, `;
   return {
     fill: db.prepare(
       `INSERT INTO temp.name_pass SELECT device_id, time - time % ${HOUR_MS}, name_id, status, max(company_id),
@@ -154,7 +187,16 @@ export class NameRollups {
         ? undefined
         : (this.st.sliceEnd.get(pass.doneName, keys - 1) as number | undefined);
     const upTo = end ?? LAST_NAME_ID;
-    for (const statement of this.st.roll) statement.run(pass.doneName, upTo);
+    for (const { upsert, keys, reattribute } of this.st.roll) {
+      const changed = upsert.run(pass.doneName, upTo).changes;
+      if (
+        keys !== undefined &&
+        reattribute !== undefined &&
+        changed < (keys.get(pass.doneName, upTo) as number)
+      ) {
+        reattribute.run(pass.doneName, upTo);
+      }
+    }
     if (end !== undefined) {
       pass.doneName = end;
       this.st.setState.run('names-pass-name', end);

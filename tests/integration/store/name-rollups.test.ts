@@ -191,6 +191,47 @@ describe('name rollup passes at high rates', () => {
   });
 });
 
+describe('a name whose attribution changes', () => {
+  it('keeps its counts and takes the new company and kind in every name rollup', () => {
+    const dir = tempDir('rollups');
+    dirs.push(dir);
+    const dbPath = join(dir.path, 'querylog.db');
+    const writer = newWriter(dbPath);
+    const asked = (time: number, companyId: number, kind: number, i: number) => {
+      const ev = eventFor('sdk.example.net', time, i);
+      ev.deviceId = 3;
+      ev.status = 1;
+      ev.companyId = companyId;
+      ev.kind = kind;
+      return ev;
+    };
+    writer.write([asked(NOW - 50_000, 4, 2, 0), asked(NOW - 49_900, 4, 2, 1)], NOW - 49_900, true);
+    writer.write([asked(NOW - 40_000, 4, 2, 2)], NOW - 40_000, true); // same attribution: counts only
+    writer.write([asked(NOW - 30_000, 9, 1, 3)], NOW - 30_000, true); // the catalog now says company 9
+    writer.write([asked(NOW - 20_000, 0, 0, 4)], NOW - 20_000, true); // and then nothing (company 0)
+    writer.close();
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      for (const table of ['names_hour', 'names_day', 'names_total']) {
+        const rows = db
+          .prepare(`SELECT device_id, company_id, kind, count FROM ${table} ORDER BY device_id`)
+          .raw()
+          .all();
+        const devices = table === 'names_hour' ? [-1] : [-1, 3];
+        expect(rows, table).toEqual(devices.map((device) => [device, 0, 0, 5]));
+      }
+      // The company index holds no stale entry for the old companies.
+      const indexed = db
+        .prepare('SELECT count(*) FROM names_day INDEXED BY names_day_by_company WHERE company_id <> 0')
+        .pluck()
+        .get();
+      expect(indexed).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('NameIndex', () => {
   it('finds every added name, misses the others, and survives growing', () => {
     const index = new NameIndex(4);
