@@ -26,7 +26,13 @@ import {
 import { LogRetention } from './log-writer-retention.js';
 import { NameRollups } from './rollup-names.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, RollupSums, SHORT_ROLLUP_KEEP_MS } from './rollup-sums.js';
-import { migrationsDir, openDatabase, type Db } from './sqlite.js';
+import {
+  migrationsDir,
+  openDatabase,
+  type Db,
+  WRITER_LARGE_CACHE_FROM_NAMES,
+  writerCacheKib,
+} from './sqlite.js';
 import type Database from 'better-sqlite3';
 
 export { ALL_DEVICES, DAY_MS, HOUR_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS };
@@ -209,8 +215,6 @@ export class LogWriter {
   private openOnce(): void {
     const db = openDatabase(this.options.dbPath, { migrations: migrationsDir('querylog') });
     try {
-      // Index and rollup pages stay in memory between batches (the default cache is 2 MB).
-      db.pragma('cache_size = -32768');
       this.st = prepareWriterStatements(db);
     } catch (error) {
       db.close();
@@ -218,6 +222,8 @@ export class LogWriter {
     }
     this.db = db;
     this.loadNames();
+    // Index and rollup pages stay in memory between batches: 8 MB, or 32 MB for a large names table.
+    db.pragma(`cache_size = -${writerCacheKib(this.names.size)}`);
     this.clients.clear();
     this.nameRollups = new NameRollups(db);
     this.lastRowId = (this.st as Statements).lastRowId.get() as number;
@@ -250,6 +256,8 @@ export class LogWriter {
     if (known !== 0) return known;
     const id = Number((this.st as Statements).insertName.run(name).lastInsertRowid);
     this.names.add(id);
+    if (this.names.size === WRITER_LARGE_CACHE_FROM_NAMES)
+      this.db?.pragma(`cache_size = -${writerCacheKib(this.names.size)}`);
     return id;
   }
 

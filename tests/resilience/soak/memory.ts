@@ -16,7 +16,7 @@ export interface MemorySample {
   rssMb: number;
 }
 
-/** SQLite's page cache for querylog.db: the writer sets cache_size to 32 MB (log-writer.ts). */
+/** SQLite's page cache for querylog.db: at most 32 MB in the writer (store/sqlite.ts writerCacheKib; 8 MB below 200k names). */
 export const LOG_PAGE_CACHE_MB = 32;
 
 /** Size of querylog.db and its WAL, in MB: how much SQLite's page cache may have grown to hold. */
