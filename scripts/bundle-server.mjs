@@ -12,7 +12,8 @@
 // stays behind dynamic imports, so esbuild keeps it in chunks of its own that load when asked for.
 // meta.json records which inputs went into which output (tests/integration/startup/bundle.test.ts reads it).
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const outdir = process.env.TRACKSINK_BUNDLE_OUT ?? join('dist', 'server', 'bundle');
@@ -55,6 +56,12 @@ const result = await build({
   },
 });
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+// The build's id: a hash of every output, so any change to the code (the list parser's among it) gives a new
+// id and the parsed-list caches made by another build are not used (server/lists/parsed-cache.ts).
+const buildId = createHash('sha256');
+for (const file of Object.keys(result.metafile.outputs).sort())
+  buildId.update(file).update(readFileSync(file));
+writeFileSync(join(outdir, 'build-id'), `${buildId.digest('hex')}\n`);
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
 console.log(`server bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} kB → ${outdir}`);

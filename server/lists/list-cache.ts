@@ -41,5 +41,7 @@ export class ListCache {
 
   remove(listId: number): void {
     rmSync(this.path(listId), { force: true });
+    // Its parsed form (parsed-cache.ts), if one was kept.
+    rmSync(join(this.dir, `${listId}.parsed`), { force: true });
   }
 }

@@ -15,6 +15,7 @@ import type { ListCache } from './list-cache.js';
 import { lineAt, shownLine } from './list-line.js';
 import type { Loaded, ListSummary, RefreshProgress, RefreshStatus } from './list-manager-types.js';
 import { ListParser } from './list-parser.js';
+import { bundleBuildId, ParsedListCache } from './parsed-cache.js';
 import { BUILTIN_PUBLIC_RESOLVERS, sourceKind } from './list-source.js';
 import { contentHash, CopyHashes, LEASE_MS, type SharedListFetch, takeTurn } from './shared-fetch.js';
 import type { ListSourcePolicy } from './source-policy.js';
@@ -34,12 +35,14 @@ export interface ListLoaderOptions {
   signal: AbortSignal;
   /** Replicas on PostgreSQL: URL lists are downloaded once for all (shared-fetch.ts). */
   shared?: SharedListFetch;
+  /** Keys the parsed-list cache (parsed-cache.ts); null: no cache. Default: the bundle's build id. */
+  parsedCacheBuildId?: string | null;
 }
 
 export class ListLoader {
   /** The copy in use of each loaded list, by list id. */
   readonly loaded = new Map<number, Loaded>();
-  private readonly parser = new ListParser();
+  private readonly parser: ListParser;
   private readonly repo: ListsRepo;
   private readonly cache: ListCache;
   private readonly hashes = new CopyHashes();
@@ -47,6 +50,10 @@ export class ListLoader {
   constructor(private readonly options: ListLoaderOptions) {
     this.repo = options.repo;
     this.cache = options.cache;
+    const buildId = options.parsedCacheBuildId === undefined ? bundleBuildId() : options.parsedCacheBuildId;
+    this.parser = new ListParser({
+      cache: buildId === null ? null : new ParsedListCache(this.cache.dir, buildId),
+    });
   }
 
   /** The first invalid lines of the copy in use (line, text, reason), for the dashboard. */

@@ -13,6 +13,7 @@ import { workerEntry } from '../worker-entry.js';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
 import { decodeText, DownloadError } from '../net/download.js';
+import type { ParsedListCache, ParseSource } from './parsed-cache.js';
 
 export interface ParseRequest {
   id: number;
@@ -57,8 +58,12 @@ export class ListParser {
   /** Workers after the first parse refreshes beside DNS: they run at a lower priority (thread-priority.ts). */
   private workersStarted = 0;
 
-  constructor(options: { idleStopMs?: number } = {}) {
+  private readonly cache: ParsedListCache | null;
+
+  /** `cache`: parses of unchanged bytes are taken from disk (parsed-cache.ts), not parsed again. */
+  constructor(options: { idleStopMs?: number; cache?: ParsedListCache | null } = {}) {
     this.idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
+    this.cache = options.cache ?? null;
   }
 
   /** A worker thread is running (tests: it ends when idle). */
@@ -72,6 +77,17 @@ export class ListParser {
    * bytes for the on-disk copy, and learns whether the text was blank.
    */
   async decodeAndParse(
+    body: Uint8Array,
+    servedAsHtml: boolean,
+    listId: number,
+    format: ListFormat | 'auto',
+  ): Promise<{ parsed: ParsedList; blank: boolean }> {
+    return this.cached({ kind: 'download', listId, format, servedAsHtml, body }, () =>
+      this.parseBody(body, servedAsHtml, listId, format),
+    );
+  }
+
+  private async parseBody(
     body: Uint8Array,
     servedAsHtml: boolean,
     listId: number,
@@ -94,6 +110,38 @@ export class ListParser {
 
   /** Parses a file (a list's cached copy) in the worker, which reads it. */
   async parseFile(path: string, listId: number, format: ListFormat | 'auto'): Promise<ParsedList> {
+    if (this.cache === null) return this.parseFileInWorker(path, listId, format);
+    const body = readFileSync(path);
+    const source = { kind: 'file' as const, listId, format, servedAsHtml: false, body };
+    return (
+      await this.cached(source, async () => ({ parsed: await this.parseFileInWorker(path, listId, format) }))
+    ).parsed;
+  }
+
+  /**
+   * The cached parse of `source` when there is a sound one, else `parse()`'s, stored for the next start.
+   * `blank` is stored only when the parse says it (a file's parse does not need it).
+   */
+  private async cached<T extends { parsed: ParsedList; blank?: boolean }>(
+    source: ParseSource,
+    parse: () => Promise<T>,
+  ): Promise<T> {
+    const cache = this.cache;
+    if (cache === null) return parse();
+    const key = cache.key(source);
+    const hit = cache.get(source.listId, key);
+    if (hit !== null) return hit as unknown as T;
+    const result = await parse();
+    // Serialised before the caller can touch the typed arrays (the matcher may hand them on).
+    await cache.put(source.listId, key, { parsed: result.parsed, blank: result.blank ?? false });
+    return result;
+  }
+
+  private async parseFileInWorker(
+    path: string,
+    listId: number,
+    format: ListFormat | 'auto',
+  ): Promise<ParsedList> {
     try {
       return (await this.send({ listId, format, path })).parsed as ParsedList;
     } catch (error) {

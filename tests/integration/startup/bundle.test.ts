@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   utimesSync,
@@ -28,6 +29,7 @@ import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/s
 const bundleDir = join(repoRoot, 'dist', 'server', 'bundle');
 const scratch = mkdtempSync(join(tmpdir(), 'tracksink-bundle-'));
 const moduleLog = join(scratch, 'modules.log');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** `--import` this: every thread of the server appends each module URL it resolves to moduleLog. */
 function resolutionHook(): string {
@@ -97,7 +99,6 @@ describe('the bundled server', () => {
     await server?.stop();
     server?.cleanup();
     await upstream?.close();
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('runs from dist/server/bundle/, not from tsc’s one file per module', () => {
@@ -186,6 +187,38 @@ describe('the bundled server', () => {
     const meta = readFileSync(join(bundleDir, 'meta.json'), 'utf8');
     expect(meta).toContain('server/api/app.ts');
   });
+});
+
+describe('the bundled server, started again with the same lists', () => {
+  it('takes the parsed list from the parsed-list cache, without the parser thread', async () => {
+    const dataDir = join(scratch, 'restart-data');
+    const listFile = join(scratch, 'restart-list.txt');
+    const filler = Array.from({ length: 15_000 }, (_, i) => `0.0.0.0 t-${i}.restart.bundle.test\n`);
+    writeFileSync(listFile, `0.0.0.0 ads.restart.bundle.test\n${filler.join('')}`);
+    const start = async () => {
+      const hook = resolutionHook();
+      const server = await startTracksink({
+        dataDir,
+        nodeArgs: ['--import', hook],
+        env: { TRACKSINK_UPSTREAMS: 'udp://127.0.0.1:9', TRACKSINK_BLOCKLISTS: listFile },
+      });
+      const answer = await dig(server.dnsPort, 'ads.restart.bundle.test');
+      await server.stop();
+      return { answer, parserThread: loaded().some((url) => url.endsWith('/bundle/parse-worker.js')) };
+    };
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      const first = await start();
+      expect(first.answer.answers.map((answer) => answer.data)).toEqual(['0.0.0.0']);
+      expect(first.parserThread).toBe(true);
+      expect(readdirSync(join(dataDir, 'lists')).filter((file) => file.endsWith('.parsed'))).toHaveLength(1);
+      const second = await start();
+      expect(second.answer.answers.map((answer) => answer.data)).toEqual(['0.0.0.0']);
+      expect(second.parserThread).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('which build dist/server/main.js starts', () => {
