@@ -10,6 +10,8 @@
  * default the quick run's 100,000), --cpu=N (the server's core, default 1; the load runs on 0).
  * Before/after in one run: --mains=/tmp/base/dist/server/main.js,dist/server/main.js starts each build in
  * turn (from its own checkout) for --rounds=N rounds (A B A B …, default 1), so both see the same load;
+ * an entry may add node flags after spaces ('dist/server/main.js --single-threaded-gc'); --plain starts
+ * each as `node <flags> <entry>`, without the environment and node flags of its package.json start script;
  * --mixes=cached,blocked,realistic picks mixes; --no-dnsmasq skips the peer; --probe preloads
  * bench/lib/latency-probe.mjs (event-loop delay, timer callbacks over 0.5 ms, GC pauses, stalls) and prints
  * what it found per server run on stderr. The load average is printed beside each server run.
@@ -36,7 +38,11 @@ const full = process.argv.includes('--full');
 const seconds = Number(arg('seconds') ?? 30);
 const serverCpu = Number(arg('cpu') ?? 1);
 const loadCpu = serverCpu === 0 ? 1 : 0;
-const mains = (arg('mains') ?? 'dist/server/main.js').split(',').map((m) => resolve(repoRoot, m));
+const builds = (arg('mains') ?? 'dist/server/main.js').split(',').map((entry) => {
+  const [main, ...flags] = entry.trim().split(/\s+/);
+  return { main: resolve(repoRoot, main ?? ''), flags };
+});
+const plain = process.argv.includes('--plain');
 const rounds = Number(arg('rounds') ?? 1);
 const mixIds = (arg('mixes') ?? 'cached,blocked,realistic').split(',');
 const withDnsmasq = !process.argv.includes('--no-dnsmasq');
@@ -60,6 +66,8 @@ interface LatencyResult {
   p90Us: number;
   p99Us: number;
   maxUs: number;
+  /** Seconds into the mix when the first and last query that got no answer were sent (null: none). */
+  unanswered: [number, number] | null;
 }
 
 function load(port: number, file: string, rate: number, secs: number): Promise<LatencyResult> {
@@ -123,7 +131,8 @@ async function measure(
       const used = cpuSeconds(server.pid) - cpu;
       result.mixes.push({ title, latency, cpuUsPerQuery: (used / Math.max(1, latency.answered)) * 1e6 });
       log(
-        `${server.label} ${title}: p50 ${latency.p50Us} µs, p99 ${latency.p99Us} µs, ${latency.answered}/${latency.sent}`,
+        `${server.label} ${title}: p50 ${latency.p50Us} µs, p99 ${latency.p99Us} µs, ${latency.answered}/${latency.sent}` +
+          (latency.unanswered ? `, unanswered ones sent ${latency.unanswered.join('–')} s into the mix` : ''),
       );
     }
     await sleep(15_000); // idle after the load: does memory come back or stay flat?
@@ -180,7 +189,7 @@ async function main(): Promise<void> {
     if (!mix) throw new Error(`--mixes: no mix "${id}" (cached, blocked, realistic)`);
     return { title: MIX_TITLES[id] ?? id, mix };
   });
-  for (const main of mains) {
+  for (const { main } of builds) {
     if (!existsSync(main)) throw new Error(`--mains: ${main} does not exist (build that checkout first)`);
   }
   const stubPort = await freePort();
@@ -201,8 +210,8 @@ async function main(): Promise<void> {
   const results: ServerResult[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const [index, main] of mains.entries()) {
-        const label = mains.length === 1 ? 'tracksink' : `tracksink ${labelOf(main)}`;
+      for (const [index, { main, flags }] of builds.entries()) {
+        const label = builds.length === 1 ? 'tracksink' : `tracksink ${[labelOf(main), ...flags].join(' ')}`;
         log(`${label} on one core (round ${round + 1}/${rounds}, load average ${loadAverage()})`);
         const serverDir = join(dataDir, `data-${index}-${round}`);
         const probeOut = join(dataDir, `probe-${index}-${round}`);
@@ -210,6 +219,11 @@ async function main(): Promise<void> {
           label,
           repoRoot: resolve(dirname(main), '../..'),
           main,
+          plain,
+          nodeFlags: [
+            ...flags,
+            ...(withProbe ? ['--import', join(repoRoot, 'bench/lib/latency-probe.mjs')] : []),
+          ],
           port: await freePort(),
           httpPort: await freePort(),
           dataDir: serverDir,
@@ -219,12 +233,7 @@ async function main(): Promise<void> {
           readyName: inputs.probe.blocked,
           expect: '0.0.0.0',
           pinToCpu: serverCpu,
-          ...(withProbe
-            ? {
-                nodeFlags: ['--import', join(repoRoot, 'bench/lib/latency-probe.mjs')],
-                env: { LATENCY_PROBE_OUT: probeOut },
-              }
-            : {}),
+          ...(withProbe ? { env: { LATENCY_PROBE_OUT: probeOut } } : {}),
         });
         try {
           results.push(await measure(tracksink, mixes));

@@ -1,6 +1,7 @@
 // Open-loop UDP DNS load at a fixed rate with per-query latency (dnsperf reports only average and maximum).
 // Usage: node latency-load.mjs PORT QUERY_FILE RATE SECONDS  → one JSON line on stdout:
-// { sent, answered, p50Us, p90Us, p99Us, maxUs }. QUERY_FILE has dnsperf's "name TYPE" lines, sent in turn.
+// { sent, answered, p50Us, p90Us, p99Us, maxUs, unanswered: [first, last] seconds after the start at which
+// queries that got no answer were sent, or null }. QUERY_FILE has dnsperf's "name TYPE" lines, sent in turn.
 // Run pinned to another core than the server (taskset) so the client does not compete with it.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -47,9 +48,10 @@ socket.on('message', (message) => {
     sentAt[id] = 0;
   }
 });
+let began = 0;
 socket.bind(0, '127.0.0.1', () => {
   const total = Math.round(rate * seconds);
-  const began = performance.now();
+  began = performance.now();
   const tick = () => {
     // Catch up to the schedule: the number of queries due by now, sent back to back.
     const due = Math.min(total, Math.floor(((performance.now() - began) / 1000) * rate));
@@ -69,6 +71,14 @@ socket.bind(0, '127.0.0.1', () => {
 
 function finish() {
   socket.close();
+  // Ids still waiting were never answered (ids repeat after 65,536 queries: then only the last round's).
+  let first = Infinity;
+  let last = -Infinity;
+  for (const at of sentAt) {
+    if (at === 0) continue;
+    first = Math.min(first, at - began);
+    last = Math.max(last, at - began);
+  }
   latencies.sort((a, b) => a - b);
   const at = (q) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1000);
@@ -80,6 +90,8 @@ function finish() {
       p90Us: at(0.9),
       p99Us: at(0.99),
       maxUs: Math.round((latencies[latencies.length - 1] ?? 0) * 1000),
+      unanswered:
+        first === Infinity ? null : [Number((first / 1000).toFixed(2)), Number((last / 1000).toFixed(2))],
     }),
   );
 }

@@ -61,6 +61,15 @@ if (out) {
         stalls.push([((entry.startTime - began) / 1000).toFixed(2), entry.duration.toFixed(1), `gc ${kind}`]);
     }
   }).observe({ entryTypes: ['gc'] });
+  // Any block of the loop (not only timers: I/O callbacks, promise chains, module loading) over 50 ms,
+  // with when it happened: a 10 ms heartbeat that came late.
+  let beat = performance.now();
+  ownInterval(() => {
+    const now = performance.now();
+    if (now - beat > 60)
+      stalls.push([((beat - began) / 1000).toFixed(2), (now - beat - 10).toFixed(1), 'loop']);
+    beat = now;
+  }, 10).unref();
   const ms = (ns) => Number((ns / 1e6).toFixed(2));
   const write = () => {
     const figures = {
