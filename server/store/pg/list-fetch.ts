@@ -4,8 +4,7 @@
  * channel tracksink_lists when that copy changed, so the other replicas take it within moments instead of
  * at their next refresh. Every time is the database's clock, so replicas' clocks need not agree.
  */
-import type { SharedClaim, SharedCopy, SharedListFetch } from '../../lists/shared-fetch.js';
-import { LEASE_MS } from '../../lists/shared-fetch.js';
+import { LEASE_MS, type SharedClaim, type SharedCopy, type SharedListFetch } from './list-fetch-port.js';
 import type { PgPool } from './pg-connect.js';
 
 export const LISTS_CHANNEL = 'tracksink_lists';
