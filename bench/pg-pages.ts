@@ -311,7 +311,8 @@ async function main(): Promise<void> {
     const report = table(sqlite, pg, base, rows, loads);
     console.log(`\n${report}`);
     const pool = await connectPool(target, { applicationName: 'bench' });
-    const version = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+    const version =
+      (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
     await pool.end();
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
