@@ -6,11 +6,13 @@
  * - Changes to different things both survive: different settings keys, different rows of any table
  *   (rules, lists, devices, groups, schedules, people, ClientIDs, company policies), different fields of
  *   one row, different members of a set (a device's groups, a list's assignments).
- * - Two replicas adding a row with the same number at once (each numbers new rules in its own
- *   tracksink.db): in `rules`, `schedules` and `people`, whose numbers nothing else in the document
- *   points at, this replica's row gets the next free number and both rows are kept. In other tables the
- *   other replica's row is kept and this one's addition is reported as lost (devices cannot meet this:
- *   each replica numbers new devices in its own block, see devices-repo's id blocks).
+ * - Two replicas adding a row with the same number at once (each numbers new rows in its own
+ *   tracksink.db): this replica's row gets the next free number and both rows are kept. In `rules`,
+ *   `schedules` and `people` nothing else in the document points at the number; a new group's or list's
+ *   number is also rewritten wherever this replica's document names it (`groupId`, `groupIds`, `listId`,
+ *   `listIds`: its devices, rules, schedules, people, profiles, list assignments) before the merge. In
+ *   other tables the other replica's row is kept and this one's addition is reported as lost (devices
+ *   cannot meet this: each replica numbers new devices in its own block, see devices-repo's id blocks).
  * - The same field changed differently on both: this replica's value wins (it is the later change); a
  *   row deleted on one side and changed on the other is deleted.
  * The caller imports the result with the backup checks; a result that fails them (say, a rule naming a
@@ -63,10 +65,66 @@ function identity(item: unknown): string {
   return `=${canonicalJson(item)}`;
 }
 
+/** Tables whose row numbers other rows name, with the fields that name them. */
+const REFERENCED: Record<string, { one: string; many: string }> = {
+  groups: { one: 'groupId', many: 'groupIds' },
+  lists: { one: 'listId', many: 'listIds' },
+};
+
 export function mergeConfig(base: Doc, local: Doc, theirs: Doc): MergeResult {
   const result: MergeResult = { data: {}, lost: [], renumbered: [] };
-  result.data = mergeValue(base, local, theirs, '', result) as Doc;
+  let mine = local;
+  for (const [table, fields] of Object.entries(REFERENCED)) {
+    mine = renumberReferenced(base, mine, theirs, table, fields, result);
+  }
+  result.data = mergeValue(base, mine, theirs, '', result) as Doc;
   return result;
+}
+
+const rowsOf = (doc: Doc, table: string): Doc[] =>
+  Array.isArray(doc[table]) ? (doc[table] as unknown[]).filter(isObject) : [];
+const idOf = (row: Doc): number | null => (typeof row.id === 'number' ? row.id : null);
+
+/**
+ * This replica's new rows of `table` whose number the other replica also gave to a different new row
+ * get the next free numbers, and every reference to them in this replica's document follows.
+ */
+function renumberReferenced(
+  base: Doc,
+  local: Doc,
+  theirs: Doc,
+  table: string,
+  fields: { one: string; many: string },
+  out: MergeResult,
+): Doc {
+  const before = new Set(rowsOf(base, table).map(idOf));
+  const other = new Map(rowsOf(theirs, table).map((row) => [idOf(row), row]));
+  const taken = [base, local, theirs].flatMap((doc) => rowsOf(doc, table).map((row) => idOf(row) ?? 0));
+  let next = Math.max(0, ...taken);
+  const moved = new Map<number, number>();
+  for (const row of rowsOf(local, table)) {
+    const id = idOf(row);
+    if (id === null || before.has(id)) continue;
+    const theirsRow = other.get(id);
+    if (theirsRow === undefined || same(row, theirsRow)) continue;
+    next += 1;
+    moved.set(id, next);
+    out.renumbered.push(`${table} #${id} → #${next}`);
+  }
+  if (moved.size === 0) return local;
+  const renamed = (id: unknown): unknown => (typeof id === 'number' ? (moved.get(id) ?? id) : id);
+  const rewrite = (value: unknown, key: string, inTable: boolean): unknown => {
+    if (Array.isArray(value)) return value.map((item) => rewrite(item, key, key === table));
+    if (!isObject(value)) return value;
+    const copy: Doc = {};
+    for (const [name, inner] of Object.entries(value)) {
+      if ((name === 'id' && inTable) || name === fields.one) copy[name] = renamed(inner);
+      else if (name === fields.many && Array.isArray(inner)) copy[name] = inner.map(renamed);
+      else copy[name] = rewrite(inner, name, false);
+    }
+    return copy;
+  };
+  return rewrite(local, '', false) as Doc;
 }
 
 function mergeValue(base: unknown, local: unknown, theirs: unknown, path: string, out: MergeResult): unknown {

@@ -53,13 +53,68 @@ describe('mergeConfig', () => {
   });
 
   it('the same field changed on both sides keeps this replica’s value; a row added on both is reported when not renumbered', () => {
-    const base = { settings: { x: 1 }, groups: [] };
-    const local = { settings: { x: 2 }, groups: [{ id: 4, name: 'Kids', description: '' }] };
-    const theirs = { settings: { x: 3 }, groups: [{ id: 4, name: 'Guests', description: '' }] };
+    const base = { settings: { x: 1 }, clientIds: [] };
+    const local = { settings: { x: 2 }, clientIds: [{ clientId: 'kid', deviceId: 7, createdAt: 1 }] };
+    const theirs = { settings: { x: 3 }, clientIds: [{ clientId: 'kid', deviceId: 9, createdAt: 2 }] };
     const merged = mergeConfig(base, local, theirs);
     expect(merged.data.settings).toEqual({ x: 2 });
-    expect(merged.data.groups).toEqual([{ id: 4, name: 'Guests', description: '' }]);
-    expect(merged.lost).toEqual(['groups #4']);
+    expect(merged.data.clientIds).toEqual([{ clientId: 'kid', deviceId: 9, createdAt: 2 }]);
+    expect(merged.lost).toEqual(['clientIds c:kid']);
+  });
+
+  it('groups, lists and people added under one number on both sides are all kept, with what names them', () => {
+    const group = (id: number, name: string) => ({ id, name, description: '' });
+    const list = (id: number, source: string, groupIds: number[]) => ({
+      id,
+      source,
+      assignments: groupIds.map((groupId) => ({ groupId, deviceId: null })),
+    });
+    const person = (id: number, name: string, groupId: number | null) => ({
+      id,
+      name,
+      groupId,
+      deviceIds: [],
+    });
+    const device = (id: number, groupIds: number[]) => ({ id, groupIds });
+    const base = {
+      groups: [group(1, 'Adults')],
+      lists: [list(1, 'https://a.example/list', [])],
+      people: [],
+      devices: [device(5, [1]), device(6, [])],
+      rules: [{ ...rule(1, 'a.example'), groupId: 1 }],
+    };
+    const local = {
+      groups: [group(1, 'Adults'), group(2, 'Kids')],
+      lists: [list(1, 'https://a.example/list', [2]), list(2, 'https://ours.example/list', [2])],
+      people: [person(1, 'Anna', 2)],
+      devices: [device(5, [1, 2]), device(6, [])],
+      rules: [
+        { ...rule(1, 'a.example'), groupId: 1 },
+        { ...rule(2, 'kids.example'), groupId: 2 },
+      ],
+    };
+    const theirs = {
+      groups: [group(1, 'Adults'), group(2, 'Guests')],
+      lists: [list(1, 'https://a.example/list', []), list(2, 'https://theirs.example/list', [])],
+      people: [person(1, 'Ben', 2)],
+      devices: [device(5, [1]), device(6, [2])],
+      rules: [{ ...rule(1, 'a.example'), groupId: 1 }],
+    };
+    const merged = mergeConfig(base, local, theirs);
+    expect(merged.data.groups).toEqual([group(1, 'Adults'), group(2, 'Guests'), group(3, 'Kids')]);
+    expect(merged.data.lists).toEqual([
+      list(1, 'https://a.example/list', [3]),
+      list(2, 'https://theirs.example/list', []),
+      list(3, 'https://ours.example/list', [3]),
+    ]);
+    expect(merged.data.people).toEqual([person(1, 'Ben', 2), person(2, 'Anna', 3)]);
+    expect(merged.data.devices).toEqual([device(5, [1, 3]), device(6, [2])]);
+    expect(merged.data.rules).toEqual([
+      { ...rule(1, 'a.example'), groupId: 1 },
+      { ...rule(2, 'kids.example'), groupId: 3 },
+    ]);
+    expect(merged.renumbered).toEqual(['groups #2 → #3', 'lists #2 → #3', 'people #1 → #2']);
+    expect(merged.lost).toEqual([]);
   });
 
   it('a row that only comes back with its keys in another order (PostgreSQL jsonb) is not a change', () => {
