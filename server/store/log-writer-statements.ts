@@ -6,9 +6,9 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './sqlite.js';
 
-/** Rows per multi-value INSERT, and the columns of one raw row. */
+/** Rows per multi-value INSERT, and the columns of one raw row (its id first: see LogWriter.writeRows). */
 export const ROWS_PER_INSERT = 100;
-export const COLUMNS = 18;
+export const COLUMNS = 19;
 
 export interface Statements {
   insertMany: Database.Statement;
@@ -28,7 +28,7 @@ export interface Statements {
 
 export function prepareWriterStatements(db: Db): Statements {
   const placeholders = `(${Array<string>(COLUMNS).fill('?').join(',')})`;
-  const insertSql = `INSERT INTO queries (time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, kind, rcode, duration_us, upstream_id, cname_id) VALUES `;
+  const insertSql = `INSERT INTO queries (id, time, device_id, client_id, name_id, qtype, protocol, status, reason, list_id, rule_id, company_id, category_id, app_id, kind, rcode, duration_us, upstream_id, cname_id) VALUES `;
   const upsertCounts = (table: string): Database.Statement =>
     db.prepare(
       `INSERT INTO ${table} (device_id, bucket, company_id, category_id, app_id, kind, status, count) VALUES (?,?,?,?,?,?,?,?)
@@ -55,7 +55,14 @@ export function prepareWriterStatements(db: Db): Statements {
       counts_hour: upsertCounts('counts_hour'),
       counts_day: upsertCounts('counts_day'),
     },
-    lastRowId: db.prepare('SELECT coalesce(max(id), 0) FROM queries').pluck(),
+    // The highest raw row id ever used: the table's, or (retention emptied it) the highest one a rollup
+    // resumes from ('names-pass-name' is a name id, not a row id).
+    lastRowId: db
+      .prepare(
+        `SELECT max((SELECT coalesce(max(id), 0) FROM queries),
+                    (SELECT coalesce(max(last_id), 0) FROM rollup_state WHERE name IN ('names', 'names-pass-to', 'apps')))`,
+      )
+      .pluck(),
     oldestRow: db.prepare('SELECT id, time FROM queries WHERE id = (SELECT min(id) FROM queries)'),
     pruneRows: db.prepare('DELETE FROM queries WHERE id < ? AND time < ?'),
     prunedNames: db.prepare(

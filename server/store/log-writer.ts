@@ -76,7 +76,11 @@ export class LogWriter {
   /** The name rollups' passes (rollup-names.ts), on the open database. */
   private nameRollups: NameRollups | null = null;
 
-  /** The id of the last raw row written (rows take consecutive ids: this writer is the only one adding). */
+  /**
+   * The id of the last raw row written. Rows are given their ids (lastRowId + 1, …) rather than SQLite's
+   * max(id) + 1, which restarts at 1 when retention empties the table: the name and app rollups resume
+   * from a row id in rollup_state and would wait until the new ids passed the old ones.
+   */
   private lastRowId = 0;
 
   /** Told every stored row with its id (app inference in this thread: app-feed.ts). */
@@ -328,7 +332,9 @@ export class LogWriter {
       const address = this.options.anonymizeClients ? anonymizeAddress(ev.clientAddress) : ev.clientAddress;
       const clientId =
         address === '' ? 0 : this.intern(this.clients, st.selectClient, st.insertClient, address);
+      this.lastRowId++;
       params.push(
+        this.lastRowId,
         time,
         ev.deviceId,
         clientId,
@@ -349,31 +355,16 @@ export class LogWriter {
         cnameId,
       );
       pending++;
-      this.lastRowId++;
       this.feed?.add(this.lastRowId, ev, nameId);
       if (pending === ROWS_PER_INSERT) {
-        this.checkRowId(st.insertMany.run(params).lastInsertRowid);
+        st.insertMany.run(params);
         params.length = 0;
         pending = 0;
       }
       sums.add(ev, time);
     }
-    for (let i = 0; i < pending; i++) {
-      const last = st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS)).lastInsertRowid;
-      if (i === pending - 1) this.checkRowId(last);
-    }
+    for (let i = 0; i < pending; i++) st.insertOne.run(params.slice(i * COLUMNS, (i + 1) * COLUMNS));
     return stored;
-  }
-
-  /**
-   * Rows were expected to end at lastRowId. If SQLite numbered them otherwise (the table emptied by
-   * retention restarts at 1), follow it and let the feed start again after it.
-   */
-  private checkRowId(last: number | bigint): void {
-    const id = Number(last);
-    if (id === this.lastRowId) return;
-    this.lastRowId = id;
-    this.feed?.begin(id);
   }
 
   /** Minute sums → minute, hour and day rows of counts_* and totals_*. */
