@@ -9,8 +9,9 @@
  * a load generator of its own (bench/lib/latency-load.mjs, in 60 s legs so every leg reports its latency),
  * and samples VmRSS every 30 s and after every leg. A variant is a label and parts separated by commas: node
  * flags (`--max-semi-space-size=2`), environment (`MALLOC_ARENA_MAX=2`), `root=/other/checkout` (that
- * checkout's build and start command) or `plain` (`node <entry>` without the start command's flags and
- * environment). Without --variant: this checkout as shipped.
+ * checkout's build and start command), `cacheBytes=N` (dns.cache.maxBytes in its config file) or `plain`
+ * (`node <entry>` without the start command's flags and environment). Without --variant: this checkout as
+ * shipped.
  *
  * Lists: `soak` (default) the quick run's 100,000 names plus StevenBlack's fixture list, home mix;
  * `issue` the issue's rows: StevenBlack + HaGeZi Light from ../shared/fixtures as local lists, the home mix
@@ -57,6 +58,8 @@ interface Variant {
   root: string;
   /** `node <entry>` without the start command's flags and environment. */
   plain: boolean;
+  /** `cacheBytes=N`: the DNS cache's byte cap (dns.cache.maxBytes) in the variant's config file. */
+  cacheBytes?: number;
 }
 
 function parseVariants(): Variant[] {
@@ -76,11 +79,14 @@ function parseVariants(): Variant[] {
       }
       if (part.startsWith('--')) variant.nodeFlags.push(part);
       else if (part.startsWith('root=')) variant.root = resolve(part.slice('root='.length));
+      else if (part.startsWith('cacheBytes=')) variant.cacheBytes = Number(part.slice('cacheBytes='.length));
       else if (/^[A-Z_]+=/.test(part)) {
         const eq = part.indexOf('=');
         variant.env[part.slice(0, eq)] = part.slice(eq + 1);
       } else
-        throw new Error(`--variant=${text}: "${part}" is not a node flag (--…), NAME=value, root=… or plain`);
+        throw new Error(
+          `--variant=${text}: "${part}" is not a node flag (--…), NAME=value, root=…, cacheBytes=… or plain`,
+        );
     }
     return variant;
   });
@@ -201,6 +207,7 @@ const describeVariant = (v: Variant): string =>
   [
     ...(v.root === repoRoot ? [] : [`root=${v.root}`]),
     ...(v.plain ? ['plain'] : []),
+    ...(v.cacheBytes === undefined ? [] : [`dns.cache.maxBytes=${v.cacheBytes}`]),
     ...v.nodeFlags.filter((f) => !f.includes('footprint-probe')),
     ...Object.entries(v.env)
       .filter(([k]) => k !== 'FOOTPRINT_OUT')
@@ -230,7 +237,9 @@ async function main(): Promise<void> {
       const configFile = join(dataDir, 'bench.yaml');
       writeFileSync(
         configFile,
-        `http:\n  bind: 127.0.0.1\nlists:\n  defaults: false\ndns:\n  cache:\n    maxEntries: ${run.cacheSize}\nlog:\n  queries: all\n`,
+        `http:\n  bind: 127.0.0.1\nlists:\n  defaults: false\ndns:\n  cache:\n    maxEntries: ${run.cacheSize}\n` +
+          (variant.cacheBytes === undefined ? '' : `    maxBytes: ${variant.cacheBytes}\n`) +
+          'log:\n  queries: all\n',
       );
       log(`starting tracksink "${variant.label}" (${describeVariant(variant) || 'as npm start runs it'})`);
       const server = await startTracksink({

@@ -40,6 +40,12 @@ const result = await build({
   sourcemap: 'linked',
   // Two modules' classes of one name would otherwise be renamed (Foo2), and `.name` is read in places.
   keepNames: true,
+  // V8 keeps every module's source text for as long as the isolate lives (functions compile lazily from it):
+  // ~6.6 MB of the main isolate's heap before this (bench/GAP.md, "memory pass"). Whitespace and syntax are
+  // minified; identifiers are not, so stack traces keep readable function names (and the linked source maps
+  // give the original lines with --enable-source-maps).
+  minifyWhitespace: true,
+  minifySyntax: true,
   metafile: true,
   logLevel: 'warning',
   // Packages are bundled too: resolving Fastify's, pino's and TypeBox's hundreds of files was most of what

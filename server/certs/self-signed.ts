@@ -4,12 +4,15 @@
  * `<clientid>.<domain>` (a wildcard), or this machine's name and localhost when no domain is set; it is
  * made again when those names change or less than 30 days are left. ECDSA P-256, 825 days: the longest
  * Apple devices accept for a TLS server certificate.
+ *
+ * @peculiar/x509 is imported only when a certificate is made (the first start, a renewal): on every other start
+ * the stored pair is checked with node:crypto, and the library's ~280 kB of source and its objects stay out of
+ * the process (bench/GAP.md, "memory pass").
  */
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { type CheckedCertificate, checkCertificate } from './certificate-check.js';
 
 const VALID_DAYS = 825;
@@ -27,6 +30,7 @@ export async function generateSelfSigned(
   now = Date.now(),
 ): Promise<{ cert: string; key: string }> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const x509 = await import('@peculiar/x509');
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {

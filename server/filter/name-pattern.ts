@@ -9,7 +9,21 @@
  *    characters, `^` a separator or the end, `||` the start of a label of the host, `|` an edge.
  *    Matched here without a regex and without allocating.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as RE2JSEngine } from 're2js';
+
+let re2: typeof RE2JSEngine | undefined;
+
+/**
+ * re2js, loaded on the first `/regex/` rule: most households' lists have none (StevenBlack, HaGeZi Light), and
+ * the module's source and tables would otherwise stay in every isolate that imports the filter (bench/GAP.md,
+ * "memory pass"). Loaded with require, which is synchronous, so compiling stays synchronous; the server bundle
+ * leaves it in node_modules (esbuild does not follow a createRequire call).
+ */
+function engine(): typeof RE2JSEngine {
+  re2 ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JSEngine }).RE2JS;
+  return re2;
+}
 
 export interface NameMatcher {
   test(name: string): boolean;
@@ -17,6 +31,7 @@ export interface NameMatcher {
 
 /** Compiles a `/regex/` body for case-insensitive matching; throws with RE2's reason when it cannot. */
 export function compileNameRegex(source: string): NameMatcher {
+  const RE2JS = engine();
   const pattern = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
   return { test: (name) => pattern.test(name) };
 }
@@ -30,6 +45,7 @@ export function regexProblem(source: string): string {
     return `longer than ${MAX_REGEX_LENGTH} characters (${source.length})`;
   }
   try {
+    const RE2JS = engine();
     RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
     return '';
   } catch (error) {

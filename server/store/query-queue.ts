@@ -18,6 +18,12 @@
  * so the capacity must be a power of two and offset = counter & mask. Two more counters count events: the
  * producer publishes a record by storing the event count last, so the consumer never reads a record
  * before its bytes are visible.
+ *
+ * A record that finds the ring empty (the writer has taken everything) starts again at offset 0: the ring
+ * then only ever touches as many bytes as the largest backlog. At household rates the writer drains every
+ * 50 ms and a few kB of the 8 MiB are ever written, so resident; a burst at 40,000 q/s still has all of it.
+ * The jump is announced in the control words (where it left off, and a count), not by a marker in the ring,
+ * so records after it may use the whole capacity at once: the consumer, reaching that point, jumps too.
  */
 import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 
@@ -52,14 +58,17 @@ export const MAX_RECORD_BYTES = (OFF_TEXT + CLIENT_MAX + 2 * NAME_MAX + 7) & ~7;
 
 /**
  * Control words: byte counters [0] head (published) and [1] tail (consumed), then the same in events,
- * then the producer's drop count (shared so the thread that made the ring can read it: a DNS worker's).
+ * then the producer's drop count (shared so the thread that made the ring can read it: a DNS worker's),
+ * then the last jump back to offset 0 on an empty ring: the byte counter it left from, and how many so far.
  */
 const HEAD = 0;
 const TAIL = 1;
 const HEAD_EVENTS = 2;
 const TAIL_EVENTS = 3;
 const DROPPED = 4;
-const CONTROL_BYTES = 20;
+const REWIND_FROM = 5;
+const REWINDS = 6;
+const CONTROL_BYTES = 28;
 
 /** Default ring size: 8 MiB, ~85,000 typical records (two seconds at 40,000 queries/s). */
 export const DEFAULT_QUEUE_BYTES = 8 * 1024 * 1024;
@@ -106,6 +115,10 @@ class RingViews {
 export class QueryQueue implements QueryLogSink {
   readonly memory: QueueMemory;
   private readonly views: RingViews;
+  /** A jump back to 0 the consumer has not followed yet: until it does, its tail stays at `rewindFrom`. */
+  private rewindPending = false;
+  private rewindFrom = 0;
+  private rewindTo = 0;
 
   constructor(memory: QueueMemory) {
     this.memory = memory;
@@ -137,9 +150,19 @@ export class QueryQueue implements QueryLogSink {
       const cnameLen = Math.min(ev.cnameTarget.length, NAME_MAX);
       const size = (OFF_TEXT + clientLen + nameLen + cnameLen + 7) & ~7;
       let at = head & v.mask;
+      const tail = Atomics.load(v.control, TAIL);
+      let used = (head - tail) | 0;
+      if (this.rewindPending) {
+        // The consumer still stands where the jump left from: the bytes it skips are free already.
+        if (tail === this.rewindFrom) used = (head - this.rewindTo) | 0;
+        else this.rewindPending = false;
+      }
+      // An empty ring: start again at 0 (announced in the control words, no marker; see the header).
+      const jump = used === 0 && at !== 0 ? v.capacity - at : 0;
+      if (jump > 0) at = 0;
       // Not enough room before the end: a wrap marker fills the rest and the record starts at 0.
       const skip = at + size > v.capacity ? v.capacity - at : 0;
-      if (((head - Atomics.load(v.control, TAIL)) | 0) + skip + size > v.capacity) {
+      if (used + skip + size > v.capacity) {
         v.control[DROPPED]!++;
         return;
       }
@@ -173,8 +196,15 @@ export class QueryQueue implements QueryLogSink {
       if (clientLen > 0) text += bytes.write(ev.clientAddress, text, clientLen, 'latin1');
       if (nameLen > 0) text += bytes.write(ev.name, text, nameLen, 'latin1');
       if (cnameLen > 0) bytes.write(ev.cnameTarget, text, cnameLen, 'latin1');
+      if (jump > 0) {
+        this.rewindPending = true;
+        this.rewindFrom = head;
+        this.rewindTo = (head + jump) | 0;
+        v.control[REWIND_FROM] = head;
+        v.control[REWINDS] = ((v.control[REWINDS] as number) + 1) | 0;
+      }
       // Only this thread reads head; the consumer learns of the record from the event count, stored last.
-      v.control[HEAD] = (head + skip + size) | 0;
+      v.control[HEAD] = (head + jump + skip + size) | 0;
       Atomics.store(v.control, HEAD_EVENTS, ((v.control[HEAD_EVENTS] as number) + 1) | 0);
     } catch {
       // A malformed event (a field of the wrong type) must not take DNS down: count it and move on.
@@ -203,6 +233,8 @@ export type DecodedEvent = { [K in keyof QueryEvent]: QueryEvent[K] extends numb
 /** The consumer side: lives in the writer worker. */
 export class QueueReader {
   private readonly views: RingViews;
+  /** The producer's jump count this reader has followed (REWINDS). */
+  private rewindsFollowed = 0;
 
   constructor(memory: QueueMemory) {
     this.views = new RingViews(memory);
@@ -232,9 +264,16 @@ export class QueueReader {
     const v = this.views;
     const control = v.control;
     const count = Math.min(max, this.available());
+    // Read after the event count: a jump is announced before the record that made it is published.
+    const rewinds = Atomics.load(control, REWINDS);
     const events = new Array<DecodedEvent>(count);
     let tail = control[TAIL] as number;
     for (let i = 0; i < count; i++) {
+      // The producer found the ring empty here and went on from offset 0 (at most one jump is pending).
+      if (rewinds !== this.rewindsFollowed && tail === (control[REWIND_FROM] as number)) {
+        tail = (tail + v.capacity - (tail & v.mask)) | 0;
+        this.rewindsFollowed = rewinds;
+      }
       let at = tail & v.mask;
       const length = v.u32[at >> 2] as number;
       if ((length & WRAP) !== 0) {

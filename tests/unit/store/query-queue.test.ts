@@ -116,12 +116,45 @@ describe('query queue (shared ring of variable-length records)', () => {
     const reader = new QueueReader(memory);
     let next = 0;
     let expected = 0;
+    // One event always waits, so the ring never empties (an empty ring starts again at 0) and must wrap.
+    queue.record(sample(next++));
     for (let round = 0; round < 300; round++) {
       for (let i = 0; i < 3; i++) queue.record(sample(next++));
       for (const ev of reader.take(3)) expect(ev).toEqual(sample(expected++));
     }
+    expect(reader.take(1)).toEqual([sample(expected++)]);
     expect(queue.dropped).toBe(0);
-    expect(expected).toBe(900);
+    expect(expected).toBe(901);
+  });
+
+  it('starts again at offset 0 when the ring empties, so it only touches the largest backlog', () => {
+    const memory = createQueueMemory(1 << 16);
+    const queue = new QueryQueue(memory);
+    const reader = new QueueReader(memory);
+    const ring = new Uint8Array(memory.ring);
+    let next = 0;
+    const names: string[] = [];
+    // ~21,000 events (~2.3 MB of records, 35 times the ring) in batches of up to 20, each drained whole,
+    // as the writer drains a household's queries every 50 ms.
+    for (let round = 0; round < 2000; round++) {
+      for (let i = 0; i < 1 + (round % 20); i++) queue.record(sample(next++));
+      for (const ev of reader.take(1000)) names.push(ev.name);
+    }
+    expect(names).toEqual(Array.from({ length: next }, (_, i) => sample(i).name));
+    let expected = next;
+    expect(queue.dropped).toBe(0);
+    // 20 records of at most 160 bytes: nothing was ever written past the first 3.2 kB.
+    const largestBatch = 20 * 160;
+    expect(ring.subarray(largestBatch).some((byte) => byte !== 0)).toBe(false);
+    expect(ring.subarray(0, largestBatch).some((byte) => byte !== 0)).toBe(true);
+    // A backlog still has the whole ring, right after a jump back to 0: 450 events (~50 kB of the 64 kB) wait
+    // without a drop, then drain in order.
+    queue.record(sample(next++));
+    for (let i = 0; i < 449; i++) queue.record(sample(next++));
+    expect(queue.dropped).toBe(0);
+    expect(ring.subarray(largestBatch).some((byte) => byte !== 0)).toBe(true);
+    for (const ev of reader.take(100_000)) expect(ev).toEqual(sample(expected++));
+    expect(expected).toBe(next);
   });
 
   it('truncates over-long names instead of overrunning the record', () => {
