@@ -53,7 +53,8 @@ const result = await build({
   // node_modules, 1.13-1.31 s bundled; bench/GAP.md, "start-up, bundle pass"). Left out: better-sqlite3
   // (native), pg (only with PostgreSQL; pg-native is optional) and acme-client (only when a certificate is
   // ordered): they load from node_modules when asked for.
-  external: ['better-sqlite3', 'pg', 'pg-native', 'acme-client'],
+  // Native addons (*.node: the UDP batch transport, server/dns/udp-native.ts) are loaded by path at run time.
+  external: ['better-sqlite3', 'pg', 'pg-native', 'acme-client', '*.node'],
   // Bundled CommonJS packages call require() for Node's own modules; an ES module has none of its own.
   // (__dirname stays undefined: the only bundled uses are pino's transports, which tracksink does not use,
   // and @fastify/swagger's version lookup, which falls back when it fails.)

@@ -1,16 +1,24 @@
 /**
- * DNS over UDP. The message handler answers synchronously whenever the pipeline can (blocked, local,
+ * DNS over UDP. Two transports behind one function: the native batch transport (udp-native.ts, the
+ * native/udp-batch addon: recvmmsg/sendmmsg, one call into JavaScript per batch) when the addon is built
+ * and loads, and Node's dgram otherwise, or when TRACKSINK_UDP=dgram asks for it (TRACKSINK_UDP=native
+ * makes a missing addon an error instead of a fallback). Both answer the same way through the same
+ * pipeline call; the main thread logs once which one it uses.
+ *
+ * dgram: the message handler answers synchronously whenever the pipeline can (blocked, local,
  * cached): one decode, one answer buffer, one send, no promise. Forwarded queries are answered later
  * through the responder, with the remote info Node already allocated as the context.
  */
 import { type RemoteInfo, type Socket, createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { isIPv6 } from 'node:net';
+import { isMainThread } from 'node:worker_threads';
 import { Protocol } from '../events/query-event.js';
 import type { Logger } from '../logger.js';
 import { describeBindError } from './bind-error.js';
 import { unmapAddress } from './stages/address-ranges.js';
 import { PENDING, type Pipeline, type Responder } from './pipeline.js';
+import { loadUdpBatch, startNativeUdp } from './udp-native.js';
 
 /** A large receive buffer absorbs bursts (a TV waking up, dnsperf) instead of dropping them in the kernel. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -31,8 +39,38 @@ function literalAddressLookup(
 
 export interface UdpServer {
   address: AddressInfo;
+  /** Which transport answers: the native batch one or Node's dgram. */
+  transport: UdpTransport;
   close(): Promise<void>;
 }
+
+export type UdpTransport = 'native' | 'dgram';
+
+let transportLogged = false;
+
+/** TRACKSINK_UDP: `dgram` forces Node's dgram, `native` requires the addon, anything else picks. */
+function chooseTransport(logger: Logger): UdpTransport {
+  const wanted = process.env.TRACKSINK_UDP?.trim().toLowerCase() ?? '';
+  const say = (message: string): void => {
+    if (isMainThread && !transportLogged) logger.info(message);
+    transportLogged = true;
+  };
+  if (wanted === 'dgram') {
+    say('DNS over UDP: Node dgram (TRACKSINK_UDP=dgram)');
+    return 'dgram';
+  }
+  const { binding, why } = loadUdpBatch();
+  if (binding === null) {
+    if (wanted === 'native') throw new Error(`TRACKSINK_UDP=native, but ${why}`);
+    say(`DNS over UDP: Node dgram (native batch transport not used: ${why})`);
+    return 'dgram';
+  }
+  say('DNS over UDP: native batch transport (recvmmsg/sendmmsg)');
+  return 'native';
+}
+
+/** Errors that say the address or port cannot be had at all: dgram would fail the same way. */
+const BIND_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EPERM', 'EADDRNOTAVAIL']);
 
 export async function startUdpServer(opts: {
   bind: string;
@@ -43,6 +81,45 @@ export async function startUdpServer(opts: {
    * SO_REUSEPORT (Node ≥ 22.12): several sockets, one per DNS worker thread, bind the same port and the
    * kernel spreads the clients over them (workers/worker-count.ts checks the Node version first).
    */
+  reusePort?: boolean;
+}): Promise<UdpServer> {
+  const { pipeline, logger } = opts;
+  if (chooseTransport(logger) === 'native') {
+    const binding = loadUdpBatch().binding!;
+    const family = isIPv6(opts.bind) ? 6 : 4;
+    try {
+      const native = startNativeUdp(
+        binding,
+        {
+          bind: opts.bind,
+          family,
+          port: opts.port,
+          reusePort: opts.reusePort === true,
+          receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+        },
+        pipeline,
+        logger,
+      );
+      return {
+        address: { address: opts.bind, family: family === 6 ? 'IPv6' : 'IPv4', port: native.port },
+        transport: 'native',
+        close: native.close,
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (BIND_ERRORS.has(code)) throw describeBindError(error, 'UDP', opts.bind, opts.port);
+      // An address the addon cannot parse (a scope id): dgram takes it.
+      logger.warn({ err: error }, 'native UDP transport could not open; using Node dgram');
+    }
+  }
+  return startDgramServer(opts);
+}
+
+async function startDgramServer(opts: {
+  bind: string;
+  port: number;
+  pipeline: Pipeline;
+  logger: Logger;
   reusePort?: boolean;
 }): Promise<UdpServer> {
   const { pipeline, logger } = opts;
@@ -89,6 +166,7 @@ export async function startUdpServer(opts: {
 
   return {
     address: socket.address(),
+    transport: 'dgram',
     close: () =>
       new Promise<void>((resolve) => {
         if (closed) return resolve();

@@ -120,7 +120,8 @@ export class QueryContext {
   /** A copy to keep across an await (the pipeline's own context is refilled by the next query). */
   detach(): QueryContext {
     const copy = new QueryContext(this.outcomes);
-    copy.query = this.query;
+    // A copy: a transport may lend a view of its receive buffer (udp-native.ts), reused by the next batch.
+    copy.query = Buffer.from(this.query);
     Object.assign(copy.q, this.q);
     Object.assign(copy.ev, this.ev);
     Object.assign(copy.verdict, this.verdict);
