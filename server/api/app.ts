@@ -11,6 +11,7 @@ import { AuthService } from './auth/auth-service.js';
 import { registerGuard } from './auth/guard.js';
 import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './http/body-limits.js';
 import { HostPolicy, registerHostCheck } from './http/host-check.js';
+import { lazySerializerFactory } from './http/lazy-serializer.js';
 import type { App, RouteContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { HttpError, formatValidationErrors, kindFor } from './http/errors.js';
@@ -57,6 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     schemaErrorFormatter: formatValidationErrors,
     // No log line per request (the dashboard polls); errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Response serialisers are built on a route's first reply, not all before listening (http/lazy-serializer.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);

@@ -9,8 +9,11 @@ import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = Compile(schema);
+  // Compiled on the route's first request, not when the app starts: compiling every route's schemas
+  // before listening is what kept `/api/health` waiting (the checks and their errors are the same).
+  let check: ReturnType<typeof Compile<TSchema>> | undefined;
   return (value: unknown) => {
+    check ??= Compile(schema);
     const converted = httpPart === 'body' ? value : Value.Convert(schema, value);
     if (check.Check(converted)) return { value: converted };
     return { error: check.Errors(converted) as never };
