@@ -23,9 +23,6 @@ import type { DecodedEvent } from '../server/store/query-queue.js';
 import { shippedAppCatalog } from '../server/trackers/apps/app-catalog.js';
 import { createRandom } from './lib/prng.js';
 
-const BATCH = 2000;
-const TICK_MS = 50;
-
 function option(name: string, fallback: string): string {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg === undefined ? fallback : arg.slice(name.length + 3);
@@ -36,6 +33,9 @@ const nameCount = Number(option('names', '100000'));
 const mix = option('mix', 'blocked');
 const withApps = !process.argv.includes('--no-apps');
 const devices = Number(option('devices', '10'));
+// 40,000 events/s: a batch of BATCH events every TICK_MS (the writer thread's drain period).
+const TICK_MS = Number(option('tick', '50'));
+const BATCH = Math.round(40 * TICK_MS);
 const rng = createRandom(16);
 const random = (): number => rng.next();
 

@@ -235,6 +235,10 @@ export class QueueReader {
   private readonly views: RingViews;
   /** The producer's jump count this reader has followed (REWINDS). */
   private rewindsFollowed = 0;
+  /** The last client address decoded, as bytes and as the string handed out. */
+  private readonly lastClient = Buffer.alloc(CLIENT_MAX);
+  private lastClientLength = -1;
+  private lastClientText = '';
 
   constructor(memory: QueueMemory) {
     this.views = new RingViews(memory);
@@ -280,22 +284,45 @@ export class QueueReader {
         tail = (tail + (length & ~WRAP)) | 0;
         at = 0;
       }
-      events[i] = decode(v, at);
+      events[i] = this.decode(v, at);
       tail = (tail + (v.u32[at >> 2] as number)) | 0;
     }
     Atomics.store(control, TAIL_EVENTS, ((control[TAIL_EVENTS] as number) + count) | 0);
     Atomics.store(control, TAIL, tail);
     return events;
   }
+
+  /**
+   * One record as an event. A household has a few clients, so an event's client address is nearly always
+   * the previous one's: comparing its few bytes is cheaper than decoding a new string (and the garbage
+   * it leaves) for every event.
+   */
+  private decode(v: RingViews, at: number): DecodedEvent {
+    const bytes = v.bytes;
+    const client = at + OFF_TEXT;
+    const clientLength = bytes[at + OFF_CLIENT_LEN] as number;
+    if (clientLength !== this.lastClientLength || !sameBytes(bytes, client, this.lastClient, clientLength)) {
+      this.lastClientLength = clientLength;
+      bytes.copy(this.lastClient, 0, client, client + clientLength);
+      this.lastClientText = bytes.toString('latin1', client, client + clientLength);
+    }
+    return decodeRecord(v, at, this.lastClientText);
+  }
 }
 
-function decode(v: RingViews, at: number): DecodedEvent {
+function sameBytes(a: Buffer, from: number, b: Buffer, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[from + i] !== b[i]) return false;
+  return true;
+}
+
+function decodeRecord(v: RingViews, at: number, clientAddress: string): DecodedEvent {
   const w = at >> 2;
   const h = at >> 1;
   const bytes = v.bytes;
   const client = at + OFF_TEXT;
   const name = client + (bytes[at + OFF_CLIENT_LEN] as number);
   const cname = name + (v.u16[h + (OFF_NAME_LEN >> 1)] as number);
+  const cnameLength = v.u16[h + (OFF_CNAME_LEN >> 1)] as number;
   return {
     timeMs: v.f64[(at + OFF_TIME) >> 3] as number,
     deviceId: v.u32[w + (OFF_DEVICE >> 2)] as number,
@@ -312,8 +339,8 @@ function decode(v: RingViews, at: number): DecodedEvent {
     status: bytes[at + OFF_STATUS] as number,
     reason: bytes[at + OFF_REASON] as number,
     kind: bytes[at + OFF_KIND] as number,
-    clientAddress: bytes.toString('latin1', client, name),
+    clientAddress,
     name: bytes.toString('latin1', name, cname),
-    cnameTarget: bytes.toString('latin1', cname, cname + (v.u16[h + (OFF_CNAME_LEN >> 1)] as number)),
+    cnameTarget: cnameLength === 0 ? '' : bytes.toString('latin1', cname, cname + cnameLength),
   };
 }

@@ -40,12 +40,20 @@ interface RollStatements {
   upsert: Database.Statement;
   keys?: Database.Statement;
   reattribute?: Database.Statement;
+  /**
+   * For names_day: the index in `roll` of the names_total upsert with the same devices. Within one day a
+   * slice's names_day keys are its names_total keys, so that upsert's change count is the key count and
+   * the `keys` query (a second GROUP BY of the slice) is only run for a pass that spans midnight.
+   */
+  sameKeysAs?: number;
 }
 
 interface NameStatements {
   fill: Database.Statement;
   sliceEnd: Database.Statement;
   roll: RollStatements[];
+  /** 1 when the pass's rows span more than one day (0 within one day). */
+  days: Database.Statement;
   clear: Database.Statement;
   getState: Database.Statement;
   setState: Database.Statement;
@@ -97,13 +105,17 @@ function prepare(db: Db): NameStatements {
     sliceEnd: db
       .prepare('SELECT name_id FROM temp.name_pass WHERE name_id > ? ORDER BY name_id LIMIT 1 OFFSET ?')
       .pluck(),
+    // names_total before names_day: its change counts stand for names_day's key counts (sameKeysAs).
     roll: [
       roll('names_hour', String(ALL_DEVICES), hour, '2, 3, 4'),
-      roll('names_day', 'device_id', day, '1, 2, 3, 4'),
-      roll('names_day', String(ALL_DEVICES), day, '2, 3, 4'),
       roll('names_total', 'device_id', '', '1, 2, 3'),
       roll('names_total', String(ALL_DEVICES), '', '2, 3'),
+      { ...roll('names_day', 'device_id', day, '1, 2, 3, 4'), sameKeysAs: 1 },
+      { ...roll('names_day', String(ALL_DEVICES), day, '2, 3, 4'), sameKeysAs: 2 },
     ],
+    days: db
+      .prepare(`SELECT min(hour - hour % ${DAY_MS}) <> max(hour - hour % ${DAY_MS}) FROM temp.name_pass`)
+      .pluck(),
     clear: db.prepare('DELETE FROM temp.name_pass'),
     getState: db.prepare('SELECT last_id FROM rollup_state WHERE name = ?').pluck(),
     setState: db.prepare(
@@ -118,7 +130,7 @@ export class NameRollups {
   /** Every raw row up to this id is in the name rollups. */
   private rolledTo: number;
   /** The pass being applied: rows (rolledTo, to], slices done up to name id `doneName`. */
-  private pass: { to: number; doneName: number } | null = null;
+  private pass: { to: number; doneName: number; manyDays: boolean } | null = null;
   private lastStart = 0;
 
   /** Prepares the statements and takes up a pass an earlier process left half applied. */
@@ -129,7 +141,7 @@ export class NameRollups {
     if (to > this.rolledTo) {
       this.st.fill.run(this.rolledTo, to);
       const doneName = (this.st.getState.get('names-pass-name') as number | undefined) ?? 0;
-      this.pass = { to, doneName };
+      this.pass = { to, doneName, manyDays: this.st.days.get() === 1 };
     }
   }
 
@@ -173,7 +185,7 @@ export class NameRollups {
   private start(now: number, to: number): void {
     this.lastStart = now;
     this.st.fill.run(this.rolledTo, to);
-    this.pass = { to, doneName: 0 };
+    this.pass = { to, doneName: 0, manyDays: this.st.days.get() === 1 };
     this.st.setState.run('names-pass-to', to);
     this.st.setState.run('names-pass-name', 0);
   }
@@ -187,15 +199,16 @@ export class NameRollups {
         ? undefined
         : (this.st.sliceEnd.get(pass.doneName, keys - 1) as number | undefined);
     const upTo = end ?? LAST_NAME_ID;
-    for (const { upsert, keys, reattribute } of this.st.roll) {
+    const changes: number[] = [];
+    for (const { upsert, keys, reattribute, sameKeysAs } of this.st.roll) {
       const changed = upsert.run(pass.doneName, upTo).changes;
-      if (
-        keys !== undefined &&
-        reattribute !== undefined &&
-        changed < (keys.get(pass.doneName, upTo) as number)
-      ) {
-        reattribute.run(pass.doneName, upTo);
-      }
+      changes.push(changed);
+      if (keys === undefined || reattribute === undefined) continue;
+      const keyCount =
+        sameKeysAs !== undefined && !pass.manyDays
+          ? (changes[sameKeysAs] as number)
+          : (keys.get(pass.doneName, upTo) as number);
+      if (changed < keyCount) reattribute.run(pass.doneName, upTo);
     }
     if (end !== undefined) {
       pass.doneName = end;

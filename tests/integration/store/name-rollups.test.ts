@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyQueryEvent } from '../../../server/events/query-event.js';
 import { Analytics } from '../../../server/store/analytics.js';
-import { LogWriter } from '../../../server/store/log-writer.js';
+import { DAY_MS, LogWriter } from '../../../server/store/log-writer.js';
 import { NameIndex } from '../../../server/store/name-index.js';
 import { decoded, makeEvent, tempDir } from './log-fixtures.js';
 
@@ -226,6 +226,44 @@ describe('a name whose attribution changes', () => {
         .pluck()
         .get();
       expect(indexed).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('a pass that spans midnight', () => {
+  it('still finds the rows whose attribution changed (names_day keys differ from names_total keys)', () => {
+    const dir = tempDir('rollups');
+    dirs.push(dir);
+    const dbPath = join(dir.path, 'querylog.db');
+    const writer = newWriter(dbPath);
+    const midnight = Date.UTC(2026, 10, 21);
+    const asked = (time: number, companyId: number, i: number) => {
+      const ev = eventFor('cdn.example.net', time, i);
+      ev.deviceId = 2;
+      ev.status = 1;
+      ev.companyId = companyId;
+      ev.kind = 1;
+      return ev;
+    };
+    writer.write([asked(midnight - 60_000, 4, 0)], midnight - 60_000, true);
+    // One pass over both days, in which the catalog now says company 9.
+    writer.write([asked(midnight - 30_000, 9, 1), asked(midnight + 30_000, 9, 2)], midnight + 30_000, true);
+    writer.close();
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const rows = db
+        .prepare('SELECT device_id, bucket, company_id, count FROM names_day ORDER BY device_id, bucket')
+        .raw()
+        .all();
+      const day = midnight - DAY_MS;
+      expect(rows).toEqual([
+        [-1, day, 9, 2],
+        [-1, midnight, 9, 1],
+        [2, day, 9, 2],
+        [2, midnight, 9, 1],
+      ]);
     } finally {
       db.close();
     }
