@@ -104,12 +104,17 @@ export class ScheduleRunner {
     if (this.timer !== null) this.timers.clear(this.timer);
     this.timer = null;
     const now = this.now();
-    const { timeZone, isServer } = this.timeZone();
+    const schedules = this.options.repo.list();
+    // The zone is read when a schedule needs it or someone asks: the first Intl call loads ICU's time-zone
+    // data (60–300 ms on the start path, before DNS answers), and most households have no schedule.
+    let zone = schedules.length > 0 ? this.timeZone() : null;
+    const inForce = (): { timeZone: string; isServer: boolean } => (zone ??= this.timeZone());
+    const timeZone = zone?.timeZone ?? 'UTC'; // with no schedule, nothing below reads it
     const groupNames = new Map(this.options.groups().map((g) => [g.id, g.name]));
     const statuses: ScheduleStatus[] = [];
     const active: ActiveSchedule[] = [];
     let next: SchedulesStatus['next'] = null;
-    for (const schedule of this.options.repo.list()) {
+    for (const schedule of schedules) {
       const resolved = this.resolve(schedule, groupNames);
       const state = schedule.enabled
         ? windowState(schedule, now, timeZone)
@@ -131,7 +136,17 @@ export class ScheduleRunner {
       const delay = Math.min(boundary === null ? HOUR : Math.max(boundary - now, 1_000), HOUR);
       this.timer = this.timers.set(() => this.tick(), delay);
     }
-    this.lastStatus = { timeZone, timeZoneIsServer: isServer, now, schedules: statuses, next };
+    this.lastStatus = {
+      get timeZone() {
+        return inForce().timeZone;
+      },
+      get timeZoneIsServer() {
+        return inForce().isServer;
+      },
+      now,
+      schedules: statuses,
+      next,
+    };
     return this.lastStatus;
   }
 

@@ -3,7 +3,7 @@
  * them in: a schedule beats allow rules and pauses, a pausing schedule lifts list blocks, profile company
  * policies apply to members only (the strictest wins), and the timer is armed for the next boundary.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Reason } from '../../../server/events/query-event.js';
 import type { ActiveSchedule, CompanyPolicy } from '../../../server/filter/policy-engine.js';
 import { VerdictAction } from '../../../server/filter/verdict.js';
@@ -166,7 +166,7 @@ describe('the schedule timer', () => {
       now: () => clock.now,
       timers,
     });
-    return { runner, armed, sets };
+    return { runner, armed, sets, repo };
   }
 
   it('arms the timer for the next boundary, at most an hour ahead, and hands over what is in force', () => {
@@ -181,6 +181,22 @@ describe('the schedule timer', () => {
     runner.refresh();
     expect(sets.at(-1)).toMatchObject([{ scheduleId: 3, appHosts: ['tiktokv.com'] }]);
     expect(armed.at(-1)).toBe(60 * 60_000); // ends Monday 07:00: re-checked within the hour
+  });
+
+  it('with no schedule, reads no time zone until asked (the first Intl call is slow, and DNS waits for it)', () => {
+    const clock = { now: Date.parse('2026-12-06T20:30:00Z') };
+    const { runner, repo } = runnerAt(clock, []);
+    const timeZone = vi.spyOn(repo, 'timeZone');
+    const status = runner.refresh();
+    expect(timeZone).not.toHaveBeenCalled();
+    expect(status.next).toBeNull();
+    // Asked for (the dashboard's schedules page), the status names the zone in force, as before.
+    expect(JSON.parse(JSON.stringify(runner.status()))).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      timeZoneIsServer: false,
+      schedules: [],
+    });
+    expect(timeZone).toHaveBeenCalled();
   });
 
   it('a switched-off schedule is never in force', () => {
