@@ -72,8 +72,11 @@ export class PgAnalytics implements LogAnalytics {
       idleTimeoutMs: 10 * 60_000,
     });
     const analytics = new PgAnalytics(pool, options.now);
-    // Opened and readied now rather than on the first page load (see `ready`).
-    analytics.ready = warmPool(pool, max);
+    // Opened and readied now rather than on the first page load (see `ready`), with the overview's
+    // top-names candidates taken if they are missing (a new installation, retention since).
+    analytics.ready = warmPool(pool, max).then(() =>
+      analytics.names.bounds.prepare(ALL_DEVICES).catch(() => {}),
+    );
     return analytics;
   }
 

@@ -12,16 +12,13 @@ import { ALL_DEVICES, DAY_MS, HOUR_MS, SHORT_ROLLUP_KEEP_MS } from '../rollup-su
 import type { TopName, TopOptions } from '../top-names.js';
 import type { PgPool } from './pg-connect.js';
 import type { PgLogPage } from './pg-log-page.js';
+import { LISTED_NAMES, PgNameBounds, type CandidateList } from './pg-name-bounds.js';
 import { Params, rows } from './pg-read.js';
 
 type NameCount = Omit<TopName, 'nameId'>;
-/** A name and its total over the whole log (the bound of its count over any period). */
-interface Candidate {
-  name: string;
-  bound: number;
-}
 
-const MAX_BOUNDED_NAMES = 3000;
+/** Names counted exactly before the bounded search sums every name instead (LISTED_NAMES - 1). */
+const MAX_BOUNDED_NAMES = LISTED_NAMES - 1;
 /**
  * Names counted exactly by the bounded search's first statement; each next statement counts twice as
  * many (up to MAX_CHUNK): every statement is a round trip, and a short period (a day of a 30-day log)
@@ -32,11 +29,16 @@ const MAX_CHUNK = 640;
 const BLOCKED_SUM = `coalesce(sum(count) FILTER (WHERE status = ${QueryStatus.blocked}), 0)`;
 
 export class PgTopNames {
+  /** The bounded search's candidates, kept (pg-name-bounds.ts). */
+  readonly bounds: PgNameBounds;
+
   constructor(
     private readonly pool: PgPool,
     private readonly page: PgLogPage,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.bounds = new PgNameBounds(pool);
+  }
 
   async topNameLists(
     period: Period,
@@ -63,42 +65,12 @@ export class PgTopNames {
       ]);
       return { all, blocked };
     }
-    const candidates = await this.candidates(deviceId, wantAll, wantBlocked);
+    const candidates = await this.bounds.candidates(deviceId);
     const [all, blocked] = await Promise.all([
       wantAll ? this.bounded(period, deviceId, limit, false, candidates.all) : null,
       wantBlocked ? this.bounded(period, deviceId, limit, true, candidates.blocked) : null,
     ]);
     return { all, blocked };
-  }
-
-  /**
-   * The bounded search's candidates, in falling order of their total (an upper bound of any period's
-   * count) then name: for all queries and for blocked ones, from one pass over the per-name totals.
-   */
-  private async candidates(
-    deviceId: number,
-    wantAll: boolean,
-    wantBlocked: boolean,
-  ): Promise<Record<'all' | 'blocked', Candidate[]>> {
-    const arm = (which: 'all' | 'blocked', bound: string) =>
-      `(SELECT '${which}' AS which, name, ${bound} AS bound FROM b WHERE ${bound} > 0
-        ORDER BY ${bound} DESC, name LIMIT ${MAX_BOUNDED_NAMES + 1})`;
-    const found = await rows<Candidate & { which: 'all' | 'blocked' }>(
-      this.pool,
-      `WITH b AS (
-         SELECT name, sum(count) AS total, ${BLOCKED_SUM} AS blocked FROM log_names_total
-         WHERE device_id = $1 GROUP BY name)
-       ${[wantAll ? arm('all', 'total') : null, wantBlocked ? arm('blocked', 'blocked') : null]
-         .filter((part) => part !== null)
-         .join(' UNION ALL ')}`,
-      [deviceId],
-    );
-    const out: Record<'all' | 'blocked', Candidate[]> = { all: [], blocked: [] };
-    for (const { which, name, bound } of found) out[which].push({ name, bound });
-    // UNION ALL keeps each arm's rows together but says nothing of their order within: sort again.
-    for (const list of Object.values(out))
-      list.sort((a, b) => b.bound - a.bound || (a.name < b.name ? -1 : 1));
-    return out;
   }
 
   /**
@@ -167,7 +139,7 @@ export class PgTopNames {
     deviceId: number,
     limit: number,
     blockedOnly: boolean,
-    candidates: Candidate[],
+    { list: candidates, rest }: CandidateList,
   ): Promise<TopName[]> {
     const statusFilter = blockedOnly ? `AND status = ${QueryStatus.blocked}` : '';
     const segments: Segment[] =
@@ -187,6 +159,11 @@ export class PgTopNames {
       for (const row of await this.exact(segments, deviceId, chunk, statusFilter)) {
         if (row.count > 0) insertRanked(best, row, limit);
       }
+    }
+    // Every listed name counted: a name not listed could still enter the list only if its bound lets it.
+    const last = best[limit - 1];
+    if (rest > 0 && (last === undefined || rest >= last.count)) {
+      return this.summed(segments, deviceId, limit, statusFilter);
     }
     return best.map(withId);
   }
