@@ -2,7 +2,8 @@
  * The "small machine" run of issue 16: `npm run bench:small` (and the last part of `npm run bench`).
  *
  * Each server (tracksink, then dnsmasq) runs on one core (`taskset -c 1`), the load generator on another
- * (`taskset -c 0`, bench/lib/latency-load.mjs: open loop, per-query latency). At 2,000 queries/s, a
+ * (`taskset -c 0`; bench/lib/load-generator.ts: open loop, one query at each due time, kernel receive
+ * timestamps, per-query latency; `--load=node` for the older JavaScript one). At 2,000 queries/s, a
  * household's rate with room to spare, it sends in turn: cache hits (names answered once before), blocked
  * names, and the home mix (forwarded, cached and blocked names in a Zipf spread), and reports p50/p90/p99
  * and the CPU per query of each, plus resident memory sampled every 5 s over the whole run and 15 s after
@@ -15,6 +16,10 @@
  * --mixes=cached,blocked,realistic picks mixes; --no-dnsmasq skips the peer; --probe preloads
  * bench/lib/latency-probe.mjs (event-loop delay, timer callbacks over 0.5 ms, GC pauses, stalls) and prints
  * what it found per server run on stderr. The load average is printed beside each server run.
+ * --rt runs each server's main thread (chrt --fifo --reset-on-fork: its other threads stay normal) and the load
+ * generator at a real-time priority, so on a shared machine other processes do not stand between a query
+ * and its answer (needs root or CAP_SYS_NICE); --dnsperf also times each mix with dnsperf -v, a C tool
+ * independent of ours (its own pacing and clock), as a cross-check column.
  * Prints a Markdown section on stdout.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { prepareInputs, type MixInput } from './lib/inputs.js';
+import { type GeneratorKind, loadGenerator } from './lib/load-generator.js';
 import { runPlan } from './lib/options.js';
 import { freePort } from './lib/ports.js';
 import { cpuSeconds, rssKb } from './lib/proc-stats.js';
@@ -38,15 +44,26 @@ const full = process.argv.includes('--full');
 const seconds = Number(arg('seconds') ?? 30);
 const serverCpu = Number(arg('cpu') ?? 1);
 const loadCpu = serverCpu === 0 ? 1 : 0;
-const builds = (arg('mains') ?? 'dist/server/main.js').split(',').map((entry) => {
-  const [main, ...flags] = entry.trim().split(/\s+/);
-  return { main: resolve(repoRoot, main ?? ''), flags };
-});
+// --mains=none: dnsmasq alone (the harness's own floor).
+const builds = (arg('mains') === 'none' ? [] : (arg('mains') ?? 'dist/server/main.js').split(',')).map(
+  (entry) => {
+    const [main, ...flags] = entry.trim().split(/\s+/);
+    return { main: resolve(repoRoot, main ?? ''), flags };
+  },
+);
 const plain = process.argv.includes('--plain');
 const rounds = Number(arg('rounds') ?? 1);
 const mixIds = (arg('mixes') ?? 'cached,blocked,realistic').split(',');
 const withDnsmasq = !process.argv.includes('--no-dnsmasq');
 const withProbe = process.argv.includes('--probe');
+const realtime = process.argv.includes('--rt');
+const withDnsperf = process.argv.includes('--dnsperf');
+/** SCHED_FIFO priorities with --rt: the generator above the server, so its sends stay on time. */
+const RT_SERVER = 10;
+const RT_LOAD = 20;
+const generator = loadGenerator(repoRoot, arg('load') as GeneratorKind | undefined, (line) =>
+  console.error(`[small] ${line}`),
+);
 const MIX_TITLES: Record<string, string> = {
   cached: 'cache hits',
   blocked: 'blocked',
@@ -66,24 +83,19 @@ interface LatencyResult {
   p90Us: number;
   p99Us: number;
   maxUs: number;
+  /** dnsperf -v's own p50/p99 on the same mix (--dnsperf), µs. */
+  dnsperf?: { p50Us: number; p99Us: number; answered: number };
   /** Seconds into the mix when the first and last query that got no answer were sent (null: none). */
   unanswered: [number, number] | null;
 }
 
 function load(port: number, file: string, rate: number, secs: number): Promise<LatencyResult> {
   return new Promise((done, fail) => {
+    const [command, ...args] = generator.command as [string, ...string[]];
+    const rt = realtime && generator.kind === 'c' ? [String(RT_LOAD)] : [];
     const child = spawn(
       'taskset',
-      [
-        '-c',
-        String(loadCpu),
-        process.execPath,
-        join(repoRoot, 'bench/lib/latency-load.mjs'),
-        String(port),
-        file,
-        String(rate),
-        String(secs),
-      ],
+      ['-c', String(loadCpu), command, ...args, String(port), file, String(rate), String(secs), ...rt],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -129,9 +141,13 @@ async function measure(
       const cpu = cpuSeconds(server.pid);
       const latency = await load(server.port, mix.files[1] ?? (mix.files[0] as string), RATE, seconds);
       const used = cpuSeconds(server.pid) - cpu;
+      if (withDnsperf) latency.dnsperf = await dnsperfLatency(server.port, mix.files[0] as string, RATE, 5);
       result.mixes.push({ title, latency, cpuUsPerQuery: (used / Math.max(1, latency.answered)) * 1e6 });
       log(
         `${server.label} ${title}: p50 ${latency.p50Us} µs, p99 ${latency.p99Us} µs, ${latency.answered}/${latency.sent}` +
+          (latency.dnsperf
+            ? `; dnsperf -v: p50 ${latency.dnsperf.p50Us} µs, p99 ${latency.dnsperf.p99Us} µs`
+            : '') +
           (latency.unanswered ? `, unanswered ones sent ${latency.unanswered.join('–')} s into the mix` : ''),
       );
     }
@@ -153,15 +169,15 @@ function markdown(results: ServerResult[], listNames: number): string {
   const lines = [
     `## Small machine: one core (taskset -c ${serverCpu}), ${RATE.toLocaleString('en-US')} queries/s`,
     '',
-    `List: ${listNames.toLocaleString('en-US')} names; each mix ${seconds} s at ${RATE} q/s from a load generator on core ${loadCpu}; latency from send to answer as the client sees it (ms).`,
+    `List: ${listNames.toLocaleString('en-US')} names; each mix ${seconds} s at ${RATE} q/s from a load generator on core ${loadCpu} (${generator.kind === 'c' ? 'bench/lib/udp-latency.c: paced, kernel receive timestamps' : 'bench/lib/latency-load.mjs'}${realtime ? '; server main thread and generator at real-time priority (--rt)' : ''}); latency from send to answer as the client sees it (ms).`,
     '',
-    '| server | mix | p50 ms | p90 ms | p99 ms | max ms | answered | CPU µs/query | load average |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    `| server | mix | p50 ms | p90 ms | p99 ms | max ms | answered | CPU µs/query | load average |${withDnsperf ? ' dnsperf -v p50 / p99 ms |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---:|---|${withDnsperf ? '---:|' : ''}`,
   ];
   for (const r of results) {
     for (const m of r.mixes) {
       lines.push(
-        `| ${r.label} | ${m.title} | ${us(m.latency.p50Us)} | ${us(m.latency.p90Us)} | ${us(m.latency.p99Us)} | ${us(m.latency.maxUs)} | ${m.latency.answered.toLocaleString('en-US')}/${m.latency.sent.toLocaleString('en-US')} | ${m.cpuUsPerQuery.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |`,
+        `| ${r.label} | ${m.title} | ${us(m.latency.p50Us)} | ${us(m.latency.p90Us)} | ${us(m.latency.p99Us)} | ${us(m.latency.maxUs)} | ${m.latency.answered.toLocaleString('en-US')}/${m.latency.sent.toLocaleString('en-US')} | ${m.cpuUsPerQuery.toFixed(0)} | ${r.load[0]} → ${r.load[1]} |${m.latency.dnsperf ? ` ${us(m.latency.dnsperf.p50Us)} / ${us(m.latency.dnsperf.p99Us)} |` : ''}`,
       );
     }
   }
@@ -233,6 +249,7 @@ async function main(): Promise<void> {
           readyName: inputs.probe.blocked,
           expect: '0.0.0.0',
           pinToCpu: serverCpu,
+          ...(realtime ? { realtime: RT_SERVER } : {}),
           ...(withProbe ? { env: { LATENCY_PROBE_OUT: probeOut } } : {}),
         });
         try {
@@ -267,12 +284,50 @@ async function measureDnsmasq(
     readyName: inputs.probe.blocked,
     expect: '0.0.0.0',
     pinToCpu: serverCpu,
+    ...(realtime ? { realtime: RT_SERVER } : {}),
   });
   try {
     return await measure(dnsmasq, mixes);
   } finally {
     await dnsmasq.stop();
   }
+}
+
+/**
+ * dnsperf -v on the same mix for `secs` seconds (paced with -Q): it prints each answer's latency, timed by
+ * its own receive thread; p50 and p99 of those, µs. A cross-check of our generator by an independent tool.
+ */
+function dnsperfLatency(
+  port: number,
+  file: string,
+  rate: number,
+  secs: number,
+): Promise<{ p50Us: number; p99Us: number; answered: number }> {
+  const rt = realtime ? ['chrt', '--fifo', String(RT_LOAD)] : [];
+  const args = ['-c', String(loadCpu), ...rt, 'dnsperf', '-s', '127.0.0.1', '-p', String(port), '-d', file];
+  args.push('-Q', String(rate), '-l', String(secs), '-q', '1000', '-v');
+  return new Promise((done, fail) => {
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const latencies: number[] = [];
+    let rest = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      // "> NOERROR name A 0.000123": a status, the question, the latency in seconds.
+      for (const line of lines)
+        if (line.startsWith('> ')) {
+          const seconds = Number(line.slice(line.lastIndexOf(' ')));
+          if (Number.isFinite(seconds)) latencies.push(seconds); // "> T name A": timed out
+        }
+    });
+    child.on('close', (code) => {
+      if (code !== 0) return fail(new Error(`dnsperf exited ${code}`));
+      latencies.sort((a, b) => a - b);
+      const at = (q: number): number =>
+        Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1e6);
+      done({ p50Us: at(0.5), p99Us: at(0.99), answered: latencies.length });
+    });
+  });
 }
 
 /** A short name for a build: its checkout's folder (…/base/dist/server/main.js → base). */

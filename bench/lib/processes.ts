@@ -56,9 +56,15 @@ function spawnTracked(
   env?: NodeJS.ProcessEnv,
   cwd?: string,
   pinToCpu?: number,
+  realtime?: number,
 ): Spawned {
   installCleanup();
-  // taskset execs the command: the pid stays the server's, on one core (the "small machine" run).
+  // chrt and taskset exec the command: the pid stays the server's. --reset-on-fork: only the thread that
+  // starts gets the real-time priority; threads it creates (a log writer, GC helpers) are normal ones.
+  if (realtime !== undefined) {
+    args = ['--fifo', '--reset-on-fork', String(realtime), command, ...args];
+    command = 'chrt';
+  }
   if (pinToCpu !== undefined) {
     args = ['-c', String(pinToCpu), command, ...args];
     command = 'taskset';
@@ -149,11 +155,16 @@ export interface DnsmasqOptions {
   timeoutMs?: number;
   /** Run on this one CPU only (taskset). */
   pinToCpu?: number;
+  /**
+   * Run the main thread at this SCHED_FIFO priority (chrt, needs root or CAP_SYS_NICE): other processes on
+   * a shared machine do not delay it; its own other threads stay normal (bench:small --rt).
+   */
+  realtime?: number;
 }
 
 /** Arguments shared by both dnsmasq roles: foreground, no system config, loopback only. */
 export function dnsmasqArgs(
-  options: Omit<DnsmasqOptions, 'label' | 'readyName' | 'expect' | 'timeoutMs' | 'pinToCpu'>,
+  options: Omit<DnsmasqOptions, 'label' | 'readyName' | 'expect' | 'timeoutMs' | 'pinToCpu' | 'realtime'>,
 ): string[] {
   const args = [
     '--keep-in-foreground',
@@ -185,7 +196,14 @@ export function dnsmasqArgs(
 
 export async function startDnsmasq(options: DnsmasqOptions): Promise<ServerProcess> {
   const started = performance.now();
-  const spawned = spawnTracked('dnsmasq', dnsmasqArgs(options), undefined, undefined, options.pinToCpu);
+  const spawned = spawnTracked(
+    'dnsmasq',
+    dnsmasqArgs(options),
+    undefined,
+    undefined,
+    options.pinToCpu,
+    options.realtime,
+  );
   await waitReady(
     `dnsmasq (${options.label})`,
     spawned,
@@ -217,6 +235,11 @@ export interface TracksinkOptions {
   main?: string;
   /** Run on this one CPU only (taskset). */
   pinToCpu?: number;
+  /**
+   * Run the main thread at this SCHED_FIFO priority (chrt, needs root or CAP_SYS_NICE): other processes on
+   * a shared machine do not delay it; its own other threads stay normal (bench:small --rt).
+   */
+  realtime?: number;
   /** Extra environment (e.g. MALLOC_ARENA_MAX), over this process's and the start command's. */
   env?: Record<string, string>;
   /** Run `node <entry>` without the start command's flags and environment (default: as `npm start` runs). */
@@ -304,6 +327,7 @@ export async function startTracksink(options: TracksinkOptions): Promise<ServerP
     tracksinkEnv(options, start),
     options.repoRoot,
     options.pinToCpu,
+    options.realtime,
   );
   await waitReady(
     `tracksink (${options.label})`,
