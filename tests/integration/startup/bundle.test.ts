@@ -19,45 +19,24 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../../helpers/dns-clients.js';
+import { moduleLog } from '../../helpers/module-log.js';
 import { repoRoot, startTracksink, type TracksinkProcess } from '../../helpers/tracksink-process.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
 const bundleDir = join(repoRoot, 'dist', 'server', 'bundle');
 const scratch = mkdtempSync(join(tmpdir(), 'tracksink-bundle-'));
-const moduleLog = join(scratch, 'modules.log');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** `--import` this: every thread of the server appends each module URL it resolves to moduleLog. */
+/** `--import` this: every thread of the server writes down each module URL it resolves (emptied each time). */
+let hookLog = moduleLog(scratch);
 function resolutionHook(): string {
-  const hooks = join(scratch, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-let log;
-export function initialize(data) { log = data.log; }
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(log, result.url + '\\n');
-  return result;
+  hookLog = moduleLog(scratch);
+  return hookLog.importArg;
 }
-`,
-  );
-  const register = join(scratch, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';
-register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(moduleLog)} } });
-`,
-  );
-  writeFileSync(moduleLog, '');
-  return pathToFileURL(register).href;
-}
-
-const loaded = (): string[] => readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean);
+const loaded = (): string[] => hookLog.loaded();
 
 interface Metafile {
   outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;

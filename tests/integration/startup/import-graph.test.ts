@@ -5,12 +5,13 @@
  * every module a child process loads.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { moduleLog } from '../../helpers/module-log.js';
 import { repoRoot } from '../../helpers/tracksink-process.js';
 
 const run = promisify(execFile);
@@ -19,43 +20,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Every module URL the child resolves while importing `entry` (relative to dist/server). */
 async function modulesLoadedBy(entry: string): Promise<string[]> {
-  const log = join(scratch, `${entry.replace(/\W/g, '_')}.log`);
-  const hooks = join(scratch, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-let log;
-export function initialize(data) { log = data.log; }
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(log, result.url + '\\n');
-  return result;
-}
-`,
-  );
-  const register = join(scratch, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';
-register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });
-`,
-  );
-  writeFileSync(log, '');
+  const hook = moduleLog(scratch, entry.replace(/\W/g, '_'));
   const target = pathToFileURL(join(repoRoot, 'dist', 'server', entry)).href;
   await run(
     process.execPath,
-    [
-      '--import',
-      pathToFileURL(register).href,
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(target)});`,
-    ],
+    ['--import', hook.importArg, '--input-type=module', '-e', `await import(${JSON.stringify(target)});`],
     {
       timeout: 60_000,
     },
   );
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return hook.loaded();
 }
 
 describe('modules loaded before DNS answers', () => {
