@@ -55,6 +55,8 @@ describe('start-up status and the precedence of settings', () => {
       TRACKSINK_DNS_PORT: '0',
       TRACKSINK_HTTP_BIND: '127.0.0.1',
       TRACKSINK_HTTP_PORT: '0',
+      TRACKSINK_DOT_PORT: '0', // free ports: 853/8443 collide with other test files
+      TRACKSINK_HTTPS_PORT: '0',
       TRACKSINK_BLOCKLISTS: deadListUrl,
       TRACKSINK_LISTS_ALLOW_PRIVATE_URLS: 'true',
     };
@@ -92,7 +94,7 @@ describe('start-up status and the precedence of settings', () => {
       await new Promise((wake) => setTimeout(wake, 100));
     }
     expect(body?.status).toBe('degraded');
-    expect(body?.problems).toHaveLength(1);
+    expect(body?.problems, JSON.stringify(body?.problems)).toHaveLength(1);
     const [problem] = body!.problems;
     expect(problem).toMatchObject({ kind: 'list', source: deadListUrl, main: false });
     expect(String(problem!.reason)).toMatch(/ECONNREFUSED|refused/i);

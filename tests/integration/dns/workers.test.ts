@@ -66,6 +66,8 @@ describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12:
       TRACKSINK_DNS_WORKERS: '2',
       TRACKSINK_HTTP_BIND: '127.0.0.1',
       TRACKSINK_HTTP_PORT: '0',
+      TRACKSINK_DOT_PORT: '0', // free ports: 853/8443 collide with other test files
+      TRACKSINK_HTTPS_PORT: '0',
       TRACKSINK_BLOCKLISTS: listFile,
     };
     const { config } = loadConfig({ env, cwd: dir });
@@ -165,6 +167,8 @@ describe.skipIf(reusePort)(`dns.workers on Node ${process.versions.node} (no dgr
       TRACKSINK_DNS_WORKERS: '2',
       TRACKSINK_HTTP_BIND: '127.0.0.1',
       TRACKSINK_HTTP_PORT: '0',
+      TRACKSINK_DOT_PORT: '0', // free ports: 853/8443 collide with other test files
+      TRACKSINK_HTTPS_PORT: '0',
     };
     const { config } = loadConfig({ env, cwd: dir });
     config.lists.defaults = false;

@@ -36,6 +36,8 @@ describe('DNS answers before the slow parts of start-up are ready', () => {
       TRACKSINK_DNS_PORT: '0',
       TRACKSINK_HTTP_BIND: '127.0.0.1',
       TRACKSINK_HTTP_PORT: '0',
+      TRACKSINK_DOT_PORT: '0', // free ports: 853/8443 collide with other test files
+      TRACKSINK_HTTPS_PORT: '0',
       TRACKSINK_BLOCKLISTS: listFile,
     };
     const { config } = loadConfig({ env, cwd: dir });

@@ -71,14 +71,21 @@ describe('live /proc readings', () => {
 describe('threadCpuSeconds', () => {
   it('tells the main thread from a busy worker thread', async () => {
     const before = threadCpuSeconds(process.pid);
-    // Half a second of work on another thread while this one waits.
+    // A fixed amount of work on another thread, which then stays alive (blocked) until this one has read the
+    // counters: a thread that has ended is no longer listed. Work, not wall time, so a busy machine that gives
+    // the worker little CPU only makes the test slower, never wrong.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(
-      'const end = Date.now() + 500; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1);',
-      { eval: true },
+      `const { parentPort, workerData } = require('node:worker_threads');
+       let x = 0; for (let i = 0; i < 30_000_000; i++) x += Math.sqrt(x + i);
+       parentPort.postMessage(x);
+       Atomics.wait(workerData, 0, 0);`,
+      { eval: true, workerData: gate },
     );
-    // Read while the worker still runs: a thread that has ended is no longer listed.
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await new Promise((resolve) => worker.once('message', resolve));
     const during = threadCpuSeconds(process.pid);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
     await new Promise((resolve) => worker.once('exit', resolve));
     const others = during.others - before.others;
     const main = during.main - before.main;
