@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ['node_modules/**', 'dist/**', 'web/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll's default second is a loaded machine's page load: a browser test polling the dashboard then
+    // fails on time, not on what it checks. Tests that need a tighter bound pass their own timeout.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: 'test-results/report.json' }]],
