@@ -3,8 +3,9 @@
  * document is the backup document (api/backup/backup-service.ts), imported with the same checks as a
  * backup file; after a replica's change arrives, the modules reload as after an import.
  */
-import { exportConfiguration, importConfiguration } from './backup/backup-service.js';
+import { checkBackupFile, exportConfiguration, importConfiguration } from './backup/backup-service.js';
 import type { Config } from './config/schema.js';
+import { joinReplicaDuplicates } from './devices/replica-duplicates.js';
 import { sourcePolicyFor } from './lists/source-policy.js';
 import type { Logger } from './logger.js';
 import type { SharedListFetch } from './lists/shared-fetch.js';
@@ -46,6 +47,17 @@ export async function openReplicaConfig(options: {
   }
   const listSources = sourcePolicyFor(config);
   const backup = new BackupRepo(configDb);
+  /** Imports a shared document, one device for each that two replicas numbered (devices/replica-duplicates.ts). */
+  const importShared = (data: Record<string, unknown>): void => {
+    const joined = joinReplicaDuplicates(checkBackupFile(data));
+    for (const [from, into] of joined.joined) {
+      logger.info(
+        { component: 'replication', from, into },
+        'one device numbered on two replicas: joined into the lower number',
+      );
+    }
+    importConfiguration(backup, joined.data, { listSources });
+  };
   let reload: (() => Promise<void>) | null = null;
   const replication = new ConfigReplication({
     pool: pg.pool,
@@ -56,15 +68,13 @@ export async function openReplicaConfig(options: {
     ports: {
       exportLocal: () => exportConfiguration(backup) as unknown as Record<string, unknown>,
       apply: async (data) => {
-        importConfiguration(backup, data, { listSources });
+        importShared(data);
         await reload?.();
       },
     },
   });
   try {
-    const outcome = await replication.startup((data) => {
-      importConfiguration(backup, data, { listSources });
-    });
+    const outcome = await replication.startup(importShared);
     logger.info({ replica: pg.replica, configuration: outcome }, 'configuration shared through PostgreSQL');
   } catch (error) {
     // A shared document this replica cannot take (say, a list file outside its lists.fileDir): it keeps

@@ -6,14 +6,14 @@
  * download lease is taken over: the other replica's refresh waits for the lease to run out, then
  * downloads itself.
  */
-import dgram from 'node:dgram';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { startPgServer, type PgServer } from '../helpers/pg-server.js';
-import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
+import { resolveName as resolve, startReplicaProcess, until as untilWithin } from '../helpers/pg-replicas.js';
+import type { TracksinkProcess } from '../helpers/tracksink-process.js';
 import { login } from './helpers/http-session.js';
 
 const PASSWORD = 'list-fetch-test-password';
@@ -33,59 +33,21 @@ const lists = {
   url: '',
 };
 
-function query(name: string, id: number): Buffer {
-  const labels = name
-    .split('.')
-    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
-  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-}
-
-async function resolve(port: number, name: string): Promise<string | null> {
-  const socket = dgram.createSocket('udp4');
-  try {
-    return await new Promise<string | null>((done) => {
-      const timer = setTimeout(() => done(null), 1000);
-      socket.on('message', (reply) => {
-        clearTimeout(timer);
-        done(reply.readUInt16BE(6) === 0 ? 'no answer' : [...reply.subarray(reply.length - 4)].join('.'));
-      });
-      socket.send(query(name, 777), port, '127.0.0.1');
-    });
-  } finally {
-    socket.close();
-  }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 100));
-  }
-  return Date.now() - started;
-}
-
 const blocks = (proc: TracksinkProcess, name: string) => async () =>
   (await resolve(proc.dnsPort, name)) === '0.0.0.0';
+/** Polls every 100 ms. */
+const until = (check: () => Promise<boolean>, timeoutMs: number, what: string) =>
+  untilWithin(check, timeoutMs, what, 100);
 
 async function replica(name: string): Promise<TracksinkProcess> {
-  const proc = await startTracksink({
-    configYaml: [
-      'dns:',
-      `  upstreams: ['udp://127.0.0.1:${upstream.port}']`,
-      'lists:',
-      '  defaults: false',
-      '  allowPrivateUrls: true',
-      `  extra: ['${lists.url}']`,
-    ].join('\n'),
-    env: {
-      TRACKSINK_DATABASE_URL: server.url,
-      TRACKSINK_REPLICA: name,
-      TRACKSINK_PASSWORD: PASSWORD,
-      TRACKSINK_LOG_LEVEL: 'info',
-    },
-    timeoutMs: 60_000,
+  const proc = await startReplicaProcess({
+    databaseUrl: server.url,
+    name,
+    upstream: `udp://127.0.0.1:${upstream.port}`,
+    password: PASSWORD,
+    configYaml: ['lists:', '  defaults: false', '  allowPrivateUrls: true', `  extra: ['${lists.url}']`].join(
+      '\n',
+    ),
   });
   processes.push(proc);
   return proc;

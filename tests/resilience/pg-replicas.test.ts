@@ -10,6 +10,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { startPgServer, type PgServer } from '../helpers/pg-server.js';
+import {
+  dnsQuery as query,
+  resolveName as resolve,
+  startReplicaProcess,
+  until,
+} from '../helpers/pg-replicas.js';
 import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
 import { login } from './helpers/http-session.js';
 
@@ -18,37 +24,6 @@ let server: PgServer;
 let upstream: Dnsmasq;
 const processes: TracksinkProcess[] = [];
 let db: pg.Pool;
-
-function query(name: string, id: number): Buffer {
-  const labels = name
-    .split('.')
-    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
-  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-}
-
-/** The A record of a one-answer reply, or the rcode when there is none. */
-function answerOf(reply: Buffer): string {
-  const answers = reply.readUInt16BE(6);
-  if (answers === 0) return `rcode ${reply[3]! & 0x0f}`;
-  return [...reply.subarray(reply.length - 4)].join('.');
-}
-
-async function resolve(port: number, name: string, waitMs = 1000): Promise<string | null> {
-  const socket = dgram.createSocket('udp4');
-  try {
-    return await new Promise<string | null>((done) => {
-      const timer = setTimeout(() => done(null), waitMs);
-      socket.on('message', (message) => {
-        clearTimeout(timer);
-        done(answerOf(message));
-      });
-      socket.send(query(name, 4242), port, '127.0.0.1');
-    });
-  } finally {
-    socket.close();
-  }
-}
 
 /** Queries `prefix<i>.load.example` at about `perSecond`; remembers when each name was answered. */
 function loadGenerator(port: number, prefix: string, perSecond: number) {
@@ -78,28 +53,12 @@ function loadGenerator(port: number, prefix: string, perSecond: number) {
   };
 }
 
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-}
-
 async function replica(name: string): Promise<TracksinkProcess> {
-  const proc = await startTracksink({
-    configYaml: `dns:\n  upstreams: ['udp://127.0.0.1:${upstream.port}']\n`,
-    env: {
-      TRACKSINK_DATABASE_URL: server.url,
-      TRACKSINK_REPLICA: name,
-      TRACKSINK_PASSWORD: PASSWORD,
-      TRACKSINK_LOG_LEVEL: 'info',
-    },
-    timeoutMs: 60_000,
+  const proc = await startReplicaProcess({
+    databaseUrl: server.url,
+    name,
+    upstream: `udp://127.0.0.1:${upstream.port}`,
+    password: PASSWORD,
   });
   processes.push(proc);
   return proc;

@@ -1,5 +1,6 @@
 /** Devices: list with their counts, one device, rename / set type / groups / privacy, pause. */
 import { analyticsView, type DeviceCounts } from '../adapters/analytics-view.js';
+import { deviceCountsWithAliases } from '../adapters/device-counts.js';
 import { toDeviceBase } from '../adapters/devices-adapter.js';
 import { NameResolver } from '../adapters/names.js';
 import type { App, RouteContext } from '../context.js';
@@ -29,8 +30,13 @@ export function devicesRoutes(app: App, context: RouteContext): void {
     period: '24h' | '7d' | '30d',
     onlyId?: number,
   ): Promise<DeviceT[]> => {
-    const counts: Map<number, DeviceCounts> =
-      (await analyticsView(context.deps.analytics, context.now)?.devices(period, onlyId)) ?? new Map();
+    // A merged id's rows count for the device it became (adapters/device-counts.ts).
+    const counts: Map<number, DeviceCounts> = await deviceCountsWithAliases(
+      analyticsView(context.deps.analytics, context.now),
+      period,
+      registry().aliases(),
+      onlyId,
+    );
     const names = new NameResolver(context);
     return raws.map((raw) => {
       const base = toDeviceBase(raw);

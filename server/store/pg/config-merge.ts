@@ -49,10 +49,26 @@ export function canonicalJson(value: unknown, skip: (key: string) => boolean = (
   });
 }
 
+/**
+ * Times that move by themselves on each replica (a device's first and last use, when a merged device id
+ * was folded, when the document was exported): not a change worth sharing, nor a collision.
+ */
+export const VOLATILE_KEYS: ReadonlySet<string> = new Set([
+  'exportedAt',
+  'firstSeen',
+  'lastSeen',
+  'mergedAt',
+]);
+const volatile = (key: string): boolean => VOLATILE_KEYS.has(key);
+
+/**
+ * Equal but for VOLATILE_KEYS: a device whose last use moved here is not a change that brings it back
+ * after the other replica deleted it (say, joined it into another: devices/replica-duplicates.ts).
+ */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return canonicalJson(a) === canonicalJson(b);
+  return canonicalJson(a, volatile) === canonicalJson(b, volatile);
 }
 
 /** A row's identity within its array: its id, else its natural key, else the whole value (a set). */
@@ -60,6 +76,7 @@ function identity(item: unknown): string {
   if (!isObject(item)) return `=${canonicalJson(item)}`;
   if (typeof item.id === 'number') return `#${item.id}`;
   if (typeof item.clientId === 'string') return `c:${item.clientId}`;
+  if (typeof item.oldId === 'number') return `o:${item.oldId}`;
   if (typeof item.companyKey === 'string') return `k:${item.companyKey}|${String(item.groupId ?? '')}`;
   if (typeof item.address === 'string') return `a:${item.address}`;
   return `=${canonicalJson(item)}`;

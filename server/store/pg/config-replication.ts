@@ -20,7 +20,7 @@
  */
 import pg from 'pg';
 import type { Db } from '../sqlite.js';
-import { canonicalJson, mergeConfig } from './config-merge.js';
+import { canonicalJson, mergeConfig, VOLATILE_KEYS } from './config-merge.js';
 import { explainPgError, type PgPool } from './pg-connect.js';
 import type { PgTarget } from './pg-url.js';
 
@@ -35,7 +35,10 @@ const MERGE_ROUNDS = 5;
 export interface ReplicationPorts {
   /** The local configuration as a backup document. */
   exportLocal(): Record<string, unknown>;
-  /** Replaces the local configuration with a shared document and reloads what uses it. */
+  /**
+   * Replaces the local configuration with a shared document and reloads what uses it; it may join what
+   * the document holds twice (replica-config.ts: one device numbered on two replicas), a change shared back.
+   */
   apply(data: Record<string, unknown>): Promise<void>;
 }
 
@@ -54,11 +57,11 @@ export function sqliteChangeCounter(db: Db): () => number {
 }
 
 /**
- * The document without what changes by itself (export time, device first/last seen), as text with
+ * The document without what changes by itself (VOLATILE_KEYS: export time, device first/last seen), as text with
  * every object's keys sorted: PostgreSQL's jsonb hands the document back with its keys in its own order.
  */
 export function configKey(data: Record<string, unknown>): string {
-  return canonicalJson(data, (key) => key === 'exportedAt' || key === 'firstSeen' || key === 'lastSeen');
+  return canonicalJson(data, (key) => VOLATILE_KEYS.has(key));
 }
 
 export interface SharedConfig {
@@ -301,9 +304,14 @@ export class ConfigReplication {
         'error',
         `configuration version ${shared.version} from replica ${shared.replica} could not be applied here: ${(error as Error).message}; this replica keeps its configuration`,
       );
+      // What the import wrote is not a local change to share back.
+      this.lastChanges = this.options.changes();
+      return;
     }
-    // What the import wrote is not a local change to share back.
-    this.lastChanges = this.options.changes();
+    // The import may have joined what it found twice (ports.apply: one device two replicas each
+    // numbered): that is a change of this replica's, shared at the next check (POLL_MS), not in 5 s.
+    const joined = configKey(this.options.ports.exportLocal()) !== this.lastKey;
+    this.lastChanges = joined ? -1 : this.options.changes();
   }
 
   /** This replica now has `shared` as its base. */

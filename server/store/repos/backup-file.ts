@@ -126,6 +126,16 @@ export const BackupFile = Type.Object(
         }),
       ),
     ),
+    /** Merged device ids → the device each became (absent from backups made before them). */
+    deviceAliases: Type.Optional(
+      Type.Array(
+        Row({
+          oldId: Type.Integer({ minimum: 1 }),
+          deviceId: Type.Integer({ minimum: 1 }),
+          mergedAt: Type.Integer(),
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,7 @@
  * them, so a backup keeps what this code does not know about.
  */
 import type { Db } from '../sqlite.js';
+import { readDeviceAliasesBackup, writeDeviceAliasesBackup } from './backup-aliases.js';
 import { readClientIdsBackup, writeClientIdsBackup } from './backup-client-ids.js';
 import type { BackupData } from './backup-file.js';
 import { readPeopleBackup, writePeopleBackup } from './backup-people.js';
@@ -140,6 +141,7 @@ export function readBackup(db: Db): BackupData {
       ...readProfilesBackup(db),
       ...readClientIdsBackup(db),
       ...readPeopleBackup(db),
+      ...readDeviceAliasesBackup(db),
     };
   });
   return read();
@@ -335,6 +337,7 @@ export function replaceWithBackup(db: Db, data: BackupData): ImportCounts {
     try {
       writeClientIdsBackup(db, data);
       writePeopleBackup(db, data);
+      writeDeviceAliasesBackup(db, data);
     } catch (error) {
       throw new BackupImportError((error as Error).message);
     }

@@ -139,7 +139,10 @@ export class DevicesRepo {
       .run(deviceId, address, now, now);
   }
 
-  /** Flushes batched last-seen times in one transaction. */
+  /**
+   * Flushes batched last-seen times in one transaction. A device that is gone meanwhile (a replica's
+   * import joined it into another) is skipped, not an error that loses the others' times.
+   */
   touchMany(devices: Map<number, number>, addresses: Map<string, { deviceId: number; time: number }>): void {
     this.touchManyTransaction ??= this.prepareTouchMany();
     this.touchManyTransaction(devices, addresses);
@@ -154,12 +157,13 @@ export class DevicesRepo {
   private prepareTouchMany(): TouchMany {
     const touchDevice = this.db.prepare('UPDATE devices SET last_seen = max(last_seen, ?) WHERE id = ?');
     const touchAddress = this.db.prepare(
-      `INSERT INTO device_addresses (device_id, address, first_seen, last_seen) VALUES (?, ?, ?, ?)
+      `INSERT INTO device_addresses (device_id, address, first_seen, last_seen)
+       SELECT id, ?, ?, ? FROM devices WHERE id = ?
        ON CONFLICT (device_id, address) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
     );
     return this.db.transaction((devices, addresses) => {
       for (const [id, time] of devices) touchDevice.run(time, id);
-      for (const [address, { deviceId, time }] of addresses) touchAddress.run(deviceId, address, time, time);
+      for (const [address, { deviceId, time }] of addresses) touchAddress.run(address, time, time, deviceId);
     });
   }
 

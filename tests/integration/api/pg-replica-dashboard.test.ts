@@ -6,16 +6,15 @@
  * and a device filter, the device list) shows the queries both replicas answered; a phone that opens
  * TikTok on the first replica shows the app and its tracker on the second one's Apps page too.
  */
-import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../server/config/load.js';
-import { silentLogger } from '../../../server/logger.js';
-import { startServices, type Services } from '../../../server/services.js';
 import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
 import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
+import {
+  askFrom,
+  startReplicaInProcess,
+  until as untilWithin,
+  type InProcessReplica as Replica,
+} from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
 const PASSWORD = 'replica dashboard test';
@@ -27,82 +26,17 @@ const PHONE_QUERIES = Array.from({ length: 3 }, (_, i) => [
   'log.tiktokv.com',
 ]).flat();
 
-interface Replica {
-  services: Services;
-  dir: string;
-  get<T>(url: string): Promise<T>;
-}
-
 let server: PgServer;
 let upstream: StubDnsServer;
 const replicas: Replica[] = [];
 
-function query(name: string, id: number): Buffer {
-  const labels = name
-    .split('.')
-    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
-  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-}
-
-/** Asks `names` one after the other from `client` (a loopback address of its own); resolves when answered. */
-async function ask(port: number, client: string, names: string[]): Promise<void> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((bound) => socket.bind(0, client, () => bound()));
-  try {
-    for (const [i, name] of names.entries()) {
-      await new Promise<void>((answered, failed) => {
-        const timer = setTimeout(() => failed(new Error(`${name}: no answer from ${client}`)), 5000);
-        socket.once('message', () => {
-          clearTimeout(timer);
-          answered();
-        });
-        socket.send(query(name, i + 1), port, '127.0.0.1');
-      });
-    }
-  } finally {
-    socket.close();
-  }
-}
-
-async function startReplica(): Promise<Replica> {
-  const dir = mkdtempSync(join(tmpdir(), 'tracksink-replica-'));
-  const config = defaultConfig();
-  config.dataDir = dir;
-  config.dns.bind = '127.0.0.1';
-  config.dns.port = 0;
-  config.http.bind = '127.0.0.1';
-  config.http.port = 0;
-  config.http.password = PASSWORD;
-  config.dns.upstreams = [upstream.udpUrl];
-  config.lists.defaults = false;
-  config.lists.fileDir = dir;
-  const services = await startServices(config, silentLogger);
-  const login = await services.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { password: PASSWORD },
-  });
-  expect(login.statusCode, login.body).toBe(200);
-  const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-  return {
-    services,
-    dir,
-    async get<T>(url: string): Promise<T> {
-      const response = await services.app.inject({ method: 'GET', url, headers: { cookie } });
-      expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-      return response.json() as T;
-    },
-  };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 100));
-  }
-}
+/** Asks `names` one after the other from `client`; resolves when answered. */
+const ask = async (port: number, client: string, names: string[]): Promise<void> => {
+  await askFrom(port, client, names);
+};
+const startReplica = () => startReplicaInProcess({ upstream: upstream.udpUrl, password: PASSWORD });
+const until = (check: () => Promise<boolean>, timeoutMs: number) =>
+  untilWithin(check, timeoutMs, 'condition', 100);
 
 type QueryPage = { items: Array<{ name: string; device: { id: number } | null; client: string | null }> };
 
@@ -132,10 +66,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const replica of replicas) {
-    await replica.services.stop();
-    rmSync(replica.dir, { recursive: true, force: true });
-  }
+  for (const replica of replicas) await replica.stop();
   delete process.env[DATABASE_URL_ENV];
   await upstream?.close();
   server?.destroy();

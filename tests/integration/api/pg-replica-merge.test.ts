@@ -7,114 +7,25 @@
  *   numbers devices in its own block), and each replica's device list, read from PostgreSQL's log, shows
  *   each device once with its own queries.
  */
-import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../server/config/load.js';
-import { silentLogger } from '../../../server/logger.js';
-import { startServices, type Services } from '../../../server/services.js';
 import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
 import { DEVICE_ID_BLOCK } from '../../../server/store/repos/device-aliases-repo.js';
 import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
+import {
+  askFrom as ask,
+  startReplicaInProcess,
+  until,
+  type InProcessReplica as Replica,
+} from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
 const PASSWORD = 'replica merge test';
-
-interface Replica {
-  services: Services;
-  dir: string;
-  get<T>(url: string): Promise<T>;
-  post<T>(url: string, payload: unknown): Promise<T>;
-}
 
 let server: PgServer;
 let upstream: StubDnsServer;
 const replicas: Replica[] = [];
 
-function query(name: string, id: number): Buffer {
-  const labels = name
-    .split('.')
-    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)]));
-  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-}
-
-/** Asks `names` one after the other from `client` (a loopback address); resolves with the answers. */
-async function ask(port: number, client: string, names: string[]): Promise<string[]> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((bound) => socket.bind(0, client, () => bound()));
-  const answers: string[] = [];
-  try {
-    for (const [i, name] of names.entries()) {
-      answers.push(
-        await new Promise<string>((answered, failed) => {
-          const timer = setTimeout(() => failed(new Error(`${name}: no answer from ${client}`)), 5000);
-          socket.once('message', (reply: Buffer) => {
-            clearTimeout(timer);
-            answered([...reply.subarray(reply.length - 4)].join('.'));
-          });
-          socket.send(query(name, i + 1), port, '127.0.0.1');
-        }),
-      );
-    }
-  } finally {
-    socket.close();
-  }
-  return answers;
-}
-
-async function startReplica(): Promise<Replica> {
-  const dir = mkdtempSync(join(tmpdir(), 'tracksink-merge-'));
-  const config = defaultConfig();
-  config.dataDir = dir;
-  config.dns.bind = '127.0.0.1';
-  config.dns.port = 0;
-  config.http.bind = '127.0.0.1';
-  config.http.port = 0;
-  config.http.password = PASSWORD;
-  config.dns.upstreams = [upstream.udpUrl];
-  config.lists.defaults = false;
-  config.lists.fileDir = dir;
-  const services = await startServices(config, silentLogger);
-  const login = await services.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { password: PASSWORD },
-  });
-  expect(login.statusCode, login.body).toBe(200);
-  const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-  const { csrfToken } = login.json<{ csrfToken: string }>();
-  return {
-    services,
-    dir,
-    async get<T>(url: string): Promise<T> {
-      const response = await services.app.inject({ method: 'GET', url, headers: { cookie } });
-      expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-      return response.json() as T;
-    },
-    async post<T>(url: string, payload: unknown): Promise<T> {
-      const response = await services.app.inject({
-        method: 'POST',
-        url,
-        payload: payload as Record<string, unknown>,
-        headers: { cookie, 'x-csrf-token': csrfToken },
-      });
-      expect(response.statusCode, `${url}: ${response.body}`).toBeLessThan(300);
-      return response.json() as T;
-    },
-  };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-  return Date.now() - started;
-}
+const startReplica = () => startReplicaInProcess({ upstream: upstream.udpUrl, password: PASSWORD });
 
 beforeAll(async () => {
   [server, upstream] = await Promise.all([startPgServer(), startStubDnsServer({ defaultA: '192.0.2.9' })]);
@@ -124,10 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const replica of replicas) {
-    await replica.services.stop();
-    rmSync(replica.dir, { recursive: true, force: true });
-  }
+  for (const replica of replicas) await replica.stop();
   delete process.env[DATABASE_URL_ENV];
   await upstream?.close();
   server?.destroy();

@@ -124,4 +124,14 @@ describe('mergeConfig', () => {
     // Deleted there, untouched here (only reordered): deleted.
     expect(mergeConfig(base, local, theirs).data.rules).toEqual([]);
   });
+
+  it('a device deleted there whose last use moved here is deleted (times are not a change)', () => {
+    const device = (id: number, lastSeen: number) => ({ id, name: null, lastSeen, addresses: [] });
+    const base = { devices: [device(1, 10), device(2, 10)], deviceAliases: [] };
+    const local = { devices: [device(1, 10), device(2, 99)], deviceAliases: [] };
+    const theirs = { devices: [device(1, 10)], deviceAliases: [{ oldId: 2, deviceId: 1, mergedAt: 5 }] };
+    const merged = mergeConfig(base, local, theirs).data;
+    expect(merged.devices).toEqual([device(1, 10)]);
+    expect(merged.deviceAliases).toEqual([{ oldId: 2, deviceId: 1, mergedAt: 5 }]);
+  });
 });

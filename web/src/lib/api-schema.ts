@@ -225,6 +225,11 @@ export type BackupFile = {
     createdAt: number;
     deviceIds: number[];
   }>;
+  deviceAliases?: Array<{
+    oldId: number;
+    deviceId: number;
+    mergedAt: number;
+  }>;
 };
 export type BackupGroup = {
   id: number;
