@@ -128,6 +128,7 @@ export interface InProcessReplica {
  */
 export async function startReplicaInProcess(options: {
   upstream: string;
+  /** http.password, logged in with; '' = none set (first-run setup), not logged in. */
   password: string;
   configure?: (config: Config) => void;
 }): Promise<InProcessReplica> {
@@ -147,14 +148,18 @@ export async function startReplicaInProcess(options: {
     config,
     process.env.DEBUG_REPLICAS ? createLogger('info') : silentLogger,
   );
-  const login = await services.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { password: options.password },
-  });
-  expect(login.statusCode, login.body).toBe(200);
-  const cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
-  const { csrfToken } = login.json<{ csrfToken: string }>();
+  let cookie = '';
+  let csrfToken = '';
+  if (options.password !== '') {
+    const login = await services.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { password: options.password },
+    });
+    expect(login.statusCode, login.body).toBe(200);
+    cookie = `tracksink_session=${login.cookies.find((c) => c.name === 'tracksink_session')!.value}`;
+    csrfToken = login.json<{ csrfToken: string }>().csrfToken;
+  }
   return {
     services,
     dir,

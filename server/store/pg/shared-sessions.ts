@@ -1,5 +1,8 @@
 /**
- * Dashboard sessions shared by replicas (table dashboard_sessions, PG migration 0007): a login on one
+ * Dashboard sessions and the dashboard password shared by replicas (tables dashboard_sessions, PG
+ * migration 0007, and dashboard_password, 0009): a password set or changed on one replica holds on the
+ * others (its hash only; the newer change wins; http.password / TRACKSINK_PASSWORD still wins where set,
+ * auth-service.ts reads that first), a login on one
  * replica is valid on the others, a logout, an idle end or a password change ends it on all. The API keeps
  * reading sessions synchronously from tracksink.db (`SharedAuthRepo` is the AuthRepo it is given): each
  * session write there is also queued for PostgreSQL and sent in order, then a NOTIFY on tracksink_sessions
@@ -20,7 +23,8 @@ type SessionOp =
   | { kind: 'touch'; idHash: string; now: number }
   | { kind: 'delete'; idHash: string }
   | { kind: 'delete-others'; keepHash: string | null }
-  | { kind: 'delete-expired'; now: number; idleSince: number };
+  | { kind: 'delete-expired'; now: number; idleSince: number }
+  | { kind: 'password'; hash: string; updatedAt: number };
 
 export class SharedAuthRepo extends AuthRepo {
   private readonly queue: SessionOp[] = [];
@@ -31,6 +35,8 @@ export class SharedAuthRepo extends AuthRepo {
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
 
+  private readonly passwordRow: () => { hash: string; updatedAt: number } | undefined;
+
   constructor(
     db: Db,
     private readonly pool: PgPool,
@@ -38,6 +44,19 @@ export class SharedAuthRepo extends AuthRepo {
     private readonly warn: (message: string) => void,
   ) {
     super(db);
+    const statement = db.prepare('SELECT hash, updated_at AS updatedAt FROM auth_password WHERE id = 1');
+    this.passwordRow = () => statement.get() as { hash: string; updatedAt: number } | undefined;
+  }
+
+  override setPasswordHash(hash: string, now: number): void {
+    super.setPasswordHash(hash, now);
+    this.send({ kind: 'password', hash, updatedAt: now });
+  }
+
+  override setPasswordHashIfUnset(hash: string, now: number): boolean {
+    const set = super.setPasswordHashIfUnset(hash, now);
+    if (set) this.send({ kind: 'password', hash, updatedAt: now });
+    return set;
   }
 
   override createSession(session: StoredSession): void {
@@ -71,6 +90,9 @@ export class SharedAuthRepo extends AuthRepo {
 
   /** Shares this replica's sessions, takes the others', and keeps doing so every SYNC_MS. */
   start(now: () => number = Date.now): void {
+    // A password set here before (or while PostgreSQL was away) is offered too: the newer one wins.
+    const password = this.passwordRow();
+    if (password !== undefined) this.queue.push({ kind: 'password', ...password });
     for (const session of this.liveSessions(now())) {
       this.unsent.add(session.idHash);
       this.queue.push({ kind: 'put', session });
@@ -155,6 +177,14 @@ export class SharedAuthRepo extends AuthRepo {
           op.keepHash,
         ]);
         return;
+      case 'password':
+        await this.pool.query(
+          `INSERT INTO dashboard_password (id, hash, updated_at) VALUES (true, $1, $2)
+           ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at
+             WHERE dashboard_password.updated_at < excluded.updated_at`,
+          [op.hash, op.updatedAt],
+        );
+        return;
       case 'delete-expired':
         await this.pool.query('DELETE FROM dashboard_sessions WHERE expires_at <= $1 OR last_seen_at <= $2', [
           op.now,
@@ -187,8 +217,9 @@ export class SharedAuthRepo extends AuthRepo {
           expiresAt: Number(row.expiresAt),
           lastSeenAt: Number(row.lastSeenAt),
         }));
+        await this.takePassword();
       } catch {
-        return; // PostgreSQL away: the sessions here stay as they are.
+        return; // PostgreSQL away: the sessions and the password here stay as they are.
       }
       const byHash = new Map(shared.map((session) => [session.idHash, session]));
       for (const local of this.liveSessions(now)) {
@@ -202,5 +233,17 @@ export class SharedAuthRepo extends AuthRepo {
       // Only rows that are new or were used later elsewhere: no needless write to tracksink.db.
       for (const session of byHash.values()) this.putSession(session);
     });
+  }
+
+  /** The shared password when it is newer than this replica's (written here without sending it back). */
+  private async takePassword(): Promise<void> {
+    const result = await this.pool.query<{ hash: string; updatedAt: string }>(
+      'SELECT hash, updated_at AS "updatedAt" FROM dashboard_password',
+    );
+    const shared = result.rows[0];
+    if (shared === undefined) return;
+    const local = this.passwordRow();
+    if (local !== undefined && local.updatedAt >= Number(shared.updatedAt)) return;
+    super.setPasswordHash(shared.hash, Number(shared.updatedAt));
   }
 }
