@@ -9,12 +9,13 @@
  * with TRACKSINK_UDP=dgram for the fallback.
  */
 import dgram from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../server/config/load.js';
 import { DnsCache } from '../../../server/dns/cache.js';
 import { Pipeline } from '../../../server/dns/pipeline.js';
 import { DnsStats } from '../../../server/dns/stats.js';
-import { loadUdpBatch, nativeUdpCounters } from '../../../server/dns/udp-native.js';
+import { NATIVE_UDP_PATHS, loadUdpBatch, nativeUdpCounters } from '../../../server/dns/udp-native.js';
 import { startUdpServer } from '../../../server/dns/udp-server.js';
 import { udpReusePortSupported } from '../../../server/dns/workers/worker-count.js';
 import { noDevices } from '../../../server/events/device-resolver.js';
@@ -243,4 +244,80 @@ describe('two sockets on one port with reusePort', () => {
       }
     });
   }
+});
+
+/**
+ * The addon in a worker thread (each DNS worker loads it into its own isolate and loop): a worker's socket
+ * shares the port with the main thread's, both answer, and a worker that ends without close() (terminate)
+ * gives its socket back, so the main thread's socket then answers everyone.
+ */
+describe.skipIf(!nativeBuilt)('the native transport in a worker thread', () => {
+  const workerCode = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const b = require(workerData.path);
+    const o = b.open(4, '127.0.0.1', workerData.port, true, 1 << 20);
+    const ra = Buffer.alloc(b.BATCH * b.SLOT), rt = Buffer.alloc(b.BATCH * 32);
+    const sa = Buffer.alloc(b.BATCH * b.SLOT), st = Buffer.alloc(b.BATCH * 16);
+    const rw = new Uint32Array(rt.buffer, rt.byteOffset, b.BATCH * 8);
+    const sw = new Uint32Array(st.buffer, st.byteOffset, b.BATCH * 4);
+    b.start(o.handle, ra, rt, sa, st, (count) => {
+      let off = 0;
+      for (let i = 0; i < count; i++) {
+        const len = rw[i * 8];
+        ra.copy(sa, off, i * b.SLOT, i * b.SLOT + len);
+        sa[off + 2] |= 0x80; // QR
+        sa[off + 3] = 0x0a; // a mark the real server never sets: rcode 10
+        sw[i * 4] = off; sw[i * 4 + 1] = len; sw[i * 4 + 2] = i;
+        off += len;
+      }
+      return count;
+    });
+    parentPort.postMessage('ready');
+  `;
+
+  it('shares the port with the main thread and releases it when the worker is terminated', async () => {
+    process.env.TRACKSINK_UDP = 'native';
+    const config = defaultConfig().dns;
+    const server = await startUdpServer({
+      bind: '127.0.0.1',
+      port: 0,
+      reusePort: true,
+      logger: silentLogger,
+      pipeline: new Pipeline({
+        config,
+        policy: new SetPolicy(['shared.test']),
+        devices: noDevices,
+        log: { record: () => {} },
+        upstreams: {
+          resolve: () => Promise.reject(new Error('none')),
+          describe: () => [],
+          close: async () => {},
+        },
+        logger: silentLogger,
+        stats: new DnsStats(),
+        cache: new DnsCache(config.cache, () => Date.now()),
+      }),
+    });
+    const port = server.address.port;
+    const path = NATIVE_UDP_PATHS.find((p) => loadUdpBatch().why === p)!;
+    const worker = new Worker(workerCode, { eval: true, workerData: { path, port } });
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      const rcodes = async (): Promise<number[]> => {
+        const { got } = await burst(port, '127.0.0.1', 80, 1, () => 'shared.test');
+        return got.flat().map((a) => a.rcode);
+      };
+      const both = await rcodes();
+      expect(both).toHaveLength(80);
+      expect(both.filter((r) => r === 10).length, 'the worker answered some').toBeGreaterThan(0);
+      expect(both.filter((r) => r === 0).length, 'the main thread answered some').toBeGreaterThan(0);
+      await worker.terminate();
+      const after = await rcodes();
+      expect(after).toHaveLength(80);
+      expect(new Set(after)).toEqual(new Set([0]));
+    } finally {
+      await worker.terminate();
+      await server.close();
+    }
+  });
 });
