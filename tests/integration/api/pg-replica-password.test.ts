@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
 import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
@@ -19,6 +20,18 @@ const PINNED = 'pinned by the environment 3';
 let server: PgServer;
 let upstream: StubDnsServer;
 const replicas: InProcessReplica[] = [];
+
+/** The password hash a replica holds in its tracksink.db (read beside it: a login attempt counts toward the lockout). */
+function storedHash(replica: InProcessReplica): string | null {
+  const db = new Database(join(replica.dir, 'tracksink.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT hash FROM auth_password WHERE id = 1').get() as
+      { hash: string } | undefined;
+    return row?.hash ?? null;
+  } finally {
+    db.close();
+  }
+}
 
 const login = async (replica: InProcessReplica, password: string) =>
   replica.services.app.inject({ method: 'POST', url: '/api/auth/login', payload: { password } });
@@ -49,8 +62,11 @@ describe('the dashboard password shared by the replicas', () => {
     });
     expect(setup.statusCode, setup.body).toBe(200);
     const set = Date.now();
-    await until(async () => (await login(beta, FIRST)).statusCode === 200, 5000, 'the password on beta', 200);
+    const first = storedHash(alpha);
+    expect(first).not.toBeNull();
+    await until(() => storedHash(beta) === first, 5000, 'the password on beta');
     expect(Date.now() - set).toBeLessThan(2000);
+    expect((await login(beta, FIRST)).statusCode).toBe(200);
     // Beta's first-run setup is closed: a password is set.
     const status = await beta.services.app.inject({ method: 'GET', url: '/api/auth/status' });
     expect(status.json<{ setupNeeded: boolean }>().setupNeeded).toBe(false);
@@ -65,12 +81,11 @@ describe('the dashboard password shared by the replicas', () => {
     });
     expect(change.statusCode, change.body).toBe(200);
     const changed = Date.now();
-    await until(
-      async () => (await login(alpha, SECOND)).statusCode === 200,
-      5000,
-      'the new password on alpha',
-    );
+    const second = storedHash(beta);
+    expect(second).not.toBe(first);
+    await until(() => storedHash(alpha) === second, 5000, 'the new password on alpha');
     expect(Date.now() - changed).toBeLessThan(2000);
+    expect((await login(alpha, SECOND)).statusCode).toBe(200);
     expect((await login(alpha, FIRST)).statusCode).toBe(401);
 
     // The replica whose password the environment sets keeps it.
