@@ -139,6 +139,9 @@ export async function startReplicaInProcess(options: {
   config.dns.port = 0;
   config.http.bind = '127.0.0.1';
   config.http.port = 0;
+  // Encrypted DNS on free ports: two replicas in one process (and other test files) collide on 853/8443.
+  config.tls.dotPort = 0;
+  config.tls.httpsPort = 0;
   config.http.password = options.password;
   config.dns.upstreams = [options.upstream];
   config.lists.defaults = false;
