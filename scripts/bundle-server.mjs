@@ -54,7 +54,9 @@ const result = await build({
   // (native), pg (only with PostgreSQL; pg-native is optional) and acme-client (only when a certificate is
   // ordered): they load from node_modules when asked for.
   // Native addons (*.node: the UDP batch transport, server/dns/udp-native.ts) are loaded by path at run time.
-  external: ['better-sqlite3', 'pg', 'pg-native', 'acme-client', '*.node'],
+  // @peculiar/x509 is imported on demand (a certificate to make): bundled, esbuild's CommonJS interop gave the
+  // dynamic import a namespace without its classes; Node's own loader gives them.
+  external: ['better-sqlite3', 'pg', 'pg-native', 'acme-client', '@peculiar/x509', '*.node'],
   // Bundled CommonJS packages call require() for Node's own modules; an ES module has none of its own.
   // (__dirname stays undefined: the only bundled uses are pino's transports, which tracksink does not use,
   // and @fastify/swagger's version lookup, which falls back when it fails.)

@@ -137,6 +137,16 @@ describe('the bundled server', () => {
     expect(await page.text()).toMatch(/<script[^>]+type="module"/);
   });
 
+  it('makes its self-signed certificate and serves encrypted DNS (the certificate library loads on demand)', async () => {
+    // A fresh data folder: the bundled server made a certificate with @peculiar/x509, imported only then.
+    expect(server.dotPort).toBeGreaterThan(0);
+    expect(server.httpsPort).toBeGreaterThan(0);
+    const health = (await (await fetch(`${server.baseUrl}/api/health`)).json()) as {
+      problems: Array<{ kind: string; message: string }>;
+    };
+    expect(health.problems.filter((problem) => problem.kind === 'encrypted-dns')).toEqual([]);
+  });
+
   it('has an entry for every worker thread the server starts', () => {
     const sources = execFileSync(
       'grep',
