@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { defaultConfig } from '../../server/config/load.js';
 import type { Config } from '../../server/config/schema.js';
 import { createLogger, silentLogger } from '../../server/logger.js';
 import { startServices, type Services } from '../../server/services.js';
+import { loopbackConfig } from './in-process-product.js';
 import { startTracksink, type TracksinkProcess } from './tracksink-process.js';
 
 /** A recursive A query for `name`. */
@@ -133,18 +133,9 @@ export async function startReplicaInProcess(options: {
   configure?: (config: Config) => void;
 }): Promise<InProcessReplica> {
   const dir = mkdtempSync(join(tmpdir(), 'tracksink-replica-'));
-  const config = defaultConfig();
-  config.dataDir = dir;
-  config.dns.bind = '127.0.0.1';
-  config.dns.port = 0;
-  config.http.bind = '127.0.0.1';
-  config.http.port = 0;
-  // Encrypted DNS on free ports: two replicas in one process (and other test files) collide on 853/8443.
-  config.tls.dotPort = 0;
-  config.tls.httpsPort = 0;
+  // The in-process product's loopback config (free DNS, HTTP and encrypted-DNS ports, no default lists).
+  const config = loopbackConfig(dir, { udpUrl: options.upstream });
   config.http.password = options.password;
-  config.dns.upstreams = [options.upstream];
-  config.lists.defaults = false;
   config.lists.fileDir = dir;
   options.configure?.(config);
   const services = await startServices(
