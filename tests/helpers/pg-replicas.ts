@@ -112,6 +112,26 @@ export function startReplicaProcess(options: {
   });
 }
 
+/**
+ * Tears down what a replica test started, in the order that loses nothing: the replicas first (killed, as
+ * a crash would), then the pool, the upstream and PostgreSQL itself. Every part may be missing when
+ * `beforeAll` failed half-way.
+ */
+export async function stopReplicaSetup(parts: {
+  processes: readonly TracksinkProcess[];
+  db?: { end(): Promise<void> } | undefined;
+  upstream?: { stop(): Promise<void> } | undefined;
+  server?: { destroy(): void } | undefined;
+}): Promise<void> {
+  for (const proc of parts.processes) {
+    await proc.stop('SIGKILL');
+    proc.cleanup();
+  }
+  await parts.db?.end().catch(() => {});
+  await parts.upstream?.stop();
+  parts.server?.destroy();
+}
+
 /** A replica in this process, with a logged-in dashboard session. */
 export interface InProcessReplica {
   services: Services;

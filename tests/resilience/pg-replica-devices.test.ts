@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_ID_BLOCK } from '../../server/store/repos/device-aliases-repo.js';
 import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
-import { askFrom, startReplicaProcess, until } from '../helpers/pg-replicas.js';
+import { askFrom, startReplicaProcess, stopReplicaSetup, until } from '../helpers/pg-replicas.js';
 import { startPgServer, type PgServer } from '../helpers/pg-server.js';
 import type { TracksinkProcess } from '../helpers/tracksink-process.js';
 import { login, type HttpSession } from './helpers/http-session.js';
@@ -39,15 +39,7 @@ beforeAll(async () => {
   }
 }, 180_000);
 
-afterAll(async () => {
-  for (const proc of processes) {
-    await proc.stop('SIGKILL');
-    proc.cleanup();
-  }
-  await db?.end().catch(() => {});
-  await upstream?.stop();
-  server?.destroy();
-});
+afterAll(() => stopReplicaSetup({ processes, db, upstream, server }));
 
 describe('a phone that asks both replicas before either knows it', () => {
   it('is one device on both dashboards within seconds, with every query it made counted', async () => {

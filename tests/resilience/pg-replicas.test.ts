@@ -14,6 +14,7 @@ import {
   dnsQuery as query,
   resolveName as resolve,
   startReplicaProcess,
+  stopReplicaSetup,
   until,
 } from '../helpers/pg-replicas.js';
 import { startTracksink, type TracksinkProcess } from '../helpers/tracksink-process.js';
@@ -75,15 +76,7 @@ beforeAll(async () => {
   db.on('error', () => {});
 }, 120_000);
 
-afterAll(async () => {
-  for (const proc of processes) {
-    await proc.stop('SIGKILL');
-    proc.cleanup();
-  }
-  await db?.end().catch(() => {});
-  await upstream?.stop();
-  server?.destroy();
-});
+afterAll(() => stopReplicaSetup({ processes, db, upstream, server }));
 
 describe('two tracksinks on one PostgreSQL', () => {
   let a: TracksinkProcess;
