@@ -8,8 +8,8 @@
  * dnsperf sends from 16 sockets (16 source ports), since the kernel spreads clients over the threads' sockets
  * by address and port: one source port would always reach the same thread.
  *
- * Needs a Node with dgram reusePort (22.12+): on an older one tracksink answers on one thread and the
- * report says so. Options: --seconds=N per dnsperf step (default 8), --rounds=N (default 2), --full (the
+ * More than one thread needs the native UDP transport (any Node) or dgram's reusePort (Node 22.12+);
+ * without either tracksink answers on one thread and says why in its log. Options: --seconds=N per dnsperf step (default 8), --rounds=N (default 2), --full (the
  * 1,000,000-name list; default 100,000). Prints a Markdown section on stdout and writes
  * bench/results/cores.{md,json}.
  */

@@ -16,6 +16,7 @@ import { DeviceRegistry } from './devices/registry.js';
 import { type DnsServer, startDnsServer } from './dns/dns-server.js';
 import { LiveUpstreamPool } from './dns/upstream/live-pool.js';
 import { PolicyFeed } from './dns/workers/policy-feed.js';
+import { plannedUdpTransport } from './dns/udp-server.js';
 import { planWorkers } from './dns/workers/worker-count.js';
 import { type ManagedUpstreamPool, createUpstreamPool } from './dns/upstream/pool.js';
 import type { EncryptedDns, EncryptedDnsStatus } from './encrypted-dns.js';
@@ -182,8 +183,10 @@ export async function startServices(
     startup.push('catalog');
     const policy = new PolicyEngine({ attribution: catalog.attribution() });
     // dns.workers > 1: every change to the policy also reaches the DNS worker threads (dns/workers/).
-    const dnsThreads = planWorkers(config.dns.workers);
+    // Planned on what the UDP transport can do: native shares the port on any Node, dgram from 22.12.
+    const dnsThreads = planWorkers(config.dns.workers, undefined, undefined, plannedUdpTransport().transport);
     if (dnsThreads.warning !== null) logger.warn(dnsThreads.warning);
+    if (dnsThreads.sharing !== null) logger.info(`dns.workers: ${dnsThreads.count} DNS threads; ${dnsThreads.sharing}`);
     const policyFeed = dnsThreads.count > 1 ? new PolicyFeed(policy, catalog.attribution()) : null;
 
     // Made after the schedules (below); the registry's identity changes reach it from then on.

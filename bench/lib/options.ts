@@ -38,7 +38,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--candidate=tracksink|d
   --no-fixture   skip the run with the real list from ../shared/fixtures/lists/
   --no-analytics skip bench/analytics/run.ts
   --no-small     skip the small-machine run (bench/small-machine.ts: one core, 2,000 q/s, p50/p99, memory)
-  --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; needs Node 22.12+ for more than 1)
+  --no-cores     skip the DNS-threads run (bench/cores.ts: dns.workers 1, 2 and N; more than 1 needs the native UDP transport or Node 22.12+)
   --plain        start tracksink as \`node <entry>\`, without the node flags and environment of package.json's start
   --node-flag=F  one more node flag for tracksink (repeatable), e.g. --node-flag=--max-semi-space-size=4`;
 

@@ -48,25 +48,29 @@ export type UdpTransport = 'native' | 'dgram';
 
 let transportLogged = false;
 
-/** TRACKSINK_UDP: `dgram` forces Node's dgram, `native` requires the addon, anything else picks. */
-function chooseTransport(logger: Logger): UdpTransport {
+/**
+ * Which transport startUdpServer will use and why (TRACKSINK_UDP: `dgram` forces Node's dgram, `native`
+ * requires the addon, anything else picks), without opening anything: services.ts plans the DNS worker
+ * threads on it (workers/worker-count.ts). Throws when TRACKSINK_UDP=native and the addon cannot load.
+ */
+export function plannedUdpTransport(): { transport: UdpTransport; why: string } {
   const wanted = process.env.TRACKSINK_UDP?.trim().toLowerCase() ?? '';
-  const say = (message: string): void => {
-    if (isMainThread && !transportLogged) logger.info(message);
-    transportLogged = true;
-  };
-  if (wanted === 'dgram') {
-    say('DNS over UDP: Node dgram (TRACKSINK_UDP=dgram)');
-    return 'dgram';
-  }
+  if (wanted === 'dgram') return { transport: 'dgram', why: 'TRACKSINK_UDP=dgram' };
   const { binding, why } = loadUdpBatch();
   if (binding === null) {
     if (wanted === 'native') throw new Error(`TRACKSINK_UDP=native, but ${why}`);
-    say(`DNS over UDP: Node dgram (native batch transport not used: ${why})`);
-    return 'dgram';
+    return { transport: 'dgram', why: `native batch transport not used: ${why}` };
   }
-  say('DNS over UDP: native batch transport (recvmmsg/sendmmsg)');
-  return 'native';
+  return { transport: 'native', why: 'recvmmsg/sendmmsg' };
+}
+
+/** The planned transport, logged once by the main thread. */
+function chooseTransport(logger: Logger): UdpTransport {
+  const { transport, why } = plannedUdpTransport();
+  if (isMainThread && !transportLogged)
+    logger.info(`DNS over UDP: ${transport === 'native' ? 'native batch transport' : 'Node dgram'} (${why})`);
+  transportLogged = true;
+  return transport;
 }
 
 /** Errors that say the address or port cannot be had at all: dgram would fail the same way. */
@@ -78,8 +82,9 @@ export async function startUdpServer(opts: {
   pipeline: Pipeline;
   logger: Logger;
   /**
-   * SO_REUSEPORT (Node ≥ 22.12): several sockets, one per DNS worker thread, bind the same port and the
-   * kernel spreads the clients over them (workers/worker-count.ts checks the Node version first).
+   * SO_REUSEPORT: several sockets, one per DNS worker thread, bind the same port and the kernel spreads
+   * the clients over them. The native transport sets it on any Node; dgram needs Node ≥ 22.12
+   * (workers/worker-count.ts plans the threads on what the planned transport can do).
    */
   reusePort?: boolean;
 }): Promise<UdpServer> {

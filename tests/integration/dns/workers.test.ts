@@ -5,8 +5,10 @@
  * the one log exactly once, from the right device; a rule added through the API is in force on every
  * thread within 2 s.
  *
- * dgram's reusePort exists from Node 22.12 (23.1): on an older Node those tests are skipped (CI's Node 24
- * pass runs them) and the last one runs instead: start-up warns why it answers on one thread, and does.
+ * The threads share the port through the native UDP transport's SO_REUSEPORT on any Node, or dgram's
+ * reusePort from Node 22.12 (23.1). Where neither can (TRACKSINK_UDP=dgram on an older Node, or no addon)
+ * those tests are skipped and the last one runs instead: start-up warns why it answers on one thread, and
+ * does. Run it with TRACKSINK_UDP=dgram and =native to see both transports.
  */
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSetupCode } from '../../../server/api/auth/setup-code.js';
 import { loadConfig } from '../../../server/config/load.js';
 import { createLogger } from '../../../server/logger.js';
+import { plannedUdpTransport } from '../../../server/dns/udp-server.js';
 import { udpReusePortSupported } from '../../../server/dns/workers/worker-count.js';
-import { silentLogger } from '../../../server/logger.js';
 import { type Services, startServices } from '../../../server/services.js';
 import { QTYPE, buildQuery, parseResponse } from '../../helpers/upstream/dns-message.js';
 import { type StubDnsServer, startStubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
@@ -45,14 +47,16 @@ async function askFromManyPorts(port: number, names: string[]): Promise<string[]
   );
 }
 
-const reusePort = udpReusePortSupported();
+const transport = plannedUdpTransport().transport;
+const reusePort = transport === 'native' || udpReusePortSupported();
 
-describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12: dgram reusePort)', () => {
+describe.skipIf(!reusePort)(`two DNS worker threads on one port (${transport} transport)`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tracksink-workers-'));
   const listFile = join(dir, 'household.txt');
   let upstream: StubDnsServer;
   let services: Services;
   let port = 0;
+  const startLines: string[] = [];
   let request: (method: 'GET' | 'POST', url: string, payload?: object) => Promise<unknown>;
 
   beforeAll(async () => {
@@ -72,7 +76,10 @@ describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12:
     };
     const { config } = loadConfig({ env, cwd: dir });
     config.lists.defaults = false;
-    services = await startServices(config, silentLogger);
+    services = await startServices(
+      config,
+      createLogger('info', { write: (line: string) => void startLines.push(line) }),
+    );
     port = services.dns.udpAddress.port;
 
     const setup = await services.app.inject({
@@ -99,6 +106,11 @@ describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12:
     await services?.stop();
     await upstream?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says at start-up what shares the port', () => {
+    const said = startLines.find((line) => line.includes('dns.workers: 2 DNS threads'));
+    expect(said).toContain(transport === 'native' ? 'native UDP transport' : "Node's dgram");
   });
 
   it('answers every query from many source ports on both threads, and logs each once', async () => {
@@ -153,7 +165,7 @@ describe.skipIf(!reusePort)('two DNS worker threads on one port (Node ≥ 22.12:
   });
 });
 
-describe.skipIf(reusePort)(`dns.workers on Node ${process.versions.node} (no dgram reusePort)`, () => {
+describe.skipIf(reusePort)(`dns.workers on Node ${process.versions.node} with dgram (no reusePort)`, () => {
   it('warns at start-up why DNS answers on one thread, and answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tracksink-workers-old-'));
     const upstream = await startStubDnsServer({ defaultA: '192.0.2.7' });

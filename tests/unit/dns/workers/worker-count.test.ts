@@ -14,18 +14,30 @@ describe('DNS worker count', () => {
   });
 
   it('plans one thread per core for "auto", the number asked otherwise', () => {
-    expect(planWorkers('auto', 4, '24.1.0')).toEqual({ count: 4, warning: null });
-    expect(planWorkers('3', 2, '24.1.0')).toEqual({ count: 3, warning: null });
-    expect(planWorkers('1', 8, '20.20.2')).toEqual({ count: 1, warning: null });
-    expect(planWorkers('auto', 1, '24.1.0')).toEqual({ count: 1, warning: null });
+    expect(planWorkers('auto', 4, '24.1.0')).toMatchObject({ count: 4, warning: null });
+    expect(planWorkers('3', 2, '24.1.0')).toMatchObject({ count: 3, warning: null });
+    expect(planWorkers('1', 8, '20.20.2')).toEqual({ count: 1, warning: null, sharing: null });
+    expect(planWorkers('auto', 1, '24.1.0')).toEqual({ count: 1, warning: null, sharing: null });
   });
 
-  it('falls back to one thread on a Node without reusePort, and says why', () => {
-    const plan = planWorkers('auto', 8, '20.20.2');
+  it('falls back to one thread on a Node without dgram reusePort, and says why', () => {
+    const plan = planWorkers('auto', 8, '20.20.2', 'dgram');
     expect(plan.count).toBe(1);
     expect(plan.warning).toContain('dns.workers is auto (8 DNS workers)');
     expect(plan.warning).toContain('Node 20.20.2');
     expect(plan.warning).toContain('Node 22.12');
+    expect(plan.warning).toContain('native UDP transport is not in use');
+  });
+
+  it('plans on what the UDP transport can do: native on any Node, dgram from 22.12', () => {
+    const native = planWorkers('auto', 4, '20.20.2', 'native');
+    expect(native.count).toBe(4);
+    expect(native.warning).toBeNull();
+    expect(native.sharing).toContain('native UDP transport');
+    const dgram = planWorkers('2', 4, '22.12.0', 'dgram');
+    expect(dgram.count).toBe(2);
+    expect(dgram.sharing).toContain("Node's dgram");
+    expect(planWorkers('2', 4, '22.11.0', 'dgram').count).toBe(1);
   });
 
   it('refuses a bad setting, naming the key and what to write', () => {
