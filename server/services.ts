@@ -186,7 +186,8 @@ export async function startServices(
     // Planned on what the UDP transport can do: native shares the port on any Node, dgram from 22.12.
     const dnsThreads = planWorkers(config.dns.workers, undefined, undefined, plannedUdpTransport().transport);
     if (dnsThreads.warning !== null) logger.warn(dnsThreads.warning);
-    if (dnsThreads.sharing !== null) logger.info(`dns.workers: ${dnsThreads.count} DNS threads; ${dnsThreads.sharing}`);
+    if (dnsThreads.sharing !== null)
+      logger.info(`dns.workers: ${dnsThreads.count} DNS threads; ${dnsThreads.sharing}`);
     const policyFeed = dnsThreads.count > 1 ? new PolicyFeed(policy, catalog.attribution()) : null;
 
     // Made after the schedules (below); the registry's identity changes reach it from then on.
