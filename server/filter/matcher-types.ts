@@ -122,13 +122,13 @@ export interface ListMatcher {
 }
 
 /**
- * The compact matcher's hash table (matcher.ts): slots (entry + 1 per slot), `next` chains and `owner` list
- * per entry. DNS worker threads read the main thread's one build from a copy on SharedArrayBuffers.
+ * The compact matcher's hash table (matcher.ts): one word per slot (fingerprint and entry + 1). DNS worker
+ * threads read the main thread's one build from a copy on a SharedArrayBuffer.
  */
 export interface MatcherTable {
   slots: Int32Array;
-  next: Int32Array;
-  owner: Uint16Array;
+  /** Compact rules of all the lists it was built from (`$badfilter` targets included): checks a shared table. */
+  total: number;
   /** Compact rules inserted (after `$badfilter`) and distinct names among them. */
   inserted: number;
   unique: number;

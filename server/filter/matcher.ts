@@ -1,10 +1,16 @@
 /**
  * The compact list matcher: every list's domain rules in one open-addressing hash table, built once at
- * load. A slot holds only an entry number (4 bytes); the 64-bit keys, lines and flags stay in each
- * ParsedList's typed arrays (not copied), entries with the same key are chained through `next`. A
- * lookup hashes the query name from the right and probes once per label boundary (one probe per
- * suffix), so it costs O(labels) and allocates nothing. The few slow rules (regex, wildcard,
- * modifiers) are then checked one by one.
+ * load. A slot is one 32-bit word: the entry number (+1; 0 is an empty slot) in its low bits and a
+ * fingerprint of the key in the bits the entry number leaves free; the 64-bit keys, lines and flags stay
+ * in each ParsedList's typed arrays (not copied). Entries with the same key (one name in several lists)
+ * each take a slot of their own, found one after another along the same probe run, and the list an
+ * entry belongs to is found from the entry number (a binary search over the lists' first entries): so
+ * a name costs the table ~6 bytes (4 / MAX_LOAD) beside its 12 in the ParsedList, where a slot table
+ * plus a chain and an owner per entry cost ~14 (bench/GAP.md, "million pass"). The fingerprint also
+ * spares a probe the read of the key from a list's arrays (a cache miss) for all but about one slot in
+ * 2^(32 − entry bits). A lookup hashes the query name from the right and probes once per label
+ * boundary (one probe per suffix), so it costs O(labels) and allocates nothing. The few slow rules
+ * (regex, wildcard, modifiers) are then checked one by one.
  *
  * Rebuilding is "build beside, then swap": buildMatcher returns a new immutable matcher and the
  * PolicyEngine replaces its single reference to it. A DNS worker thread (dns/workers/) gets the table
@@ -49,8 +55,15 @@ const SUBDOMAIN = RuleFlag.subdomain;
 const EXCEPTION = RuleFlag.exception;
 const IMPORTANT = RuleFlag.important;
 const FLAGS = (1 << FLAG_BITS) - 1;
-/** Table size: a power of two at most this full, so probe chains stay short. */
-const MAX_LOAD = 0.6;
+/**
+ * The table is at most this full (linear probing: a miss reads ~4.6 slots in a row, one or two cache
+ * lines, and the fingerprints keep it from reading keys).
+ */
+const MAX_LOAD = 0.65;
+/** Keeps the table under 2^27 slots, where home()'s arithmetic is exact. */
+const MAX_RULES = 80_000_000;
+/** Slots for `total` entries: depends on the inputs alone, so a worker's shared table can be checked. */
+const capacityFor = (total: number): number => Math.max(16, Math.ceil(total / MAX_LOAD));
 
 /** `table`: the table a matcher built from the same `lists` made (another thread's), adopted as it is. */
 export function buildMatcher(lists: ListInput[], table?: MatcherTable): ListMatcher {
@@ -63,13 +76,14 @@ class CompactMatcher implements ListMatcher {
   readonly lists: ListInfo[];
   readonly inputs: readonly ListInput[];
   readonly table: MatcherTable;
+  /** Per slot: fingerprint << indexBits | (global entry + 1); 0 = empty. */
   private readonly slots: Int32Array;
-  private readonly mask: number;
-  /** Per global entry: next entry with the same key (-1 ends the chain). */
-  private readonly next: Int32Array;
-  /** Per global entry: index of its list. */
-  private readonly owner: Uint16Array;
-  private readonly base: number[];
+  private readonly capacity: number;
+  /** Bits of a slot that hold the entry number; the rest hold the fingerprint. */
+  private readonly indexBits: number;
+  private readonly indexMask: number;
+  /** Per list: its first global entry number (ascending; an empty list shares the next one's). */
+  private readonly base: Int32Array;
   private readonly hi: Uint32Array[];
   private readonly lo: Uint32Array[];
   private readonly meta: Uint32Array[];
@@ -88,35 +102,35 @@ class CompactMatcher implements ListMatcher {
     this.hi = inputs.map((l) => l.parsed.hashHi);
     this.lo = inputs.map((l) => l.parsed.hashLo);
     this.meta = inputs.map((l) => l.parsed.meta);
-    this.base = [];
+    this.base = new Int32Array(inputs.length);
     let total = 0;
-    for (const l of inputs) {
-      this.base.push(total);
-      total += l.parsed.domainCount;
+    for (let li = 0; li < inputs.length; li++) {
+      this.base[li] = total;
+      total += inputs[li]!.parsed.domainCount;
     }
-    let capacity = 16;
-    while (capacity * MAX_LOAD < total) capacity *= 2;
-    if (shared !== undefined && (shared.slots.length !== capacity || shared.next.length !== total))
+    if (total > MAX_RULES) throw new RangeError(`buildMatcher: too many rules (${total}, max ${MAX_RULES})`);
+    const capacity = capacityFor(total);
+    if (shared !== undefined && (shared.slots.length !== capacity || shared.total !== total))
       throw new RangeError('buildMatcher: the shared table was built from other lists');
+    this.capacity = capacity;
+    this.indexBits = 32 - Math.clz32(total + 1);
+    this.indexMask = 2 ** this.indexBits - 1;
     this.slots = shared?.slots ?? new Int32Array(capacity);
-    this.mask = capacity - 1;
-    this.next = shared?.next ?? new Int32Array(total);
-    this.owner = shared?.owner ?? new Uint16Array(total);
 
     const disabledSlow = new Set(inputs.flatMap((l) => l.parsed.badFilterKeys));
     let inserted = shared?.inserted ?? 0;
     let unique = shared?.unique ?? 0;
     const disabled = shared === undefined ? compactBadFilterKeys(inputs) : null;
-    for (let li = 0; shared === undefined && li < inputs.length; li++) {
+    // Inserted last entry first: a probe run then meets a key's entries from the last list's to the
+    // first's, and match() records each in turn, so the first list's entry wins a tie (as a chain did).
+    for (let li = inputs.length - 1; shared === undefined && li >= 0; li--) {
       const { hashHi, hashLo, meta, domainCount } = inputs[li]!.parsed;
       const base = this.base[li]!;
-      for (let i = 0; i < domainCount; i++) {
+      for (let i = domainCount - 1; i >= 0; i--) {
         const h1 = hashHi[i]!;
         const h2 = hashLo[i]!;
         if (disabled !== null && disabled.has(`${h1}:${h2}:${meta[i]! & FLAGS}`)) continue;
-        const g = base + i;
-        this.owner[g] = li;
-        if (this.insert(g, h1, h2)) unique++;
+        if (this.insert(base + i, h1, h2)) unique++;
         inserted++;
       }
     }
@@ -145,45 +159,43 @@ class CompactMatcher implements ListMatcher {
     this.rewrites = new RewriteIndex(rewriteEntries);
     this.entries = inserted + this.slowRules.length + this.rewrites.size;
     this.uniqueNames = unique;
-    this.table = { slots: this.slots, next: this.next, owner: this.owner, inserted, unique };
+    this.table = { slots: this.slots, total, inserted, unique };
   }
 
-  /** Inserts global entry g; returns true when its key was new. */
+  /** Inserts global entry g at the end of its key's probe run; returns true when its key was new. */
   private insert(g: number, h1: number, h2: number): boolean {
-    const mask = this.mask;
-    let i = bucket(h1, h2) & mask;
-    while (true) {
-      const head = this.slots[i]! - 1;
-      if (head < 0) {
-        this.slots[i] = g + 1;
-        this.next[g] = -1;
-        return true;
+    const mixed = bucket(h1, h2);
+    const fp = fingerprint(mixed, this.indexBits);
+    let fresh = true;
+    let pos = home(mixed, this.capacity);
+    for (let s = this.slots[pos]!; s !== 0; s = this.slots[pos]!) {
+      if (fresh && s >>> this.indexBits === fp && this.keyAt((s & this.indexMask) - 1, h1, h2) >= 0) {
+        fresh = false;
       }
-      if (this.keyEquals(head, h1, h2)) {
-        this.next[g] = head;
-        this.slots[i] = g + 1;
-        return false;
-      }
-      i = (i + 1) & mask;
+      if (++pos === this.capacity) pos = 0;
     }
+    this.slots[pos] = (fp << this.indexBits) | (g + 1);
+    return fresh;
   }
 
-  private keyEquals(g: number, h1: number, h2: number): boolean {
-    const li = this.owner[g]!;
+  /** The list of global entry g when its key is (h1, h2), else -1. */
+  private keyAt(g: number, h1: number, h2: number): number {
+    const li = this.listOf(g);
     const local = g - this.base[li]!;
-    return this.hi[li]![local] === h1 && this.lo[li]![local] === h2;
+    return this.hi[li]![local] === h1 && this.lo[li]![local] === h2 ? li : -1;
   }
 
-  /** Head entry of the chain for a key, or -1. */
-  private find(h1: number, h2: number): number {
-    const mask = this.mask;
-    let i = bucket(h1, h2) & mask;
-    while (true) {
-      const head = this.slots[i]! - 1;
-      if (head < 0) return -1;
-      if (this.keyEquals(head, h1, h2)) return head;
-      i = (i + 1) & mask;
+  /** The list global entry g belongs to: the last list whose first entry is at most g. */
+  private listOf(g: number): number {
+    const base = this.base;
+    let low = 0;
+    let high = base.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (base[mid]! <= g) low = mid;
+      else high = mid - 1;
     }
+    return low;
   }
 
   private applies(li: number, ctx: MatchContext): boolean {
@@ -201,6 +213,9 @@ class CompactMatcher implements ListMatcher {
     out.importantBlock = -1;
     out.exception = -1;
     out.importantException = -1;
+    const slots = this.slots;
+    const capacity = this.capacity;
+    const bits = this.indexBits;
     let h1 = SEED1;
     let h2 = SEED2;
     for (let i = name.length - 1; i >= 0; i--) {
@@ -212,8 +227,16 @@ class CompactMatcher implements ListMatcher {
       if (i !== 0 && name.charCodeAt(i - 1) !== 46) continue;
       // text[i..] is a whole suffix: exact rules count only for the full name.
       const full = i === 0;
-      for (let g = this.find(h1 >>> 0, h2 >>> 0); g >= 0; g = this.next[g]!) {
-        const li = this.owner[g]!;
+      const k1 = h1 >>> 0;
+      const k2 = h2 >>> 0;
+      const mixed = bucket(k1, k2);
+      const fp = fingerprint(mixed, bits);
+      for (let pos = home(mixed, capacity), s = slots[pos]!; s !== 0; s = slots[pos]!) {
+        if (++pos === capacity) pos = 0;
+        if (s >>> bits !== fp) continue;
+        const g = (s & this.indexMask) - 1;
+        const li = this.keyAt(g, k1, k2);
+        if (li < 0) continue;
         const meta = this.meta[li]![g - this.base[li]!]!;
         if (!full && (meta & SUBDOMAIN) === 0) continue;
         if (!this.applies(li, ctx)) continue;
@@ -324,8 +347,16 @@ class CompactMatcher implements ListMatcher {
       h2 ^= h2 >>> 15;
       if (i !== 0 && name.charCodeAt(i - 1) !== 46) continue;
       const full = i === 0;
-      for (let g = this.find(h1 >>> 0, h2 >>> 0); g >= 0; g = this.next[g]!) {
-        const li = this.owner[g]!;
+      const k1 = h1 >>> 0;
+      const k2 = h2 >>> 0;
+      const mixed = bucket(k1, k2);
+      const fp = fingerprint(mixed, this.indexBits);
+      for (let pos = home(mixed, this.capacity), s = this.slots[pos]!; s !== 0; s = this.slots[pos]!) {
+        if (++pos === this.capacity) pos = 0;
+        if (s >>> this.indexBits !== fp) continue;
+        const g = (s & this.indexMask) - 1;
+        const li = this.keyAt(g, k1, k2);
+        if (li < 0) continue;
         const meta = this.meta[li]![g - this.base[li]!]!;
         if (!full && (meta & SUBDOMAIN) === 0) continue;
         hits.push({
@@ -400,4 +431,17 @@ function bucket(h1: number, h2: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * A key's first slot: its mixed hash scaled to the table (multiply-shift, so any table size works; exact
+ * in doubles: 26 bits × a capacity under 2^27 stays below 2^53).
+ */
+function home(mixed: number, capacity: number): number {
+  return Math.floor(((mixed >>> 6) * capacity) / 67108864);
+}
+
+/** The slot's fingerprint of a key: the top 32 − indexBits bits of a second mix of it. */
+function fingerprint(mixed: number, indexBits: number): number {
+  return Math.imul(mixed, 0x9e3779b1) >>> indexBits;
 }

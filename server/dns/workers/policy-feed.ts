@@ -106,17 +106,9 @@ export class PolicyFeed {
 
 /** The table on SharedArrayBuffers: posted to a worker, it is the same memory there, not a copy. */
 function sharedTable(table: MatcherTable): MatcherTable {
-  const share = <T extends Int32Array | Uint16Array>(array: T, make: (buffer: SharedArrayBuffer) => T): T => {
-    const copy = make(new SharedArrayBuffer(array.byteLength));
-    copy.set(array);
-    return copy;
-  };
-  return {
-    ...table,
-    slots: share(table.slots, (buffer) => new Int32Array(buffer)),
-    next: share(table.next, (buffer) => new Int32Array(buffer)),
-    owner: share(table.owner, (buffer) => new Uint16Array(buffer)),
-  };
+  const slots = new Int32Array(new SharedArrayBuffer(table.slots.byteLength));
+  slots.set(table.slots);
+  return { ...table, slots };
 }
 
 function portableAttribution(attribution: Attribution): PortableAttribution | null {
