@@ -167,6 +167,12 @@ async function fillPg(server: PgServer, now: number, rows: number): Promise<void
       await client.query(
         'INSERT INTO log_devices SELECT DISTINCT device_id FROM log_totals_day WHERE device_id >= 0',
       );
+      // The 24-hour series' 10-minute sums (PG migration 0011), from the minute totals as its backfill does.
+      await client.query(
+        `INSERT INTO log_series_10min (device_id, bucket, status, replica_id, count)
+         SELECT device_id, bucket - bucket % 600000, status, replica_id, sum(count)
+         FROM log_totals_minute GROUP BY 1, 2, 3, 4 ORDER BY 2`,
+      );
       // The SQLite log has no per-device names per hour: summed from the raw rows of the last 48 h.
       await client.query(
         `INSERT INTO log_device_names_hour (device_id, bucket, name, status, replica_id, company_id, kind, count)

@@ -40,6 +40,7 @@ const WARM_SQL = [
     (table) => `EXPLAIN SELECT * FROM log_${table} WHERE device_id = 0 AND bucket >= 0`,
   ),
   'EXPLAIN SELECT * FROM log_device_names_hour WHERE device_id = 0 AND bucket >= 0',
+  'EXPLAIN SELECT * FROM log_series_10min WHERE device_id = 0 AND bucket >= 0',
   "EXPLAIN SELECT * FROM log_names_hour WHERE name = '' AND bucket >= 0",
   'EXPLAIN SELECT * FROM log_names_total WHERE device_id = 0',
   'EXPLAIN SELECT * FROM log_devices',

@@ -1,15 +1,19 @@
 /**
- * The dashboard's rollups in PostgreSQL (migrations 0002, 0003), kept by the statement that ships a
- * batch: the shipper sums the batch's rows in memory (pg-batch-sums.ts) and copies the sums into staging
+ * The dashboard's rollups in PostgreSQL (migrations 0002, 0003, 0011), kept by the statement that ships
+ * a batch: the shipper sums the batch's rows in memory (pg-batch-sums.ts) and copies the sums into staging
  * tables beside the rows; `SHIP_SQL` then moves the rows into query_log and upserts every key of the
- * sums once (per minute/hour/day totals, per hour/day company counts, per name hour/day/total, a device's
- * names per hour), so the raw rows and their sums commit together or not at all: a batch retried after a
- * failure is never counted twice. Each replica adds only to its own rollup rows (replica_id is in every
- * key), so replicas shipping at the same moment never wait for each other's row locks. `pruneRollups` is
- * retention's part.
+ * sums once (per minute/hour/day totals, the 24-hour series' 10-minute totals, per hour/day company
+ * counts, per name hour/day/total, a device's names per hour), so the raw rows and their sums commit
+ * together or not at all: a batch retried after a failure is never counted twice. Each replica adds only
+ * to its own rollup rows (replica_id is in every key), so replicas shipping at the same moment never wait
+ * for each other's row locks. `pruneRollups` is retention's part.
  */
 import type { PgPool } from './pg-connect.js';
 import { ALL_DEVICES, DAY_MS, HOUR_MS, SHORT_ROLLUP_KEEP_MS } from '../rollup-sums.js';
+import { seriesBuckets } from '../series-buckets.js';
+
+/** The 24-hour series' step (10 minutes): log_series_10min's buckets (PG migration 0011). */
+export const SERIES_STEP_MS = seriesBuckets('24h', 0).stepMs;
 
 /**
  * The session's staging tables of one shipping transaction (temporary: no WAL; emptied at commit):
@@ -86,8 +90,8 @@ export const SUM_COPIES = {
 
 /**
  * One statement: the staged rows (`columns`) into query_log with `replica` (a parameter) as their
- * replica_id, and the staged sums into the rollups: minute totals widened to hours and days, hour counts
- * to days, hour names to days and totals. Keys are upserted in key order (index locality).
+ * replica_id, and the staged sums into the rollups: minute totals widened to 10 minutes (per status only),
+ * hours and days, hour counts to days, hour names to days and totals. Keys are upserted in key order (index locality).
  */
 export function shipSql(columns: readonly string[], replica: string): string {
   const add = (table: string) => `DO UPDATE SET count = ${table}.count + excluded.count`;
@@ -112,6 +116,10 @@ export function shipSql(columns: readonly string[], replica: string): string {
   ${totals('minute', 1)},
   ${totals('hour', HOUR_MS)},
   ${totals('day', DAY_MS)},
+  s_10min AS (INSERT INTO log_series_10min (device_id, bucket, status, replica_id, count)
+    SELECT device_id, bucket - bucket % ${SERIES_STEP_MS}, status, ${replica}, sum(count)
+    FROM ship_totals GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (device_id, bucket, status, replica_id) ${add('log_series_10min')}),
   ${counts('hour', 1)},
   ${counts('day', DAY_MS)},
   n_hour AS (INSERT INTO log_names_hour (name, bucket, status, replica_id, company_id, kind, count)
@@ -135,8 +143,8 @@ export function shipSql(columns: readonly string[], replica: string): string {
 
 /**
  * Retention of the rollups, beside the raw log's partitions: buckets before `cutoffMs` (floored to the
- * day) go, their per-name counts subtracted from the totals first; minute totals go after 48 h. One
- * transaction, so a reader never sees the totals without the days they summed.
+ * day) go, their per-name counts subtracted from the totals first; minute and 10-minute totals go after
+ * 48 h. One transaction, so a reader never sees the totals without the days they summed.
  */
 export async function pruneRollups(pool: PgPool, cutoffMs: number, nowMs: number): Promise<void> {
   const cutoff = cutoffMs - (((cutoffMs % DAY_MS) + DAY_MS) % DAY_MS);
@@ -161,9 +169,11 @@ export async function pruneRollups(pool: PgPool, cutoffMs: number, nowMs: number
     }
     await client.query('DELETE FROM log_totals_day WHERE bucket < $1', [cutoff]);
     await client.query('DELETE FROM log_totals_hour WHERE bucket < $1', [cutoff]);
-    await client.query('DELETE FROM log_totals_minute WHERE bucket < $1', [
-      Math.max(cutoff, nowMs - SHORT_ROLLUP_KEEP_MS - HOUR_MS),
-    ]);
+    for (const table of ['log_totals_minute', 'log_series_10min']) {
+      await client.query(`DELETE FROM ${table} WHERE bucket < $1`, [
+        Math.max(cutoff, nowMs - SHORT_ROLLUP_KEEP_MS - HOUR_MS),
+      ]);
+    }
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

@@ -151,6 +151,31 @@ describe('PostgreSQL analytics answer what SQLite answers', () => {
     }
   });
 
+  // The 24-hour series reads its own 10-minute sums (PG migration 0011, kept by the shipping statement):
+  // every device, and moments that are not on a 10-minute edge (the first and last points are partial).
+  const seriesMoments = [NOW, NOW - 7 * 60_000, NOW - 3 * HOUR_MS - 41 * 60_000 - 13_000];
+  const seriesDevices = [undefined, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+  async function expectSeriesParity(): Promise<void> {
+    for (const now of seriesMoments) {
+      for (const deviceId of seriesDevices) {
+        const expected = sqlite.timeSeries('24h', { deviceId, now });
+        expect(expected.points.some((point) => point.total > 0)).toBe(deviceId !== 8);
+        expect(await pg.timeSeries('24h', { deviceId, now }), `${deviceId} at ${now}`).toEqual(expected);
+      }
+    }
+  }
+
+  it('the 24-hour series of every device, between 10-minute edges', async () => {
+    await expectSeriesParity();
+  });
+
+  it('the 24-hour series of a log shipped before PG migration 0011 (filled from the minute totals)', async () => {
+    await pool.query('DROP TABLE log_series_10min');
+    await pool.query('DELETE FROM tracksink_migrations WHERE version = 11');
+    expect(await migratePg(pool, parseDatabaseUrl(server.url))).toEqual(['0011-series-10min.sql']);
+    await expectSeriesParity();
+  });
+
   it('the query log page with each filter, and its next page', async () => {
     const filters = [
       {},
