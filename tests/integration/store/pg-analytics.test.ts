@@ -151,6 +151,29 @@ describe('PostgreSQL analytics answer what SQLite answers', () => {
     }
   });
 
+  it('a device’s top names over a short period: the first of every name by count, ties by name', async () => {
+    // Ranked by PostgreSQL (only the lists are sent): the same as ranking SQLite's full list here.
+    const byCount = (a: { count: number; name: string }, b: { count: number; name: string }) =>
+      b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    for (const [label, period] of periods.slice(0, 2)) {
+      for (const deviceId of [0, 1, 4]) {
+        const full = sqlite.topNameLists(period, { deviceId, limit: 50 });
+        for (const limit of [1, 3, 8]) {
+          const lists = await pg.topNameLists(period, { deviceId, limit });
+          const expected = (rows: TopName[] | null) =>
+            (rows ?? [])
+              .map(({ nameId: _, ...row }) => ({ nameId: 0, ...row }))
+              .sort(byCount)
+              .slice(0, limit);
+          const blocked = (full.blocked ?? []).map((row) => ({ ...row, count: row.blocked }));
+          expect(lists.all, `${label}, device ${deviceId}, ${limit}`).toEqual(expected(full.all));
+          expect(lists.blocked, `${label}, device ${deviceId}, ${limit}`).toEqual(expected(blocked));
+          expect(lists.all?.length).toBe(Math.min(limit, full.all?.length ?? 0));
+        }
+      }
+    }
+  });
+
   // The 24-hour series reads its own 10-minute sums (PG migration 0011, kept by the shipping statement):
   // every device, and moments that are not on a 10-minute edge (the first and last points are partial).
   const seriesMoments = [NOW, NOW - 7 * 60_000, NOW - 3 * HOUR_MS - 41 * 60_000 - 13_000];
