@@ -47,6 +47,7 @@ import { type Db, openConfigDb } from './store/sqlite.js';
 import { loadSavedCompaniesDb } from './trackers/companiesdb.js';
 import { CompaniesDbUpdater } from './trackers/companiesdb-updater.js';
 import { loadCatalog } from './trackers/catalog.js';
+import { startMemoryTrimmer } from './native-memory.js';
 
 export interface Services {
   version: string;
@@ -275,6 +276,9 @@ export async function startServices(
     });
     stack.push(() => dns.close());
     startup.push('dns');
+    // Freed native memory back to the system on a slow timer, off the DNS thread (native-memory.ts; no-op without the addon).
+    const memoryTrimmer = startMemoryTrimmer();
+    stack.push(() => memoryTrimmer.stop());
     await hooks.onDnsListening?.({ dns, queryLog, startup });
 
     // Everything below reads or serves what DNS has answered; none of it decides an answer.

@@ -22,12 +22,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <node_api.h>
 #include <uv.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define BATCH 64
 #define SLOT 4096
@@ -447,6 +451,68 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/*
+ * trimMemory() -> Promise<[released (1|0|-1), microseconds]>: glibc's malloc_trim(0) on libuv's thread pool.
+ *
+ * Not about sockets, but this is the project's one addon (one build, one file to ship). glibc keeps the pages
+ * threads free in its arenas (a list parser thread's heap after it ends, SQLite's caches, Buffers), so resident
+ * memory stays at its peak; malloc_trim(0) hands every arena's free pages back with MADV_DONTNEED. It walks and
+ * locks each arena in turn, so it runs off the calling thread's loop: the DNS thread never waits for it (a malloc
+ * on another thread may wait for one arena's lock meanwhile). released: 1 memory was given back, 0 none,
+ * -1 not glibc (nothing to do).
+ */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int released;
+  double micros;
+} trim_job;
+
+static void trim_execute(napi_env env, void *data) {
+  trim_job *job = data;
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+#ifdef __GLIBC__
+  job->released = malloc_trim(0) ? 1 : 0;
+#else
+  job->released = -1;
+#endif
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  job->micros = (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+}
+
+static void trim_complete(napi_env env, napi_status status, void *data) {
+  trim_job *job = data;
+  napi_value result, v;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, status == napi_ok ? job->released : 0, &v);
+  napi_set_element(env, result, 0, v);
+  napi_create_double(env, job->micros, &v);
+  napi_set_element(env, result, 1, v);
+  napi_resolve_deferred(env, job->deferred, result);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value js_trim_memory(napi_env env, napi_callback_info info) {
+  napi_value promise, name;
+  trim_job *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, NULL, "trimMemory: out of memory");
+    return NULL;
+  }
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "tracksink:trimMemory", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, trim_execute, trim_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_value err;
+    napi_create_string_utf8(env, "trimMemory: could not queue the work", NAPI_AUTO_LENGTH, &err);
+    napi_reject_deferred(env, job->deferred, err);
+    free(job);
+  }
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
@@ -455,6 +521,7 @@ NAPI_MODULE_INIT() {
       {"formatAddress", NULL, js_format_address, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"trimMemory", NULL, js_trim_memory, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value batch, slot;

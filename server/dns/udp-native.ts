@@ -9,12 +9,9 @@
  * (the pipeline copies what it keeps past handle(): QueryContext.detach copies the query for a forwarded
  * one), and the client address string comes from a small cache keyed by the address bytes.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { Protocol } from '../events/query-event.js';
 import type { Logger } from '../logger.js';
-import { projectRoot } from '../paths.js';
+import { NATIVE_ADDON_PATHS, loadNativeAddon } from '../native-addon.js';
 import { PENDING, type Pipeline, type Responder } from './pipeline.js';
 
 /** The addon's functions (native/udp-batch/udp_batch.c says what each does). */
@@ -46,31 +43,13 @@ export interface UdpBatchBinding {
   stats(handle: object): [number, number, number];
 }
 
-/** Where the addon is looked for: a fresh build beside its source (npm install), then the built copy. */
-export const NATIVE_UDP_PATHS = [
-  join(projectRoot, 'native', 'udp-batch', 'build', 'Release', 'udp_batch.node'),
-  join(projectRoot, 'dist', 'native', 'udp_batch.node'),
-];
-
-let loaded: { binding: UdpBatchBinding | null; why: string } | undefined;
+/** Where the addon is looked for (native-addon.ts, shared with native-memory.ts). */
+export const NATIVE_UDP_PATHS = NATIVE_ADDON_PATHS;
 
 /** The addon, or null with the reason it is not used (missing, failed to load, not Linux). Loaded once per thread. */
 export function loadUdpBatch(): { binding: UdpBatchBinding | null; why: string } {
-  if (loaded !== undefined) return loaded;
-  if (process.platform !== 'linux')
-    return (loaded = { binding: null, why: 'recvmmsg/sendmmsg are Linux-only' });
-  const path = NATIVE_UDP_PATHS.find((p) => existsSync(p));
-  if (path === undefined)
-    return (loaded = { binding: null, why: 'the addon is not built (npm run build:native)' });
-  try {
-    const binding = createRequire(import.meta.url)(path) as UdpBatchBinding;
-    return (loaded = { binding, why: path });
-  } catch (error) {
-    return (loaded = {
-      binding: null,
-      why: `the addon at ${path} failed to load: ${(error as Error).message}`,
-    });
-  }
+  const { binding, why } = loadNativeAddon();
+  return { binding: binding as UdpBatchBinding | null, why };
 }
 
 /** Where a later answer goes: refilled per datagram, replaced when the pipeline keeps it (PENDING). */

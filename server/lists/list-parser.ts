@@ -14,6 +14,7 @@ import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
 import { decodeText, DownloadError } from '../net/download.js';
 import type { ParsedListCache, ParseSource } from './parsed-cache.js';
+import { releaseFreedMemory } from '../native-memory.js';
 
 export interface ParseRequest {
   id: number;
@@ -212,7 +213,8 @@ export class ListParser {
       this.idleTimer = null;
       if (this.worker !== worker || this.pending.size > 0) return;
       this.worker = null; // so its 'exit' fails nothing (a newer worker's parses are not its own)
-      void worker.terminate();
+      // Its heap's pages stay in glibc's arenas after it ends unless given back (native-memory.ts).
+      void worker.terminate().then(releaseFreedMemory);
     }, this.idleStopMs);
     this.idleTimer.unref();
   }
