@@ -18,7 +18,8 @@
  * against StevenBlack (`--lists=issue --rate=2000 --minutes=1` = "RSS at ready" and "after 60 s of a
  * household mix at 2,000 q/s"); `million` the full run's 1,000,000-name list with the blocked then the
  * cached mix (`--lists=million --rate=… --minutes=2`: "with 1,000,000 names after the blocked/cached runs").
- * `--probe` preloads bench/lib/footprint-probe.mjs and reports every isolate's heap at ready and at the end.
+ * `--probe` preloads bench/lib/footprint-probe.mjs and reports every isolate's heap at ready and at the end;
+ * `--smaps` (with --probe) adds a table of each server's resident memory by mapping at the end.
  * Prints a Markdown section on stdout.
  */
 import { spawn } from 'node:child_process';
@@ -32,6 +33,7 @@ import { freePort } from './lib/ports.js';
 import { cpuSeconds, rssKb } from './lib/proc-stats.js';
 import { type ServerProcess, startDnsmasq, startTracksink } from './lib/processes.js';
 import { ensureServerBuilt, ensureTools } from './lib/setup.js';
+import { smapsBreakdown } from './lib/smaps-breakdown.js';
 import { readLogCounts } from './lib/tracksink-stats.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,6 +47,7 @@ if (!['soak', 'issue', 'million'].includes(listsChoice))
   throw new Error(`--lists=${listsChoice}: expected soak, issue or million`);
 const mixChoice = (arg('mixes') ?? (listsChoice === 'million' ? 'blocked,cached' : 'home')).split(',');
 const withProbe = args.includes('--probe');
+const withSmaps = args.includes('--smaps');
 const MB = 1024 * 1024;
 const SAMPLE_MS = 30_000;
 const LEG_S = 60;
@@ -178,19 +181,52 @@ function chooseInputs(): {
 interface ProbeFigures {
   thread: string;
   at: number;
-  heap: { used_heap_size: number; total_heap_size: number };
+  heap: { used_heap_size: number; total_heap_size: number; total_physical_size: number };
   spaces: Record<string, { size: number; used: number }>;
   memory: { external: number; arrayBuffers: number } | null;
+  /** glibc's mallinfo2 (main thread, when the addon has mallocStats). */
+  malloc?: { arena: number; mmapped: number; inUse: number; free: number; topReleasable: number } | null;
+}
+
+function probeFigures(dataDir: string): ProbeFigures[] {
+  return readdirSync(dataDir)
+    .filter((f) => f.startsWith('footprint-') && f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as ProbeFigures)
+    .filter((i) => i.at > Date.now() - 3000)
+    .sort((a, b) => a.thread.localeCompare(b.thread));
+}
+
+/**
+ * `--smaps`: the server's resident memory by mapping (bench/lib/smaps-breakdown.ts), with V8's resident heap pages
+ * per isolate and what glibc's malloc holds (mallinfo2) from the probe, as Markdown rows: label | MB.
+ */
+function memoryBreakdown(pid: number, dataDir: string): Array<[string, string]> {
+  const rows: Array<[string, string]> = smapsBreakdown(pid).map(([group, kb, count]) => [
+    group,
+    `${(kb / 1024).toFixed(1)} (${count})`,
+  ]);
+  rows.push(['VmRSS', (rssKb(pid) / 1024).toFixed(1)]);
+  for (const i of probeFigures(dataDir)) {
+    rows.push([
+      `… V8 heap resident, ${i.thread} (used)`,
+      `${(i.heap.total_physical_size / MB).toFixed(1)} (${(i.heap.used_heap_size / MB).toFixed(1)})`,
+    ]);
+    if (i.memory)
+      rows.push([`… array buffers, ${i.thread} (malloc'd)`, (i.memory.arrayBuffers / MB).toFixed(1)]);
+    if (i.malloc)
+      rows.push([
+        '… glibc malloc: arenas / mmapped blocks / in use / free in arenas / releasable at the top',
+        [i.malloc.arena, i.malloc.mmapped, i.malloc.inUse, i.malloc.free, i.malloc.topReleasable]
+          .map((b) => (b / MB).toFixed(1))
+          .join(' / '),
+      ]);
+  }
+  return rows;
 }
 
 /** Every live isolate's heap, as the footprint probe last wrote it (used / reserved MB, young generation). */
 function heaps(dataDir: string): string {
-  const isolates = readdirSync(dataDir)
-    .filter((f) => f.startsWith('footprint-'))
-    .map((f) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as ProbeFigures)
-    .filter((i) => i.at > Date.now() - 3000)
-    .sort((a, b) => a.thread.localeCompare(b.thread));
-  return isolates
+  return probeFigures(dataDir)
     .map((i) => {
       const young = i.spaces.new_space;
       const buffers = i.memory ? `, array buffers ${(i.memory.arrayBuffers / MB).toFixed(1)}` : '';
@@ -306,6 +342,7 @@ async function main(): Promise<void> {
       clearInterval(sampler);
     }
     sample();
+    const breakdowns = withSmaps ? curves.map((c) => memoryBreakdown(c.server.pid, c.dataDir)) : [];
     const lines = [
       `## Memory over ${minutes} minute${minutes === 1 ? '' : 's'} of traffic (${rate.toLocaleString('en-US')} q/s, ${run.mixes.map((m) => m.title).join(' then ')})`,
       '',
@@ -329,6 +366,20 @@ async function main(): Promise<void> {
       );
       if (withProbe)
         lines.push(`  - heaps at ready: ${c.heapsAtReady}`, `  - heaps at the end: ${heaps(c.dataDir)}`);
+    }
+    if (withSmaps) {
+      const labels = [...new Set(breakdowns.flatMap((rows) => rows.map(([label]) => label)))];
+      lines.push(
+        '',
+        `Resident memory by mapping at the end (MB, and how many mappings; /proc/PID/smaps, V8 and malloc figures from the probe):`,
+        '',
+        `| | ${curves.map((c) => c.variant.label).join(' | ')} |`,
+        `|---|${curves.map(() => '---:').join('|')}|`,
+        ...labels.map(
+          (label) =>
+            `| ${label} | ${breakdowns.map((rows) => rows.find(([l]) => l === label)?.[1] ?? '–').join(' | ')} |`,
+        ),
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

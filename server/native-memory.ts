@@ -58,8 +58,24 @@ export function createMemoryReleaser(binding: Record<string, unknown> | null): M
 
 let shared: MemoryReleaser | undefined;
 
+/** This thread's trims through releaseFreedMemory() and the timer: how many ended, and their pool-thread time. */
+export const memoryTrims = { count: 0, released: 0, micros: 0 };
+
 function sharedReleaser(): MemoryReleaser {
-  return (shared ??= createMemoryReleaser(loadNativeAddon().binding));
+  if (shared) return shared;
+  const releaser = createMemoryReleaser(loadNativeAddon().binding);
+  return (shared = {
+    available: releaser.available,
+    release: () =>
+      releaser.release().then((result) => {
+        if (result !== null) {
+          memoryTrims.count++;
+          if (result.released) memoryTrims.released++;
+          memoryTrims.micros += result.micros;
+        }
+        return result;
+      }),
+  });
 }
 
 /** Gives freed native memory back now (after a thread ended, a large structure was dropped). No-op without the addon. */

@@ -503,14 +503,39 @@ static napi_value js_trim_memory(napi_env env, napi_callback_info info) {
   }
   napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "tracksink:trimMemory", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, trim_execute, trim_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
+  int created = napi_create_async_work(env, NULL, name, trim_execute, trim_complete, job, &job->work) == napi_ok;
+  if (!created || napi_queue_async_work(env, job->work) != napi_ok) {
     napi_value err;
+    if (created) napi_delete_async_work(env, job->work);
     napi_create_string_utf8(env, "trimMemory: could not queue the work", NAPI_AUTO_LENGTH, &err);
     napi_reject_deferred(env, job->deferred, err);
     free(job);
   }
   return promise;
+}
+
+/*
+ * mallocStats() -> [arena, mmapped, inUse, free, topReleasable] bytes over every glibc arena (mallinfo2), or null
+ * without glibc: what malloc holds from the system, how much of it live allocations use, and how much is free
+ * but still resident until a trim. For the bench's memory breakdown (bench/lib/footprint-probe.mjs).
+ */
+static napi_value js_malloc_stats(napi_env env, napi_callback_info info) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 mi = mallinfo2();
+  double values[5] = {(double)mi.arena, (double)mi.hblkhd, (double)mi.uordblks, (double)mi.fordblks,
+                      (double)mi.keepcost};
+  napi_value arr, v;
+  napi_create_array_with_length(env, 5, &arr);
+  for (uint32_t i = 0; i < 5; i++) {
+    napi_create_double(env, values[i], &v);
+    napi_set_element(env, arr, i, v);
+  }
+  return arr;
+#else
+  napi_value null_value;
+  napi_get_null(env, &null_value);
+  return null_value;
+#endif
 }
 
 NAPI_MODULE_INIT() {
@@ -522,6 +547,7 @@ NAPI_MODULE_INIT() {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
       {"trimMemory", NULL, js_trim_memory, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocStats", NULL, js_malloc_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value batch, slot;
