@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger, RouteOptions } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { RefusedNetworks } from '../dns/stages/refused-networks.js';
+import type { DnsWorkersHealth } from '../dns/workers/dns-workers.js';
 import type { ConfigRepos } from '../store/config-repos.js';
 import type { ScheduleRunner } from '../schedules/schedule-runner.js';
 import type { ListManager } from '../lists/list-manager.js';
@@ -36,6 +37,8 @@ export interface DnsPort {
   /** Networks whose queries access control refused (dns/stages/refused-networks.ts). */
   readonly refusedNetworks?: Pick<RefusedNetworks, 'list'>;
   clearCache?(): void;
+  /** With DNS worker threads: running, restarts, and those down now (dns/workers/dns-workers.ts). */
+  workerHealth?(): DnsWorkersHealth | null;
 }
 
 export interface UpstreamsPort {

@@ -27,7 +27,7 @@ import {
 } from './tcp-server.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
 import type { UpstreamPool } from './upstream/types.js';
-import { DnsWorkers, type DnsWorkersOptions } from './workers/dns-workers.js';
+import { DnsWorkers, type DnsWorkersHealth, type DnsWorkersOptions } from './workers/dns-workers.js';
 
 export interface DnsServerOptions {
   config: Config['dns'];
@@ -52,8 +52,10 @@ export interface DnsServer {
   allows(clientAddress: string): boolean;
   /** DNS over stream sockets accepted elsewhere (DNS-over-TLS: dot-server.ts), with TCP's framing and limits. */
   streamHandler(protocol: Protocol, clientIds: ClientIdResolver): StreamHandler;
-  /** Threads answering UDP (1 + DNS worker threads). */
+  /** Threads answering UDP (1 + DNS worker threads running now). */
   readonly threads: number;
+  /** With DNS worker threads: how many run, restarts so far, and those down now (/api/health, /metrics). */
+  workerHealth(): DnsWorkersHealth | null;
   /** UDP and TCP queries per thread, this one first (workers' as last reported, about once a second). */
   queriesPerThread(): number[];
   /** Plain counters of every DNS thread, cache figures refreshed on each read. */
@@ -129,11 +131,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       logger.error({ err: error }, 'DNS worker threads did not start: DNS answers on 1 thread');
     }
   }
-  return {
+  const server: DnsServer = {
     udpAddress: udpServer.address,
     get threads() {
       return workers?.count ?? 1;
     },
+    workerHealth: () => workers?.health() ?? null,
     queriesPerThread: () => [stats.queries, ...(workers?.queriesPerWorker() ?? [])],
     tcpAddress: tcpServer.address,
     answer(query, clientAddress, protocol, deviceId = -1) {
@@ -169,4 +172,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       await Promise.all([udpServer.close(), tcpServer.close(), workers?.close()]);
     },
   };
+  if (workers !== null) workersOf.set(server, workers);
+  return server;
+}
+
+const workersOf = new WeakMap<DnsServer, DnsWorkers>();
+
+/** Tests only: the worker threads behind a DnsServer, to stop one as a crash would (DnsWorkers.crashForTests). */
+export function workerThreadsForTests(server: DnsServer): DnsWorkers | null {
+  return workersOf.get(server) ?? null;
 }

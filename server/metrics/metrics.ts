@@ -43,6 +43,8 @@ export interface MetricsSources {
   replica?: string;
   /** PostgreSQL reachable, and the query log's shipping to it. */
   database?: () => { reachable: boolean; shipped: number; buffered: number; dropped: number } | undefined;
+  /** With dns.workers > 1: DNS threads planned and running, and restarts of stopped worker threads. */
+  dnsThreads?: () => { planned: number; running: number; restarts: number } | null | undefined;
   /** Include Node process metrics (memory, event loop lag …); default true. */
   processMetrics?: boolean;
 }
@@ -136,6 +138,25 @@ export function createMetrics(sources: MetricsSources): Metrics {
       if (!stats) return [];
       const total = stats.cacheHits + stats.cacheMisses;
       return [{ value: total === 0 ? 0 : stats.cacheHits / total }];
+    },
+  });
+
+  registerSnapshotMetric(registry, {
+    name: 'tracksink_dns_threads',
+    help: 'DNS threads answering UDP now (dns.workers), the main thread included',
+    type: 'gauge',
+    collect: () => {
+      const threads = sources.dnsThreads?.();
+      return threads ? [{ value: threads.running }] : [];
+    },
+  });
+  registerSnapshotMetric(registry, {
+    name: 'tracksink_dns_thread_restarts_total',
+    help: 'DNS worker threads restarted after they stopped (a crash), since start',
+    type: 'counter',
+    collect: () => {
+      const threads = sources.dnsThreads?.();
+      return threads ? [{ value: threads.restarts }] : [];
     },
   });
 

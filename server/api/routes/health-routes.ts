@@ -2,8 +2,10 @@
  * GET /api/health: open, for Docker's HEALTHCHECK and monitoring. 503 until DNS listens and lists loaded;
  * then 200 with "degraded" (and the problems, in words) when a list has failed and serves nothing, or the
  * query log cannot write, or encrypted DNS is off or failing (a refused or expired certificate, a port in
- * use): DNS still answers, so a container must not be restarted for it.
+ * use), or a DNS worker thread stopped and waits for its restart: DNS still answers, so a container must not
+ * be restarted for it.
  */
+import type { DnsWorkersHealth } from '../../dns/workers/dns-workers.js';
 import { formatAddress, numberAt, statsOf } from '../adapters/module-stats.js';
 import type { App, RouteContext } from '../context.js';
 import { Health } from '../schemas/health.js';
@@ -41,6 +43,17 @@ function encryptedDnsProblems(context: RouteContext): Health['problems'] {
   return problems;
 }
 
+/** A DNS worker thread that stopped and waits for its restart: DNS still answers, on the other threads. */
+function dnsThreadProblems(threads: DnsWorkersHealth | null, now: number): Health['problems'] {
+  return (threads?.down ?? []).map(({ thread, reason, restartAt }) => ({
+    kind: 'dns-thread' as const,
+    reason,
+    message:
+      `DNS thread ${thread} of ${threads!.planned} stopped (${reason}); the other threads answer its share ` +
+      `of the queries, and it is started again in ${Math.max(0, Math.ceil((restartAt - now) / 1000))} s`,
+  }));
+}
+
 export function healthRoutes(app: App, context: RouteContext): void {
   const { deps } = context;
   app.get(
@@ -64,6 +77,8 @@ export function healthRoutes(app: App, context: RouteContext): void {
           reason: log.error,
           message: `the query log cannot be written: ${log.error}`,
         });
+      const threads = deps.dns?.workerHealth?.() ?? null;
+      problems.push(...dnsThreadProblems(threads, context.now()));
       const replica = deps.replica && { name: deps.replica.name, ...deps.replica.status() };
       if (replica && !replica.reachable)
         problems.push({
@@ -78,7 +93,15 @@ export function healthRoutes(app: App, context: RouteContext): void {
             : ('ok' as const)
           : ('starting' as const),
         version: deps.version ?? '0.1.0',
-        dns: { udp: formatAddress(deps.dns?.udpAddress), tcp: formatAddress(deps.dns?.tcpAddress) },
+        dns: {
+          udp: formatAddress(deps.dns?.udpAddress),
+          tcp: formatAddress(deps.dns?.tcpAddress),
+          ...(threads === null
+            ? {}
+            : {
+                threads: { planned: threads.planned, running: threads.running, restarts: threads.restarts },
+              }),
+        },
         lists: { entries: listEntries(context), loaded: ready },
         log: { written: log.written, dropped: log.dropped, error: log.error },
         uptime: Math.max(0, (context.now() - deps.startedAt) / 1000),

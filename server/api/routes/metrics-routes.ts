@@ -11,6 +11,7 @@ export function metricsRoutes(app: App, { deps, now }: RouteContext): void {
   // Every source is read at scrape time: modules may be wired after the app is built.
   const metrics = createMetrics({
     dnsStats: () => deps.dns?.stats as DnsStats | undefined,
+    dnsThreads: () => deps.dns?.workerHealth?.(),
     upstreamStats: () => (deps.upstreams?.stats?.() ?? []) as UpstreamStats[],
     lists: () => (deps.lists?.list() ?? []).map((raw) => toList(raw)),
     log: () => deps.queryLog?.stats(),

@@ -6,6 +6,10 @@ export const Health = Type.Object({
   dns: Type.Object({
     udp: Type.Union([Type.String(), Type.Null()], { description: 'host:port DNS listens on over UDP' }),
     tcp: Type.Union([Type.String(), Type.Null()]),
+    /** With dns.workers > 1: DNS threads planned and answering, and restarts of stopped ones since start. */
+    threads: Type.Optional(
+      Type.Object({ planned: Type.Integer(), running: Type.Integer(), restarts: Type.Integer() }),
+    ),
   }),
   lists: Type.Object({ entries: Type.Integer(), loaded: Type.Boolean() }),
   log: Type.Object({
@@ -31,6 +35,7 @@ export const Health = Type.Object({
         Type.Literal('log'),
         Type.Literal('encrypted-dns'),
         Type.Literal('database'),
+        Type.Literal('dns-thread'),
       ]),
       /** The list's name (kind "list"). */
       list: Type.Optional(Type.String()),

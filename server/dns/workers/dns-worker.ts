@@ -37,7 +37,9 @@ export type ToDnsWorker =
   | { type: 'reconfigure'; config: Config['dns'] }
   | { type: 'clear-cache' }
   | { type: 'devices'; pairs: Array<[string, number]> }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** Tests only (DnsWorkers.crashForTests): an uncaught error, as a bug would throw. */
+  | { type: 'crash-for-tests' };
 
 /** Counters the main thread adds into DnsServer.stats (a DnsStats, cloned). */
 export type FromDnsWorker =
@@ -105,6 +107,11 @@ async function run(port: NonNullable<typeof parentPort>, init: DnsWorkerInit): P
       case 'close':
         closing = true;
         void close?.();
+        break;
+      case 'crash-for-tests':
+        setImmediate(() => {
+          throw new Error('crash asked by a test');
+        });
         break;
     }
   });

@@ -612,6 +612,11 @@ export type Health = {
     /** host:port DNS listens on over UDP */
     udp: string | null;
     tcp: string | null;
+    threads?: {
+      planned: number;
+      running: number;
+      restarts: number;
+    };
   };
   lists: {
     entries: number;
@@ -632,7 +637,7 @@ export type Health = {
     error: string | null;
   };
   problems: Array<{
-    kind: 'list' | 'log' | 'encrypted-dns' | 'database';
+    kind: 'list' | 'log' | 'encrypted-dns' | 'database' | 'dns-thread';
     list?: string;
     source?: string;
     /** The error as recorded */
