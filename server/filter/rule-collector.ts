@@ -159,7 +159,11 @@ export class RuleCollector {
 
   finish(listId: number, format: ListFormat): ParsedList {
     const n = this.count;
-    // Copy down to the exact size so the over-allocated growth buffers can be freed.
+    // Copied down to the exact size when much of the arrays is spare (a list with many comment lines),
+    // so the spare room can be freed; else kept as views, not copied: a copy of a million-rule list's
+    // arrays costs 12 MB more at the parse's peak, and glibc keeps such freed pages (bench/GAP.md).
+    const keep = n >= this.hashHi.length - (this.hashHi.length >>> 3);
+    const fit = (array: Uint32Array): Uint32Array => (keep ? array.subarray(0, n) : array.slice(0, n));
     return {
       listId,
       format,
@@ -170,9 +174,9 @@ export class RuleCollector {
       ignored: this.ignored,
       lines: this.lines,
       domainCount: n,
-      hashHi: this.hashHi.slice(0, n),
-      hashLo: this.hashLo.slice(0, n),
-      meta: this.meta.slice(0, n),
+      hashHi: fit(this.hashHi),
+      hashLo: fit(this.hashLo),
+      meta: fit(this.meta),
       slowRules: this.slowRules,
       badFilters: this.badFilters,
       badFilterKeys: this.badFilterKeys,

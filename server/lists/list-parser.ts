@@ -13,7 +13,7 @@ import { workerEntry } from '../worker-entry.js';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 import { parseList } from '../filter/parse.js';
 import { decodeText, DownloadError } from '../net/download.js';
-import type { ParsedListCache, ParseSource } from './parsed-cache.js';
+import type { ParsedListCache } from './parsed-cache.js';
 import { releaseFreedMemory } from '../native-memory.js';
 
 export interface ParseRequest {
@@ -83,9 +83,8 @@ export class ListParser {
     listId: number,
     format: ListFormat | 'auto',
   ): Promise<{ parsed: ParsedList; blank: boolean }> {
-    return this.cached({ kind: 'download', listId, format, servedAsHtml, body }, () =>
-      this.parseBody(body, servedAsHtml, listId, format),
-    );
+    const key = this.cache?.key({ kind: 'download', listId, format, servedAsHtml, body }) ?? null;
+    return this.cached(listId, key, () => this.parseBody(body, servedAsHtml, listId, format));
   }
 
   private async parseBody(
@@ -111,30 +110,34 @@ export class ListParser {
 
   /** Parses a file (a list's cached copy) in the worker, which reads it. */
   async parseFile(path: string, listId: number, format: ListFormat | 'auto'): Promise<ParsedList> {
-    if (this.cache === null) return this.parseFileInWorker(path, listId, format);
-    const body = readFileSync(path);
-    const source = { kind: 'file' as const, listId, format, servedAsHtml: false, body };
+    const cache = this.cache;
+    if (cache === null) return this.parseFileInWorker(path, listId, format);
+    // Only the key is kept: the worker reads the file itself, so the bytes read here for the key are
+    // not held through the parse (28 MB for a million-name list).
+    const key = cache.key({ kind: 'file', listId, format, servedAsHtml: false, body: readFileSync(path) });
     return (
-      await this.cached(source, async () => ({ parsed: await this.parseFileInWorker(path, listId, format) }))
+      await this.cached(listId, key, async () => ({
+        parsed: await this.parseFileInWorker(path, listId, format),
+      }))
     ).parsed;
   }
 
   /**
-   * The cached parse of `source` when there is a sound one, else `parse()`'s, stored for the next start.
+   * The cached parse under `key` when there is a sound one, else `parse()`'s, stored for the next start.
    * `blank` is stored only when the parse says it (a file's parse does not need it).
    */
   private async cached<T extends { parsed: ParsedList; blank?: boolean }>(
-    source: ParseSource,
+    listId: number,
+    key: string | null,
     parse: () => Promise<T>,
   ): Promise<T> {
     const cache = this.cache;
-    if (cache === null) return parse();
-    const key = cache.key(source);
-    const hit = cache.get(source.listId, key);
+    if (cache === null || key === null) return parse();
+    const hit = cache.get(listId, key);
     if (hit !== null) return hit as unknown as T;
     const result = await parse();
     // Serialised before the caller can touch the typed arrays (the matcher may hand them on).
-    await cache.put(source.listId, key, { parsed: result.parsed, blank: result.blank ?? false });
+    await cache.put(listId, key, { parsed: result.parsed, blank: result.blank ?? false });
     return result;
   }
 

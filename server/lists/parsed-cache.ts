@@ -9,15 +9,22 @@
  * written by scripts/bundle-server.mjs). Without a build id (TypeScript sources, tsc's build) there is no
  * cache. The payload carries its own SHA-256, checked before it is read, and the parsed list's shape is
  * checked after: a damaged, truncated or foreign file is ignored (and parsed again), never trusted.
+ *
+ * The file: a JSON header line, then the parse without its three rule arrays (v8.serialize), zero bytes up
+ * to a multiple of four from the file's start, and the arrays' bytes as they lie in memory. So neither side
+ * copies the arrays (12 MB for a million rules): put() writes them from the parse's own memory, get() returns
+ * views of the file's bytes (read once) instead of deserialising copies. glibc keeps such large freed
+ * blocks resident (bench/GAP.md, "million pass").
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { ListFormat, ParsedList } from '../filter/list-types.js';
 
-const MAGIC = 'tracksink parsed list v1';
+const MAGIC = 'tracksink parsed list v2';
 
 export interface CachedParse {
   parsed: ParsedList;
@@ -62,6 +69,7 @@ export class ParsedListCache {
         MAGIC,
         this.buildId,
         process.versions.v8,
+        endianness(),
         source.kind,
         source.listId,
         source.format,
@@ -84,23 +92,45 @@ export class ParsedListCache {
     try {
       const header = JSON.parse(file.subarray(0, newline).toString('utf8')) as Record<string, unknown>;
       const payload = file.subarray(newline + 1);
+      const { rest, arrays } = header;
       if (header.magic !== MAGIC || header.key !== key || header.payload !== sha256(payload)) return null;
-      const value = deserialize(payload) as CachedParse;
+      if (!Number.isInteger(rest) || !Number.isInteger(arrays)) return null;
+      const value = deserialize(payload.subarray(0, rest as number)) as CachedParse;
+      const n = value?.parsed?.domainCount;
+      if (!Number.isInteger(n) || payload.length !== (arrays as number) + n * 12) return null;
+      const at = payload.byteOffset + (arrays as number);
+      // Views of the file's bytes; a copy only if they do not start on a 4-byte boundary in memory.
+      const bytes = at % 4 === 0 ? file.buffer : payload.subarray(arrays as number).slice().buffer;
+      const start = at % 4 === 0 ? at : 0;
+      value.parsed.hashHi = new Uint32Array(bytes, start, n);
+      value.parsed.hashLo = new Uint32Array(bytes, start + n * 4, n);
+      value.parsed.meta = new Uint32Array(bytes, start + n * 8, n);
       return soundParse(value, listId) ? value : null;
     } catch {
       return null;
     }
   }
 
-  /** Stores a parse (serialised now, written in the background; a failed write only costs a parse). */
+  /** Stores a parse (written in the background; a failed write only costs a parse). */
   async put(listId: number, key: string, value: CachedParse): Promise<void> {
-    const payload = serialize(value);
-    const header = Buffer.from(`${JSON.stringify({ magic: MAGIC, key, payload: sha256(payload) })}\n`);
+    const { hashHi, hashLo, meta, ...rest } = value.parsed;
+    const restBytes = serialize({ parsed: rest, blank: value.blank });
+    const bytesOf = (array: Uint32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+    const header = (pad: number, hash: string): Buffer =>
+      Buffer.from(
+        `${JSON.stringify({ magic: MAGIC, key, payload: hash, rest: restBytes.length, arrays: restBytes.length + pad })}\n`,
+      );
+    let pad = 0;
+    while ((header(pad, '0'.repeat(64)).length + restBytes.length + pad) % 4 !== 0) pad++;
+    const pieces = [restBytes, Buffer.alloc(pad), bytesOf(hashHi), bytesOf(hashLo), bytesOf(meta)];
+    const hash = createHash('sha256');
+    for (const piece of pieces) hash.update(piece);
     const path = this.path(listId);
     const temporary = `${path}.${process.pid}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true });
-      await writeFile(temporary, Buffer.concat([header, payload]));
+      // Written piece by piece: the arrays are not copied into one buffer first.
+      await writeFile(temporary, [header(pad, hash.digest('hex')), ...pieces]);
       await rename(temporary, path);
     } catch {
       rmSync(temporary, { force: true });

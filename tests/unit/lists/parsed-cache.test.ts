@@ -55,6 +55,28 @@ describe('parsed-list cache', () => {
     expect(hit!.blank).toBe(false);
   });
 
+  it("reads a large parse's rule arrays as views of the file's bytes, not copies, and writes them as they are", async () => {
+    const cache = new ParsedListCache(join(scratch, 'views'), BUILD);
+    const text = Array.from({ length: 50_000 }, (_, i) => `0.0.0.0 n${i}.views.example`).join('\n');
+    const parsed = parseList(text, { listId: 9, format: 'hosts' });
+    const key = cache.key(source({ listId: 9, body: body(text) }));
+    await cache.put(9, key, { parsed, blank: false });
+    const file = readFileSync(cache.path(9));
+    // The arrays' bytes end the file, in order, exactly as they lay in memory.
+    const arrays = Buffer.concat(
+      [parsed.hashHi, parsed.hashLo, parsed.meta].map((a) =>
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      ),
+    );
+    expect(file.subarray(file.length - arrays.length).equals(arrays)).toBe(true);
+    const hit = cache.get(9, key)!;
+    expect(hit.parsed).toEqual(parsed);
+    // One buffer (the file's) behind all three: nothing was deserialised into copies.
+    expect(hit.parsed.hashLo.buffer).toBe(hit.parsed.hashHi.buffer);
+    expect(hit.parsed.meta.buffer).toBe(hit.parsed.hashHi.buffer);
+    expect(hit.parsed.hashHi.buffer.byteLength).toBeLessThan(arrays.length + 4096);
+  });
+
   it('misses when the bytes, the format, the kind, the list or the build differ', async () => {
     const dir = join(scratch, 'keys');
     const cache = new ParsedListCache(dir, BUILD);
@@ -85,20 +107,34 @@ describe('parsed-list cache', () => {
     expect(cache.get(7, key)).toBeNull();
     writeFileSync(cache.path(7), 'garbage\n\u0000\u0001');
     expect(cache.get(7, key)).toBeNull();
-    // A payload that hashes right but is not a parsed list (a header written to match it).
+    // Payloads that hash right but are not a parsed list (a header written to match each).
     const { serialize } = await import('node:v8');
-    const payload = serialize({
-      parsed: { listId: 7, domainCount: 3, hashHi: new Uint32Array(1) },
-      blank: false,
-    });
     const { createHash } = await import('node:crypto');
-    const header = JSON.stringify({
-      magic: 'tracksink parsed list v1',
-      key,
-      payload: createHash('sha256').update(payload).digest('hex'),
-    });
-    writeFileSync(cache.path(7), Buffer.concat([Buffer.from(`${header}\n`), payload]));
+    const forged = (rest: Buffer, arrays: Buffer) => {
+      const payload = Buffer.concat([rest, arrays]);
+      const header = JSON.stringify({
+        magic: 'tracksink parsed list v2',
+        key,
+        payload: createHash('sha256').update(payload).digest('hex'),
+        rest: rest.length,
+        arrays: rest.length,
+      });
+      writeFileSync(cache.path(7), Buffer.concat([Buffer.from(`${header}\n`), payload]));
+    };
+    // Fewer array bytes than its rule count needs; a sound count but no slow rules; a count that is no number.
+    forged(serialize({ parsed: { ...parsed, hashHi: undefined }, blank: false }), Buffer.alloc(8));
     expect(cache.get(7, key)).toBeNull();
+    const { hashHi: _a, hashLo: _b, meta: _c, ...rest } = parsed;
+    forged(
+      serialize({ parsed: { ...rest, slowRules: null }, blank: false }),
+      Buffer.alloc(parsed.domainCount * 12),
+    );
+    expect(cache.get(7, key)).toBeNull();
+    forged(serialize({ parsed: { ...rest, domainCount: 'x' }, blank: false }), Buffer.alloc(0));
+    expect(cache.get(7, key)).toBeNull();
+    // The sound file still reads.
+    forged(serialize({ parsed: rest, blank: false }), Buffer.alloc(parsed.domainCount * 12));
+    expect(cache.get(7, key)?.parsed.domainCount).toBe(parsed.domainCount);
     writeFileSync(cache.path(7), good);
     expect(cache.get(7, key)).not.toBeNull();
   });
