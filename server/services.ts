@@ -41,6 +41,7 @@ import type { LogAnalytics } from './store/log-analytics.js';
 import { configRepos } from './store/config-repos.js';
 import { shippedAppCatalog } from './trackers/apps/app-catalog.js';
 import { QueryLog } from './store/query-log.js';
+import { writerPlace } from './store/writer-place.js';
 import { CatalogRepo } from './store/repos/catalog-repo.js';
 import { DATABASE_URL_ENV } from './store/pg/pg-url.js';
 import { type Db, openConfigDb } from './store/sqlite.js';
@@ -165,7 +166,8 @@ export async function startServices(
     if (applied.length > 0) logger.info({ keys: applied }, 'applied settings saved from the dashboard');
 
     // The writer thread opens querylog.db on the second core while this thread loads the catalog; DNS
-    // records into the ring at once and never waits for it (bench/GAP.md, "Start-up").
+    // records into the ring at once and never waits for it (bench/GAP.md, "Start-up"). With log.writer
+    // "main" (store/writer-place.ts) the writer runs in this isolate, in slices between DNS answers.
     const queryLog = QueryLog.start({
       dataDir: config.dataDir,
       retentionDays: config.log.retentionDays,
@@ -174,6 +176,7 @@ export async function startServices(
       anonymizeClients: config.log.anonymizeClients,
       logger,
       ...(pg === null ? {} : { pg: { target: pg.target, replica: pg.replica } }),
+      writer: writerPlace(config.log.writer),
     });
     stack.push(() => queryLog.close());
 

@@ -15,6 +15,7 @@ import {
   someUpstream,
   upstreamUrl,
 } from './checks.js';
+import { logKeys } from './schema-log.js';
 import type { ConfigOf, SchemaNode } from './types.js';
 
 export type { Kind, KeySpec, SchemaNode } from './types.js';
@@ -330,40 +331,7 @@ export const schema = {
       why: 'Allow list URLs on loopback, private or link-local addresses (a LAN list server); off so a list cannot probe the home network.',
     },
   },
-  log: {
-    level: {
-      kind: 'string',
-      default: 'info',
-      oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-      env: 'TRACKSINK_LOG_LEVEL',
-      why: 'Server log verbosity; no line per query at any level above trace.',
-    },
-    queries: {
-      kind: 'string',
-      default: 'all',
-      oneOf: ['all', 'hide-names', 'none'],
-      why: 'Query log privacy: everything, hide names, or log nothing (as Pi-hole privacy levels).',
-    },
-    anonymizeClients: {
-      kind: 'boolean',
-      default: false,
-      why: 'Store client addresses with the host part zeroed.',
-    },
-    retentionDays: {
-      kind: 'integer',
-      default: 30,
-      min: 1,
-      max: 3650,
-      why: 'Raw query log kept this long; tops and charts use rollups.',
-    },
-    rollupRetentionDays: {
-      kind: 'integer',
-      default: 365,
-      min: 1,
-      max: 3650,
-      why: 'Hourly rollups kept this long for long-range charts.',
-    },
-  },
+  log: logKeys,
   devices: {
     leasesFile: {
       kind: 'string',

@@ -24,6 +24,7 @@ export class WriterAppInference {
   readonly rollups: AppRollups;
   private readonly intervalMs: number;
   private nextPass = 0;
+  private readonly budgetMs: number;
 
   constructor(options: {
     catalog: AppNames;
@@ -34,16 +35,20 @@ export class WriterAppInference {
     maxFeedRows?: number;
     /** Each saved pass's sums (the PostgreSQL shipper copies them). */
     onCounted?: AppRollupsOptions['onCounted'];
+    /** Rows per pass, and how long one tick runs passes back to back (smaller in the main isolate). */
+    chunkRows?: number;
+    budgetMs?: number;
   }) {
     this.feed = new AppFeed(options.catalog, options.maxFeedRows);
     this.rollups = new AppRollups({
       dataDir: options.dataDir,
       catalog: options.catalog,
-      chunkRows: CHUNK_ROWS,
+      chunkRows: options.chunkRows ?? CHUNK_ROWS,
       writer: { db: options.db, feed: this.feed },
       onCounted: options.onCounted,
     });
     this.intervalMs = options.intervalMs ?? APP_PASS_INTERVAL_MS;
+    this.budgetMs = options.budgetMs ?? TICK_BUDGET_MS;
   }
 
   /** Why the last pass failed, or null. */
@@ -61,7 +66,7 @@ export class WriterAppInference {
     let more: boolean;
     try {
       do more = this.rollups.pass(now);
-      while (more && Date.now() - started < TICK_BUDGET_MS);
+      while (more && Date.now() - started < this.budgetMs);
       this.rollups.error = null;
     } catch (error) {
       more = false;

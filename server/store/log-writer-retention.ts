@@ -8,6 +8,7 @@ import { ALL_DEVICES, DAY_MS, MINUTE_MS, SHORT_ROLLUP_KEEP_MS } from './rollup-s
 import type { Statements } from './log-writer-statements.js';
 import type { Db } from './sqlite.js';
 
+/** Raw rows per step (the main isolate's writer takes smaller steps, more often: log-writer-host.ts). */
 const PRUNE_CHUNK = 5000;
 const ROLLUP_PRUNE_EVERY_MS = 5 * MINUTE_MS;
 
@@ -15,16 +16,26 @@ export class LogRetention {
   private rollupPruneQueue: Array<{ table: string; deviceId: number; cutoff: number }> = [];
   private lastRollupPrune = 0;
 
-  constructor(private readonly options: { retentionDays: number; rollupRetentionDays: number }) {}
+  private readonly chunk: number;
 
-  /** One small retention step. Throws what SQLite throws (the writer closes the database then). */
-  step(db: Db, st: Statements, now: number): void {
+  constructor(
+    private readonly options: { retentionDays: number; rollupRetentionDays: number; pruneChunk?: number },
+  ) {
+    this.chunk = options.pruneChunk ?? PRUNE_CHUNK;
+  }
+
+  /**
+   * One small retention step; returns whether more is waiting (the chunk was full, or rollup steps are
+   * planned). Throws what SQLite throws (the writer closes the database then).
+   */
+  step(db: Db, st: Statements, now: number): boolean {
+    let more = false;
     const rawCutoff = now - this.options.retentionDays * DAY_MS;
     const oldest = st.oldestRow.get() as { id: number; time: number } | undefined;
     if (oldest !== undefined && oldest.time < rawCutoff) {
       db.transaction(() => {
         // Take the pruned rows out of the per-name totals in the same transaction.
-        const pruned = st.prunedNames.all(oldest.id + PRUNE_CHUNK, rawCutoff) as Array<{
+        const pruned = st.prunedNames.all(oldest.id + this.chunk, rawCutoff) as Array<{
           deviceId: number;
           nameId: number;
           status: number;
@@ -42,7 +53,7 @@ export class LogRetention {
           st.subtractNameTotal.run(n, ALL_DEVICES, nameId, status);
           st.dropEmptyNameTotal.run(ALL_DEVICES, nameId, status);
         }
-        st.pruneRows.run(oldest.id + PRUNE_CHUNK, rawCutoff);
+        more = st.pruneRows.run(oldest.id + this.chunk, rawCutoff).changes >= this.chunk;
       }).immediate();
     }
     if (this.rollupPruneQueue.length === 0 && now - this.lastRollupPrune >= ROLLUP_PRUNE_EVERY_MS) {
@@ -56,6 +67,7 @@ export class LogRetention {
         step.cutoff,
       );
     }
+    return more || this.rollupPruneQueue.length > 0;
   }
 
   /** Forces the next step() to plan a rollup pass (tests, and after a retention change). */

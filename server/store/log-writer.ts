@@ -49,6 +49,16 @@ export interface WriterOptions {
   anonymizeClients: boolean;
   /** Per-device overrides of `queries`. */
   devicePrivacy?: Array<[number, QueryLogMode]>;
+  /** Raw rows one retention step deletes at most (default 5,000; log-writer-retention.ts). */
+  pruneChunk?: number;
+  /** Name rollups (rollup-names.ts): keys per slice and the period of small passes (main isolate). */
+  nameSliceKeys?: number;
+  nameRollMs?: number;
+  /**
+   * Rollups only in write([]) calls, never in a batch of rows (the main isolate's writer: its steps stay
+   * short; log-writer-host.ts calls write([]) after each drain). Sums past 100,000 keys still flush.
+   */
+  rollupsApart?: boolean;
 }
 
 export interface WriterNotice {
@@ -148,9 +158,12 @@ export class LogWriter {
       this.dropped += events.length;
       return;
     }
+    const apart = this.options.rollupsApart === true && events.length > 0 && !forceRollups;
     const flushRollups =
-      forceRollups || now - this.lastRollupFlush >= ROLLUP_FLUSH_MS || this.pending.size() > 100_000;
-    const rollNames = forceRollups || (this.nameRollups?.wantsTurn(now, this.lastRowId) ?? false);
+      forceRollups ||
+      (!apart && now - this.lastRollupFlush >= ROLLUP_FLUSH_MS) ||
+      this.pending.size() > 100_000;
+    const rollNames = forceRollups || (!apart && (this.nameRollups?.wantsTurn(now, this.lastRowId) ?? false));
     if (events.length === 0 && (!flushRollups || this.pending.size() === 0) && !rollNames) return;
     const batch = new RollupSums();
     try {
@@ -164,7 +177,7 @@ export class LogWriter {
             this.upsertRollups(this.pending);
             this.upsertRollups(batch);
           }
-          this.nameRollups?.step(now, forceRollups);
+          if (!apart) this.nameRollups?.step(now, forceRollups);
           return count;
         })
         .immediate();
@@ -196,15 +209,24 @@ export class LogWriter {
     }
   }
 
-  /** One small retention step: a chunk of old raw rows and/or one (table, device) of old rollups. */
-  prune(now: number): void {
-    if (this.db === null || this.st === null) return;
+  /**
+   * One small retention step: a chunk of old raw rows and/or one (table, device) of old rollups. Returns
+   * whether more is waiting (a whole chunk was deleted, or rollup steps are planned).
+   */
+  prune(now: number): boolean {
+    if (this.db === null || this.st === null) return false;
     try {
-      this.retention.step(this.db, this.st, now);
+      return this.retention.step(this.db, this.st, now);
     } catch (error) {
       this.fail(error, 'pruning the query log');
       this.closeDb();
+      return false;
     }
+  }
+
+  /** Whether the name rollups have a slice to apply now (a pass under way or due). */
+  rollupsWaiting(now: number): boolean {
+    return this.nameRollups?.wantsTurn(now, this.lastRowId) ?? false;
   }
 
   /** Forces the next prune() to plan a rollup pass (tests, and after a retention change). */
@@ -229,7 +251,10 @@ export class LogWriter {
     // Index and rollup pages stay in memory between batches: 8 MB, or 32 MB for a large names table.
     db.pragma(`cache_size = -${writerCacheKib(this.names.size)}`);
     this.clients.clear();
-    this.nameRollups = new NameRollups(db);
+    this.nameRollups = new NameRollups(db, {
+      ...(this.options.nameSliceKeys === undefined ? {} : { sliceKeys: this.options.nameSliceKeys }),
+      ...(this.options.nameRollMs === undefined ? {} : { rollMs: this.options.nameRollMs }),
+    });
     this.lastRowId = (this.st as Statements).lastRowId.get() as number;
     this.feed?.begin(this.lastRowId);
   }

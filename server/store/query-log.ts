@@ -1,6 +1,8 @@
 /**
  * The query log as the rest of the server sees it: a QueryLogSink whose record() is a synchronous copy
- * into a shared ring (query-queue.ts), and a writer thread (log-writer-worker.ts) that owns querylog.db.
+ * into a shared ring (query-queue.ts), and a writer that owns querylog.db: in its own thread
+ * (log-writer-worker.ts) or in the main isolate in slices (log-writer-inline.ts), per `writer`
+ * (store/writer-place.ts). Both run the same loop (log-writer-host.ts) and speak the same messages.
  * DNS never waits for the log; if the writer cannot keep up or storage fails, events are counted as
  * dropped and stats().error says why.
  */
@@ -12,7 +14,8 @@ import type { QueryEvent, QueryLogSink } from '../events/query-event.js';
 import type { QueryLogMode } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { appHostTable } from './app-hosts.js';
-import type { FromWorker, ToWorker, WorkerInit } from './log-writer-worker.js';
+import type { FromWorker, SliceKind, ToWorker, WorkerInit } from './log-writer-host.js';
+import { InlineWriter } from './log-writer-inline.js';
 import type { ShipperStats } from './pg/log-shipper.js';
 import {
   type QueueMemory,
@@ -23,6 +26,7 @@ import {
   ringQueued,
 } from './query-queue.js';
 import { QUERY_LOG_FILE } from './sqlite.js';
+import type { WriterPlace } from './writer-place.js';
 
 export interface QueryLogOptions {
   dataDir: string;
@@ -44,6 +48,18 @@ export interface QueryLogOptions {
   maxBatch?: number;
   /** With TRACKSINK_DATABASE_URL: ship the log to PostgreSQL too (store/pg/log-shipper.ts). */
   pg?: WorkerInit['pg'];
+  /** Where the writer runs (default its own thread; `log.writer` resolved by writer-place.ts). */
+  writer?: WriterPlace;
+  /** Main isolate only: told how long each of the writer's blocking steps took (bench/inline-writer.ts). */
+  onWriterSlice?: (kind: SliceKind, ms: number) => void;
+}
+
+/** The writer as QueryLog talks to it: a thread's port, or the loop in this isolate. */
+interface WriterLink {
+  readonly place: WriterPlace;
+  post(message: ToWorker): void;
+  /** Ends it after 'close' was answered. */
+  stop(): Promise<void>;
 }
 
 export interface QueryLogStats {
@@ -76,8 +92,10 @@ export class QueryLog implements QueryLogSink {
   private globalMode: QueryLogMode;
   private devicePrivacy: Map<number, QueryLogMode>;
 
+  private readonly link: WriterLink;
+
   private constructor(
-    private readonly worker: Worker,
+    init: WorkerInit,
     queue: QueryQueue,
     private readonly logger: Logger,
     options: QueryLogOptions,
@@ -85,6 +103,19 @@ export class QueryLog implements QueryLogSink {
     this.queue = queue;
     this.globalMode = options.queries;
     this.devicePrivacy = new Map(options.devicePrivacy ?? []);
+    this.link = options.writer === 'main' ? this.inline(init, options.onWriterSlice) : this.thread(init);
+  }
+
+  /** Where the writer runs. */
+  get writerPlace(): WriterPlace {
+    return this.link.place;
+  }
+
+  private thread(init: WorkerInit): WriterLink {
+    const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), {
+      workerData: init,
+      resourceLimits: LONG_LIVED_WORKER_LIMITS,
+    });
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => {
       this.error = `query log writer thread failed: ${error.message}`;
@@ -96,9 +127,28 @@ export class QueryLog implements QueryLogSink {
       if (!this.closed && code !== 0) this.error ??= `query log writer thread exited with code ${code}`;
       this.releaseAll();
     });
+    return {
+      place: 'thread',
+      post: (message) => worker.postMessage(message),
+      stop: async () => {
+        await worker.terminate();
+      },
+    };
   }
 
-  /** Starts the writer thread and resolves once it has opened (or failed to open) the database. */
+  private inline(init: WorkerInit, onSlice: QueryLogOptions['onWriterSlice']): WriterLink {
+    const writer = new InlineWriter(init, (message) => this.onMessage(message), onSlice);
+    return {
+      place: 'main',
+      post: (message) => writer.post(message),
+      stop: () => {
+        this.exited = true;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** Starts the writer and resolves once it has opened (or failed to open) the database. */
   static async open(options: QueryLogOptions): Promise<QueryLog> {
     const log = QueryLog.start(options);
     await log.ready;
@@ -126,11 +176,7 @@ export class QueryLog implements QueryLogSink {
       maxBatch: options.maxBatch ?? 20_000,
       ...(options.pg ? { pg: options.pg } : {}),
     };
-    const worker = new Worker(workerEntry(import.meta.url, 'log-writer-worker'), {
-      workerData: init,
-      resourceLimits: LONG_LIVED_WORKER_LIMITS,
-    });
-    const log = new QueryLog(worker, queue, options.logger, options);
+    const log = new QueryLog(init, queue, options.logger, options);
     // The first flush returns once the worker has opened (or failed to open) the database.
     log.ready = log.flush();
     return log;
@@ -198,7 +244,7 @@ export class QueryLog implements QueryLogSink {
     if (this.closed) return;
     await this.request((id) => ({ type: 'close', id }));
     this.closed = true;
-    await this.worker.terminate();
+    await this.link.stop();
   }
 
   private request(make: (id: number) => ToWorker): Promise<void> {
@@ -212,7 +258,7 @@ export class QueryLog implements QueryLogSink {
 
   private post(message: ToWorker): void {
     try {
-      this.worker.postMessage(message);
+      this.link.post(message);
     } catch (error) {
       this.error = `query log writer thread unreachable: ${(error as Error).message}`;
       this.releaseAll();

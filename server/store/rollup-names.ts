@@ -134,7 +134,16 @@ export class NameRollups {
   private lastStart = 0;
 
   /** Prepares the statements and takes up a pass an earlier process left half applied. */
-  constructor(db: Db) {
+  private readonly sliceKeys: number;
+  private readonly rollMs: number;
+
+  /**
+   * `tuning` (the main isolate's writer, log-writer-host.ts): smaller slices, and passes more often so each
+   * pass's fill sums fewer rows; the thread keeps SLICE_KEYS and NAMES_ROLL_MS.
+   */
+  constructor(db: Db, tuning: { sliceKeys?: number; rollMs?: number } = {}) {
+    this.sliceKeys = tuning.sliceKeys ?? SLICE_KEYS;
+    this.rollMs = tuning.rollMs ?? NAMES_ROLL_MS;
     this.st = prepare(db);
     this.rolledTo = (this.st.getState.get('names') as number | undefined) ?? 0;
     const to = (this.st.getState.get('names-pass-to') as number | undefined) ?? 0;
@@ -169,7 +178,7 @@ export class NameRollups {
       if (!this.due(now, last - this.rolledTo)) return;
       this.start(now, Math.min(last, this.rolledTo + NAMES_ROLL_MAX_ROWS));
     }
-    this.slice(SLICE_KEYS);
+    this.slice(this.sliceKeys);
   }
 
   private due(now: number, waiting: number): boolean {
@@ -178,7 +187,7 @@ export class NameRollups {
     return (
       waiting >= NAMES_ROLL_BACKLOG ||
       since >= NAMES_ROLL_MAX_LAG_MS ||
-      (since >= NAMES_ROLL_MS && waiting <= NAMES_ROLL_SMALL)
+      (since >= this.rollMs && waiting <= NAMES_ROLL_SMALL)
     );
   }
 

@@ -6,6 +6,7 @@ import { emptyQueryEvent } from '../../../server/events/query-event.js';
 import { silentLogger } from '../../../server/logger.js';
 import { QueryLog } from '../../../server/store/query-log.js';
 import { readMigrations, migrationsDir } from '../../../server/store/sqlite.js';
+import type { WriterPlace } from '../../../server/store/writer-place.js';
 import { makeEvent, tempDir } from './log-fixtures.js';
 
 const dirs: Array<{ remove(): void }> = [];
@@ -15,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) dir.remove();
 });
 
-async function openLog(options: Partial<Parameters<typeof QueryLog.open>[0]> = {}) {
+async function openAnyLog(options: Partial<Parameters<typeof QueryLog.open>[0]> = {}) {
   const dir = tempDir('querylog');
   dirs.push(dir);
   const log = await QueryLog.open({
@@ -31,9 +32,14 @@ async function openLog(options: Partial<Parameters<typeof QueryLog.open>[0]> = {
   return { log, dir: dir.path, db: () => new Database(join(dir.path, 'querylog.db'), { readonly: true }) };
 }
 
-describe('QueryLog (worker thread + querylog.db)', () => {
+// The same behaviour wherever the writer runs (log.writer: its own thread, or the main isolate in slices).
+describe.each(['thread', 'main'] as WriterPlace[])('QueryLog (writer in the %s + querylog.db)', (place) => {
+  const openLog = (options: Partial<Parameters<typeof QueryLog.open>[0]> = {}) =>
+    openAnyLog({ writer: place, ...options });
+
   it('creates querylog.db from zero with every migration applied', async () => {
-    const { db } = await openLog();
+    const { db, log } = await openLog();
+    expect(log.writerPlace).toBe(place);
     const handle = db();
     const version = handle.pragma('user_version', { simple: true });
     const latest = readMigrations(migrationsDir('querylog')).at(-1)?.version;
@@ -218,13 +224,44 @@ describe('QueryLog (worker thread + querylog.db)', () => {
     expect(() => log.record(ev)).not.toThrow();
   });
 
-  it('a dead writer thread is reported; record() and flush() keep working without it', async () => {
-    const { log } = await openLog();
-    await (log as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  it.runIf(place === 'thread')(
+    'a dead writer thread is reported; record() and flush() keep working without it',
+    async () => {
+      const { log } = await openLog();
+      await (log as unknown as { link: { stop(): Promise<void> } }).link.stop();
+      const ev = emptyQueryEvent();
+      for (let i = 0; i < 10; i++) expect(() => log.record(makeEvent(i, Date.now(), ev))).not.toThrow();
+      await log.flush();
+      expect(log.stats().error).toMatch(/writer thread exited/);
+      await log.close();
+    },
+  );
+});
+
+describe('QueryLog with the writer in the main isolate', () => {
+  it('drains a backlog in slices and lets the event loop run between them', async () => {
+    const { log, db } = await openAnyLog({ writer: 'main', queueBytes: 16 * 1024 * 1024 });
     const ev = emptyQueryEvent();
-    for (let i = 0; i < 10; i++) expect(() => log.record(makeEvent(i, Date.now(), ev))).not.toThrow();
+    const total = 20_000;
+    for (let i = 0; i < total; i++) log.record(makeEvent(i, Date.now() - 1000 + (i % 1000), ev));
+    // Count the turns of the event loop while the writer catches up: a drain that held the thread until
+    // the backlog was written would leave this at 0 or 1 (500-row slices: about 40).
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
     await log.flush();
-    expect(log.stats().error).toMatch(/writer thread exited/);
-    await log.close();
+    spinning = false;
+    expect(log.stats()).toMatchObject({ written: total, dropped: 0, queued: 0, error: null });
+    expect(turns).toBeGreaterThanOrEqual(total / 500 - 1);
+    const handle = db();
+    expect(handle.prepare('SELECT count(*) FROM queries').pluck().get()).toBe(total);
+    expect(handle.prepare('SELECT sum(count) FROM totals_minute WHERE device_id = -1').pluck().get()).toBe(
+      total,
+    );
+    handle.close();
   });
 });
