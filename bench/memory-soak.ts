@@ -196,6 +196,22 @@ function probeFigures(dataDir: string): ProbeFigures[] {
     .sort((a, b) => a.thread.localeCompare(b.thread));
 }
 
+/** Asks the probe in the server for one malloc_trim(0) and reads what it gave back and took (rows for --smaps). */
+async function probeTrim(dataDir: string): Promise<Array<[string, string]>> {
+  const result = join(dataDir, 'footprint-trim.json');
+  writeFileSync(join(dataDir, 'footprint-trim-request'), '');
+  for (let i = 0; i < 100 && !existsSync(result); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(result)) return [['one malloc_trim(0) by the probe', 'no answer']];
+  const t = JSON.parse(readFileSync(result, 'utf8')) as { before: number; after: number; micros: number };
+  return [
+    [
+      'one malloc_trim(0) by the probe: VmRSS before → after',
+      `${(t.before / MB).toFixed(1)} → ${(t.after / MB).toFixed(1)}`,
+    ],
+    ['… the call (on a pool thread), ms', (t.micros / 1000).toFixed(1)],
+  ];
+}
+
 /**
  * `--smaps`: the server's resident memory by mapping (bench/lib/smaps-breakdown.ts), with V8's resident heap pages
  * per isolate and what glibc's malloc holds (mallinfo2) from the probe, as Markdown rows: label | MB.
@@ -343,6 +359,10 @@ async function main(): Promise<void> {
     }
     sample();
     const breakdowns = withSmaps ? curves.map((c) => memoryBreakdown(c.server.pid, c.dataDir)) : [];
+    if (withSmaps) {
+      for (const [i, c] of curves.entries())
+        (breakdowns[i] as Array<[string, string]>).push(...(await probeTrim(c.dataDir)));
+    }
     const lines = [
       `## Memory over ${minutes} minute${minutes === 1 ? '' : 's'} of traffic (${rate.toLocaleString('en-US')} q/s, ${run.mixes.map((m) => m.title).join(' then ')})`,
       '',

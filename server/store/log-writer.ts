@@ -248,7 +248,7 @@ export class LogWriter {
     }
     this.db = db;
     this.loadNames();
-    // Index and rollup pages stay in memory between batches: 8 MB, or 32 MB for a large names table.
+    // Index and rollup pages stay in memory between batches: 4 MB, or 32 MB for a large names table.
     db.pragma(`cache_size = -${writerCacheKib(this.names.size)}`);
     this.clients.clear();
     this.nameRollups = new NameRollups(db, {

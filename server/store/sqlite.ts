@@ -92,11 +92,12 @@ export const WRITER_LARGE_CACHE_FROM_NAMES = 200_000;
  * The log writer's page cache (KiB) for a names table of this size. Its upserts into the per-name rollups
  * touch index pages all over tables keyed by name: with a million names a cache under 32 MB cost the writer
  * 12–15 % more CPU per event (bench:writer, 1,000,000 blocked names), with 100,000 names or a household's mix
- * 8 MB cost nothing. The cache also keeps the raw rows' pages the writer appended and never reads again, so a
+ * 8 MB cost nothing, and 4 MB nothing more (bench/GAP.md "trim pass": 22.5–25.6 against 24.1–27.8 µs per
+ * blocked event, 13.4–14.5 against 13.8–19.7 home mix, alternated). The cache also keeps the raw rows' pages the writer appended and never reads again, so a
  * large one fills over an hour of household traffic (~24 MB more resident memory): large only when needed.
  */
 export function writerCacheKib(names: number): number {
-  return names >= WRITER_LARGE_CACHE_FROM_NAMES ? 32_768 : 8192;
+  return names >= WRITER_LARGE_CACHE_FROM_NAMES ? 32_768 : 4096;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * SQLite's page cache per connection (issue 16, memory): readers keep a small one (the OS page cache holds the
- * rest), the log writer 8 MB while its names table is a household's and 32 MB once it holds a large list's
+ * rest), the log writer 4 MB while its names table is a household's and 32 MB once it holds a large list's
  * names, switched at start and while names are added.
  */
 import type Database from 'better-sqlite3';
@@ -60,9 +60,9 @@ describe('page cache per connection', () => {
     reader.close();
   });
 
-  it('the log writer keeps 8 MB for a household’s names, 32 MB from a large list’s', () => {
+  it('the log writer keeps 4 MB for a household’s names, 32 MB from a large list’s', () => {
     const small = openWriter(logPath());
-    expect(cacheKib(small.handle as Database.Database)).toBe(8192);
+    expect(cacheKib(small.handle as Database.Database)).toBe(4096);
     small.close();
 
     const largePath = logPath();
@@ -83,7 +83,7 @@ describe('page cache per connection', () => {
       return decoded(ev);
     };
     writer.write([event('new1.example.com', 0)], NOW);
-    expect(cacheKib(handle)).toBe(8192);
+    expect(cacheKib(handle)).toBe(4096);
     writer.write([event('new2.example.com', 1), event('new1.example.com', 2)], NOW + 10);
     expect(cacheKib(handle)).toBe(32_768);
     writer.close();
