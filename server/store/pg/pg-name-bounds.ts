@@ -13,10 +13,17 @@
  */
 import { QueryStatus } from '../../events/query-event.js';
 import type { PgPool } from './pg-connect.js';
-import { one } from './pg-read.js';
+import { one, rows } from './pg-read.js';
 
 /** Names listed per device and list: the bounded search's limit (3,000) and one more. */
 export const LISTED_NAMES = 3001;
+/**
+ * Candidates read with the device's counts: the first four chunks of the bounded search (40 + 80 + 160 +
+ * 320, pg-top-names.ts), which answer most periods, and the name after them (whose bound says whether the
+ * search stops there); the rest is read only when the search goes on. The whole lists (2 × 3,001 names and
+ * totals) cost 46-240 ms to read and parse at load 16, their heads 10-17.
+ */
+export const HEAD_NAMES = 601;
 /** Retaken in the background once the device logged more than this share of its count since. */
 const STALE_SHARE = 0.02;
 /** … or this long ago, when it logged anything since. */
@@ -30,8 +37,14 @@ export interface Candidate {
 
 /** One list's candidates in falling order of bound then name, and the bound of every name not listed. */
 export interface CandidateList {
+  /** The first candidates (all of them when `more` is null). */
   list: Candidate[];
-  /** Every name not in `list` counts at most this over any period. */
+  /**
+   * The whole list, when `list` is its head; null when the kept lists were retaken meanwhile (a new
+   * order): the search then sums every name instead.
+   */
+  more: (() => Promise<Candidate[] | null>) | null;
+  /** Every name not listed counts at most this over any period. */
   rest: number;
 }
 
@@ -45,6 +58,11 @@ interface BoundsRow {
   totals: number[] | null;
   blocked_names: string[] | null;
   blocked_totals: number[] | null;
+  /** The whole lists' lengths and last totals (the heads above may be shorter). */
+  names_count: number | null;
+  names_last: number | null;
+  blocked_count: number | null;
+  blocked_last: number | null;
   total_now: number;
   blocked_now: number;
   oldest_now: number | null;
@@ -74,11 +92,23 @@ const TAKE_SQL = `WITH b AS (
     total_at = excluded.total_at, blocked_at = excluded.blocked_at, names = excluded.names,
     totals = excluded.totals, blocked_names = excluded.blocked_names, blocked_totals = excluded.blocked_totals`;
 
-/** The kept lists and the device's counts now, in one statement (one snapshot of both). */
+/** The kept lists' heads ($2 names) and the device's counts now, in one statement (one snapshot of both). */
 const READ_SQL = `SELECT b.device_id IS NOT NULL AS present, b.taken_at, b.oldest_day, b.total_at, b.blocked_at,
-    b.names, b.totals::float8[] AS totals, b.blocked_names, b.blocked_totals::float8[] AS blocked_totals,
+    b.names[1:$2] AS names, b.totals[1:$2]::float8[] AS totals, b.blocked_names[1:$2] AS blocked_names,
+    b.blocked_totals[1:$2]::float8[] AS blocked_totals,
+    cardinality(b.names) AS names_count, b.totals[cardinality(b.totals)]::float8 AS names_last,
+    cardinality(b.blocked_names) AS blocked_count,
+    b.blocked_totals[cardinality(b.blocked_totals)]::float8 AS blocked_last,
     c.total_now, c.blocked_now, c.oldest_now
   FROM (${NOW_COUNTS}) c LEFT JOIN log_name_bounds b ON b.device_id = $1`;
+
+/** The rest of one kept list after its head ($3), as long as it is the one taken at $2. */
+const TAIL_SQL = {
+  all: `SELECT names[$3 + 1:] AS names, totals[$3 + 1:]::float8[] AS totals
+    FROM log_name_bounds WHERE device_id = $1 AND taken_at = $2`,
+  blocked: `SELECT blocked_names[$3 + 1:] AS names, blocked_totals[$3 + 1:]::float8[] AS totals
+    FROM log_name_bounds WHERE device_id = $1 AND taken_at = $2`,
+} as const;
 
 export class PgNameBounds {
   /** Devices whose lists this process is retaking (one at a time each). */
@@ -87,6 +117,8 @@ export class PgNameBounds {
   constructor(
     private readonly pool: PgPool,
     private readonly clock: () => number = Date.now,
+    /** Candidates read at first (tests read fewer). */
+    private readonly head = HEAD_NAMES,
   ) {}
 
   /**
@@ -104,9 +136,24 @@ export class PgNameBounds {
     }
     const growth = Math.max(0, row.total_now - (row.total_at ?? 0));
     const blockedGrowth = Math.max(0, row.blocked_now - (row.blocked_at ?? 0));
+    const tail = (which: 'all' | 'blocked') => async () => {
+      const found = await rows<{ names: string[]; totals: number[] }>(this.pool, TAIL_SQL[which], [
+        deviceId,
+        row.taken_at,
+        this.head,
+      ]);
+      return found[0] ?? null;
+    };
     return {
-      all: listOf(row.names ?? [], row.totals ?? [], growth),
-      blocked: listOf(row.blocked_names ?? [], row.blocked_totals ?? [], blockedGrowth),
+      all: listOf(row.names ?? [], row.totals ?? [], row.names_count, row.names_last, growth, tail('all')),
+      blocked: listOf(
+        row.blocked_names ?? [],
+        row.blocked_totals ?? [],
+        row.blocked_count,
+        row.blocked_last,
+        blockedGrowth,
+        tail('blocked'),
+      ),
     };
   }
 
@@ -128,7 +175,7 @@ export class PgNameBounds {
   }
 
   private read(deviceId: number): Promise<BoundsRow> {
-    return one<BoundsRow>(this.pool, READ_SQL, [deviceId]);
+    return one<BoundsRow>(this.pool, READ_SQL, [deviceId, this.head]);
   }
 }
 
@@ -151,9 +198,26 @@ function stale(row: BoundsRow, now: number): boolean {
   return growth > STALE_SHARE * (row.total_at ?? 0) || now - (row.taken_at ?? 0) > STALE_AFTER_MS;
 }
 
-function listOf(names: string[], totals: number[], growth: number): CandidateList {
-  const list = names.map((name, i) => ({ name, bound: (totals[i] ?? 0) + growth }));
+/** A list from its head, its whole length and last total, and a reader of the rest. */
+function listOf(
+  names: string[],
+  totals: number[],
+  count: number | null,
+  last: number | null,
+  growth: number,
+  tail: () => Promise<{ names: string[]; totals: number[] } | null>,
+): CandidateList {
+  const candidatesOf = (n: string[], t: number[]) =>
+    n.map((name, i) => ({ name, bound: (t[i] ?? 0) + growth }));
+  const list = candidatesOf(names, totals);
   // Not listed: a total no larger than the last listed one's, or (a full list absent) none at all.
-  const rest = (list.length >= LISTED_NAMES ? (totals[list.length - 1] ?? 0) : 0) + growth;
-  return { list, rest };
+  const rest = ((count ?? 0) >= LISTED_NAMES ? (last ?? 0) : 0) + growth;
+  const more =
+    (count ?? 0) > list.length
+      ? async () => {
+          const found = await tail();
+          return found === null ? null : [...list, ...candidatesOf(found.names, found.totals)];
+        }
+      : null;
+  return { list, more, rest };
 }

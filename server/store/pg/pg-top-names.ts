@@ -36,8 +36,9 @@ export class PgTopNames {
     private readonly pool: PgPool,
     private readonly page: PgLogPage,
     private readonly now: () => number,
+    bounds?: PgNameBounds,
   ) {
-    this.bounds = new PgNameBounds(pool);
+    this.bounds = bounds ?? new PgNameBounds(pool);
   }
 
   async topNameLists(
@@ -166,7 +167,7 @@ export class PgTopNames {
     deviceId: number,
     limit: number,
     blockedOnly: boolean,
-    { list: candidates, rest }: CandidateList,
+    { list: head, more: readRest, rest }: CandidateList,
   ): Promise<TopName[]> {
     const statusFilter = blockedOnly ? `AND status = ${QueryStatus.blocked}` : '';
     const segments: Segment[] =
@@ -174,11 +175,22 @@ export class PgTopNames {
         ? hourAndDaySegments('log_names_hour', 'log_names_day', floorTo(period.from, HOUR_MS), period.to)
         : [{ table: 'log_names_day', from: floorTo(period.from, DAY_MS), to: period.to }];
     const best: NameCount[] = [];
-    for (let at = 0, chunkSize = FIRST_CHUNK; at < candidates.length;) {
+    let candidates = head;
+    let more = readRest;
+    for (let at = 0, chunkSize = FIRST_CHUNK; ;) {
       const last = best[limit - 1];
-      const next = candidates[at] as { bound: number };
+      const next = candidates[at];
       // Strictly below: a name with an equal total could still tie and win on its name.
-      if (last !== undefined && next.bound < last.count) return best.map(withId);
+      if (last !== undefined && next !== undefined && next.bound < last.count) return best.map(withId);
+      if (more !== null && at + chunkSize > candidates.length) {
+        // The next chunk goes past the head read with the counts: the whole list (retaken meanwhile: sum).
+        const whole = await more();
+        if (whole === null) return this.summed(segments, deviceId, limit, statusFilter);
+        candidates = whole;
+        more = null;
+        continue;
+      }
+      if (next === undefined) break;
       if (at >= MAX_BOUNDED_NAMES) return this.summed(segments, deviceId, limit, statusFilter);
       const chunk = candidates.slice(at, at + chunkSize).map((c) => c.name);
       at += chunkSize;

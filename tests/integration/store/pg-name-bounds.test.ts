@@ -11,6 +11,9 @@ import { Analytics, type Period } from '../../../server/store/analytics.js';
 import { DAY_MS, HOUR_MS, LogWriter } from '../../../server/store/log-writer.js';
 import { PgLogShipper } from '../../../server/store/pg/log-shipper.js';
 import { PgAnalytics } from '../../../server/store/pg/pg-analytics.js';
+import { PgLogPage } from '../../../server/store/pg/pg-log-page.js';
+import { PgNameBounds } from '../../../server/store/pg/pg-name-bounds.js';
+import { PgTopNames } from '../../../server/store/pg/pg-top-names.js';
 import { connectPool, type PgPool } from '../../../server/store/pg/pg-connect.js';
 import { migratePg } from '../../../server/store/pg/pg-migrate.js';
 import { parseDatabaseUrl, type PgTarget } from '../../../server/store/pg/pg-url.js';
@@ -139,6 +142,41 @@ describe('kept top-names candidates', () => {
       await pg.close();
     }
     await expectSameTops([lastHour, day, week], 50);
+  });
+
+  it('are read by their head first, the rest only when asked (and not when retaken since)', async () => {
+    const whole = await new PgNameBounds(pool).candidates(-1);
+    expect(whole.all.more).toBeNull();
+    expect(whole.all.list.length).toBeGreaterThan(30);
+    const headed = new PgNameBounds(pool, Date.now, 7);
+    const head = await headed.candidates(-1);
+    for (const which of ['all', 'blocked'] as const) {
+      expect(head[which].list).toEqual(whole[which].list.slice(0, 7));
+      expect(head[which].rest).toBe(whole[which].rest);
+      expect(await head[which].more?.()).toEqual(whole[which].list);
+    }
+    // The bounded search past a head of 7 names (it reads the rest): what it answers from the whole list,
+    // and (every name: no ties at the last place) what SQLite answers.
+    const sqlite = Analytics.open({ dataDir: dir.path, now: () => NOW });
+    try {
+      const search = (bounds: PgNameBounds) => new PgTopNames(pool, new PgLogPage(pool), () => NOW, bounds);
+      for (const period of [lastHour, day, week]) {
+        for (const limit of [3, 12]) {
+          expect(await search(headed).topNameLists(period, { limit })).toEqual(
+            await search(new PgNameBounds(pool)).topNameLists(period, { limit }),
+          );
+        }
+        const a = sqlite.topNameLists(period, { limit: 50 });
+        const b = await search(headed).topNameLists(period, { limit: 50 });
+        expect(names(b.all)).toEqual(names(a.all));
+        expect(names(b.blocked)).toEqual(names(a.blocked));
+      }
+    } finally {
+      sqlite.close();
+    }
+    // Retaken after the head was read: its rest would be in another order, so none is given.
+    await pool.query('UPDATE log_name_bounds SET taken_at = taken_at + 1 WHERE device_id = -1');
+    expect(await head.all.more?.()).toBeNull();
   });
 
   it('are taken again after retention', async () => {
