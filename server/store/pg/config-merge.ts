@@ -6,6 +6,12 @@
  * - Changes to different things both survive: different settings keys, different rows of any table
  *   (rules, lists, devices, groups, schedules, people, ClientIDs, company policies), different fields of
  *   one row, different members of a set (a device's groups, a list's assignments).
+ * - Two replicas adding a group or a person with the same name (case aside), or a list with the same
+ *   address, at once: they become one row, as a household means it (one "Kids" group with the members,
+ *   lists and rules given to either; one "Anna" with the devices given to either). This replica's row takes
+ *   the other's number, every reference follows, and its fields merge into the other's (a field set
+ *   differently on both keeps this replica's value, as below). Before, the import refused the two rows
+ *   (names and addresses are unique in tracksink.db) and this replica's addition was lost.
  * - Two replicas adding a row with the same number at once (each numbers new rows in its own
  *   tracksink.db): this replica's row gets the next free number and both rows are kept. In `rules`,
  *   `schedules` and `people` nothing else in the document points at the number; a new group's or list's
@@ -26,6 +32,8 @@ const RENUMBERED = new Set(['rules', 'schedules', 'people']);
 
 export interface MergeResult {
   data: Doc;
+  /** Rows of this replica joined into the other's row of the same name or address ('groups "kids" #2 → #3'). */
+  joined: string[];
   /** What this replica added that could not be kept ("groups #4"). */
   lost: string[];
   /** Rows of this replica renumbered to keep both ("rules #12 → #13"). */
@@ -89,11 +97,13 @@ const REFERENCED: Record<string, { one: string; many: string }> = {
 };
 
 export function mergeConfig(base: Doc, local: Doc, theirs: Doc): MergeResult {
-  const result: MergeResult = { data: {}, lost: [], renumbered: [] };
+  const result: MergeResult = { data: {}, joined: [], lost: [], renumbered: [] };
   let mine = local;
   for (const [table, fields] of Object.entries(REFERENCED)) {
     mine = renumberReferenced(base, mine, theirs, table, fields, result);
   }
+  // People: nothing names them, so only a same-named new person needs the other's number (mergeRows joins it).
+  mine = renumberReferenced(base, mine, theirs, 'people', null, result);
   result.data = mergeValue(base, mine, theirs, '', result) as Doc;
   return result;
 }
@@ -102,16 +112,33 @@ const rowsOf = (doc: Doc, table: string): Doc[] =>
   Array.isArray(doc[table]) ? (doc[table] as unknown[]).filter(isObject) : [];
 const idOf = (row: Doc): number | null => (typeof row.id === 'number' ? row.id : null);
 
+/** What makes two rows of a table one thing to a household: a group's or person's name, a list's address. */
+const NATURAL_KEYS: Record<string, (row: Doc) => string | null> = {
+  groups: (row) => (typeof row.name === 'string' ? row.name.trim().toLowerCase() : null),
+  people: (row) => (typeof row.name === 'string' ? row.name.trim().toLowerCase() : null),
+  lists: (row) => (typeof row.source === 'string' ? row.source.trim() : null),
+};
+
+/** Both rows name the same thing (NATURAL_KEYS): they are to be one row, not two. */
+function sameNaturalKey(table: string, a: unknown, b: unknown): boolean {
+  const key = NATURAL_KEYS[table];
+  if (key === undefined || !isObject(a) || !isObject(b)) return false;
+  const mine = key(a);
+  return mine !== null && mine === key(b);
+}
+
 /**
- * This replica's new rows of `table` whose number the other replica also gave to a different new row
- * get the next free numbers, and every reference to them in this replica's document follows.
+ * This replica's new rows of `table`: one with the same name or address as a row of the other replica takes
+ * that row's number (joined: mergeRows merges the two); one whose number the other replica gave to a
+ * different new row gets the next free number. Every reference to a moved number in this replica's document
+ * follows (`fields`; null when nothing names the table's rows).
  */
 function renumberReferenced(
   base: Doc,
   local: Doc,
   theirs: Doc,
   table: string,
-  fields: { one: string; many: string },
+  fields: { one: string; many: string } | null,
   out: MergeResult,
 ): Doc {
   const before = new Set(rowsOf(base, table).map(idOf));
@@ -122,6 +149,15 @@ function renumberReferenced(
   for (const row of rowsOf(local, table)) {
     const id = idOf(row);
     if (id === null || before.has(id)) continue;
+    const twin = rowsOf(theirs, table).find((theirsRow) => sameNaturalKey(table, row, theirsRow));
+    const twinId = twin === undefined ? null : idOf(twin);
+    if (twinId !== null) {
+      if (twinId !== id) moved.set(id, twinId);
+      if (!same(row, twin))
+        out.joined.push(`${table} ${JSON.stringify(NATURAL_KEYS[table]!(row))} #${id} → #${twinId}`);
+      continue;
+    }
+    if (fields === null) continue; // mergeRows renumbers these (RENUMBERED)
     const theirsRow = other.get(id);
     if (theirsRow === undefined || same(row, theirsRow)) continue;
     next += 1;
@@ -135,8 +171,8 @@ function renumberReferenced(
     if (!isObject(value)) return value;
     const copy: Doc = {};
     for (const [name, inner] of Object.entries(value)) {
-      if ((name === 'id' && inTable) || name === fields.one) copy[name] = renamed(inner);
-      else if (name === fields.many && Array.isArray(inner)) copy[name] = inner.map(renamed);
+      if ((name === 'id' && inTable) || name === fields?.one) copy[name] = renamed(inner);
+      else if (name === fields?.many && Array.isArray(inner)) copy[name] = inner.map(renamed);
       else copy[name] = rewrite(inner, name, false);
     }
     return copy;
@@ -174,6 +210,11 @@ function mergeRows(base: unknown[], local: unknown[], theirs: unknown[], path: s
     const before = was.get(key);
     const own = mine.get(key);
     if (before === undefined && own !== undefined && !same(own, row)) {
+      if (sameNaturalKey(path, own, row)) {
+        // Both added the same group, person or list (renumberReferenced gave ours their number): one row.
+        merged.push(mergeValue(undefined, own, row, path, out));
+        continue;
+      }
       // Both added a row under the same number.
       if (RENUMBERED.has(path) && isObject(own)) collided.push(own);
       else out.lost.push(`${path} ${key}`);

@@ -264,6 +264,7 @@ export class ConfigReplication {
       if (mergedKey !== localKey && !(await this.applyMerged(shared, merge.data))) return;
       this.had(shared);
       for (const what of merge.renumbered) this.options.log('info', `kept both, renumbered ${what}`);
+      for (const what of merge.joined) this.options.log('info', `added on both, kept as one: ${what}`);
       for (const what of merge.lost) {
         this.options.log('warn', `${what} added here and on replica ${shared.replica} at once: theirs kept`);
       }

@@ -5,7 +5,9 @@
  *   configuration's version is compared and set; the losing write merges its change on top);
  * - new clients seen by both replicas at once become two devices with their own numbers (each replica
  *   numbers devices in its own block), and each replica's device list, read from PostgreSQL's log, shows
- *   each device once with its own queries.
+ *   each device once with its own queries;
+ * - a group with one name made on both at once is one group, with the devices either put in it
+ *   (store/pg/config-merge.ts joins same-named new rows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
@@ -118,6 +120,33 @@ describe('two replicas changing the configuration at the same moment', () => {
     expect(Math.floor(idOf(first!, '127.0.0.41')! / DEVICE_ID_BLOCK)).not.toBe(
       Math.floor(idOf(first!, '127.0.0.42')! / DEVICE_ID_BLOCK),
     );
+  }, 60_000);
+
+  it('a group with one name made on both at once is one group with the devices either put in it', async () => {
+    const [alpha, beta] = replicas as [Replica, Replica];
+    type DeviceList = { items: Array<{ id: number; addresses: string[] }> };
+    const devices = (await alpha.get<DeviceList>('/api/devices?period=24h')).items;
+    const idAt = (address: string) => devices.find((d) => d.addresses.includes(address))!.id;
+    const [first, second] = [idAt('127.0.0.41'), idAt('127.0.0.42')];
+    await Promise.all([
+      alpha.post('/api/groups', { name: 'Kids', description: 'made on alpha', deviceIds: [first] }),
+      beta.post('/api/groups', { name: 'kids', deviceIds: [second] }),
+    ]);
+    type GroupList = { items: Array<{ id: number; name: string; deviceIds: number[] }> };
+    const kids = async (replica: Replica) =>
+      (await replica.get<GroupList>('/api/groups')).items.filter((g) => g.name.toLowerCase() === 'kids');
+    for (const replica of replicas) {
+      await until(
+        async () => {
+          const found = await kids(replica);
+          return found.length === 1 && [first, second].every((id) => found[0]!.deviceIds.includes(id));
+        },
+        10_000,
+        'one Kids group with both devices',
+      );
+    }
+    const [onAlpha, onBeta] = await Promise.all(replicas.map(kids));
+    expect(onAlpha).toEqual(onBeta);
   }, 60_000);
 });
 

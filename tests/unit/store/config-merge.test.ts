@@ -117,6 +117,60 @@ describe('mergeConfig', () => {
     expect(merged.lost).toEqual([]);
   });
 
+  it('a group and a person with the same name, or a list with the same address, added on both are one row with what either gave it', () => {
+    const group = (id: number, name: string, description = '') => ({ id, name, description });
+    const list = (id: number, source: string, groupIds: number[]) => ({
+      id,
+      source,
+      assignments: groupIds.map((groupId) => ({ groupId, deviceId: null })),
+    });
+    const person = (id: number, name: string, groupId: number | null, deviceIds: number[]) => ({
+      id,
+      name,
+      groupId,
+      deviceIds,
+    });
+    const device = (id: number, groupIds: number[]) => ({ id, groupIds });
+    const base = {
+      groups: [group(1, 'Adults')],
+      lists: [list(1, 'https://a.example/list', [])],
+      people: [person(1, 'Carl', 1, [])],
+      devices: [device(5, []), device(6, []), device(7, [])],
+      rules: [],
+    };
+    // Here: "Kids" (#2) with device 5, the Kids list and a rule; "Teens" (#3); "Anna" owns device 5.
+    const local = {
+      groups: [group(1, 'Adults'), group(2, 'Kids', 'under 12'), group(3, 'Teens')],
+      lists: [list(1, 'https://a.example/list', []), list(2, 'https://kids.example/list', [2])],
+      people: [person(1, 'Carl', 1, []), person(2, 'Anna', 2, [5])],
+      devices: [device(5, [2]), device(6, [3]), device(7, [])],
+      rules: [{ ...rule(1, 'games.example'), groupId: 2 }],
+    };
+    // There, at the same moment: "kids" (#3, another case) with device 7, the same list (#2, for "kids"), "anna" owning device 7.
+    const theirs = {
+      groups: [group(1, 'Adults'), group(3, 'kids')],
+      lists: [list(1, 'https://a.example/list', []), list(2, 'https://kids.example/list', [3])],
+      people: [person(1, 'Carl', 1, []), person(3, 'anna', 3, [7])],
+      devices: [device(5, []), device(6, []), device(7, [3])],
+      rules: [],
+    };
+    const merged = mergeConfig(base, local, theirs);
+    // One Kids group (their number; this replica's description), Teens renumbered past it.
+    expect(merged.data.groups).toEqual([group(1, 'Adults'), group(3, 'Kids', 'under 12'), group(4, 'Teens')]);
+    // One list for the address, given to the one Kids group.
+    expect(merged.data.lists).toEqual([
+      list(1, 'https://a.example/list', []),
+      list(2, 'https://kids.example/list', [3]),
+    ]);
+    // One Anna, with the devices either gave her.
+    expect(merged.data.people).toEqual([person(1, 'Carl', 1, []), person(3, 'Anna', 3, [7, 5])]);
+    expect(merged.data.devices).toEqual([device(5, [3]), device(6, [4]), device(7, [3])]);
+    expect(merged.data.rules).toEqual([{ ...rule(1, 'games.example'), groupId: 3 }]);
+    expect(merged.joined).toEqual(['groups "kids" #2 → #3', 'people "anna" #2 → #3']);
+    expect(merged.renumbered).toEqual(['groups #3 → #4']);
+    expect(merged.lost).toEqual([]);
+  });
+
   it('a row that only comes back with its keys in another order (PostgreSQL jsonb) is not a change', () => {
     const base = { rules: [{ pattern: 'a.example', id: 1, action: 'deny', comment: '' }] };
     const local = { rules: [rule(1, 'a.example')] };
