@@ -100,7 +100,7 @@ export class ParsedListCache {
       if (!Number.isInteger(n) || payload.length !== (arrays as number) + n * 12) return null;
       const at = payload.byteOffset + (arrays as number);
       // Views of the file's bytes; a copy only if they do not start on a 4-byte boundary in memory.
-      const bytes = at % 4 === 0 ? file.buffer : payload.subarray(arrays as number).slice().buffer;
+      const bytes = at % 4 === 0 ? file.buffer : new Uint8Array(payload.subarray(arrays as number)).buffer;
       const start = at % 4 === 0 ? at : 0;
       value.parsed.hashHi = new Uint32Array(bytes, start, n);
       value.parsed.hashLo = new Uint32Array(bytes, start + n * 4, n);
