@@ -38,8 +38,9 @@ export type ToDnsWorker =
   | { type: 'clear-cache' }
   | { type: 'devices'; pairs: Array<[string, number]> }
   | { type: 'close' }
-  /** Tests only (DnsWorkers.crashForTests): an uncaught error, as a bug would throw. */
-  | { type: 'crash-for-tests' };
+  /** Tests only (DnsWorkers.crashForTests): an uncaught error, as a bug would throw; a loop that never yields. */
+  | { type: 'crash-for-tests' }
+  | { type: 'hang-for-tests' };
 
 /** Counters the main thread adds into DnsServer.stats (a DnsStats, cloned). */
 export type FromDnsWorker =
@@ -113,6 +114,9 @@ async function run(port: NonNullable<typeof parentPort>, init: DnsWorkerInit): P
           throw new Error('crash asked by a test');
         });
         break;
+      case 'hang-for-tests':
+        // Stuck on purpose, until the main thread's watchdog terminates it.
+        for (;;);
     }
   });
 

@@ -50,6 +50,8 @@ interface Thread {
   channel: Int32Array;
   stats: DnsStats | null;
   startedAt: number;
+  /** When it last reported (its counters come once a second): a thread silent for HANG_MS is stuck. */
+  lastHeard: number;
   ready: boolean;
   /** Why it stopped, from its 'error' event or its 'failed' message (else its exit code says). */
   failure: string | null;
@@ -70,6 +72,12 @@ interface Slot {
 
 /** How long a worker may take to build its policy and bind before it counts as failed. */
 const START_TIMEOUT_MS = 30_000;
+/**
+ * A running thread that has not reported for this long is stuck (a loop that never yields): its socket is
+ * still in the port's group, so the kernel keeps handing it clients nobody answers. It is terminated, which
+ * frees the socket, and restarted like a crashed one.
+ */
+const HANG_MS = 10_000;
 
 export class DnsWorkers {
   private readonly slots: Slot[] = [];
@@ -77,6 +85,7 @@ export class DnsWorkers {
   private closing = false;
   private restarts = 0;
   private config: Config['dns'];
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(
     private readonly options: DnsWorkersOptions & {
@@ -87,6 +96,8 @@ export class DnsWorkers {
     },
   ) {
     this.config = options.config;
+    this.watchdog = setInterval(() => this.terminateStuck(), 1000);
+    this.watchdog.unref();
   }
 
   static async start(
@@ -160,16 +171,30 @@ export class DnsWorkers {
    * Tests only (tests/integration/dns/worker-restart.test.ts, through dns-server.ts `workerThreadsForTests`):
    * stops worker thread `index` as a crash would, by terminating it or by an uncaught error inside it.
    */
-  async crashForTests(index: number, how: 'terminate' | 'throw'): Promise<void> {
+  async crashForTests(index: number, how: 'terminate' | 'throw' | 'hang'): Promise<void> {
     const thread = this.slots.find((slot) => slot.index === index)?.thread;
     if (!thread) throw new Error(`DNS worker ${index} is not running`);
-    if (how === 'throw') thread.worker.postMessage({ type: 'crash-for-tests' } satisfies ToDnsWorker);
-    else await thread.worker.terminate();
+    if (how === 'terminate') await thread.worker.terminate();
+    else
+      thread.worker.postMessage({
+        type: how === 'throw' ? 'crash-for-tests' : 'hang-for-tests',
+      } satisfies ToDnsWorker);
     await thread.closed;
+  }
+
+  private terminateStuck(): void {
+    const now = Date.now();
+    for (const { thread } of this.slots) {
+      if (thread === null || !thread.ready || thread.failure !== null || now - thread.lastHeard < HANG_MS)
+        continue;
+      thread.failure = `stuck: no report for ${Math.round((now - thread.lastHeard) / 1000)} s`;
+      void thread.worker.terminate();
+    }
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     this.unsubscribe?.();
     this.unsubscribe = null;
     for (const slot of this.slots) if (slot.timer !== null) clearTimeout(slot.timer);
@@ -203,6 +228,7 @@ export class DnsWorkers {
       channel: new Int32Array(init.deviceChannel),
       stats: null,
       startedAt: Date.now(),
+      lastHeard: Date.now(),
       ready: false,
       failure: null,
       closed: new Promise((resolve) => (exited = resolve)),
@@ -232,6 +258,7 @@ export class DnsWorkers {
         exited();
       });
       worker.on('message', (message: FromDnsWorker) => {
+        thread.lastHeard = Date.now();
         switch (message.type) {
           case 'ready':
             clearTimeout(timer);

@@ -6,7 +6,7 @@
  * Real threads, real sockets: tracksink with `dns.workers: 2` in this process, and a stream of queries from
  * many source ports (one UDP socket per client, each query a new name forwarded to a local upstream, a
  * client resends after 2 s without an answer). A worker thread is crashed twice under that stream, once by
- * an uncaught error inside it and once terminated. Every client keeps getting answers with at most one
+ * an uncaught error inside it and once terminated; then one is stuck in a loop and the watchdog ends it. Every client keeps getting answers with at most one
  * resend per query, /api/health says the thread is down while it is, /metrics counts the restarts, the log
  * says why it stopped and the second back-off is twice the first, and every answered name is in the query log.
  *
@@ -229,5 +229,24 @@ describe.skipIf(!canShare)('a crashed DNS worker thread is restarted', () => {
       const missing = clients[c]!.answered.filter((name) => !logged.has(name));
       expect(missing, `client ${c}`).toEqual([]);
     }
+  }, 120_000);
+
+  it('terminates a thread that is stuck (its socket would keep its clients unanswered) and restarts it', async () => {
+    const workers = workerThreadsForTests(services.dns)!;
+    expect(services.dns.threads).toBe(2);
+    // Resolves once the watchdog has terminated the thread (no report for 10 s).
+    await workers.crashForTests(1, 'hang');
+    expect(await until(async () => (await health()).dns.threads?.running === 2)).toBe(true);
+    const stops = lines
+      .map((line) => JSON.parse(line) as { msg: string; reason?: string; restartInMs?: number })
+      .filter((entry) => entry.msg.startsWith('DNS worker thread 1 stopped'));
+    expect(stops.at(-1)!.reason).toMatch(/^stuck: no report for \d+ s$/);
+    expect(stops.at(-1)!.restartInMs).toBe(4000); // the third stop in a row
+    // Every client is answered again, with the restarted thread taking its share.
+    let id = 0x8000;
+    const answers = await Promise.all(
+      clients.map((client, c) => ask(client, port, `after-hang.c${c}.restart.test`, () => ++id)),
+    );
+    expect(answers).toEqual(clients.map(() => '192.0.2.9'));
   }, 120_000);
 });
