@@ -11,7 +11,8 @@
  * default the quick run's 100,000), --cpu=N (the server's core, default 1; the load runs on 0).
  * Before/after in one run: --mains=/tmp/base/dist/server/main.js,dist/server/main.js starts each build in
  * turn (from its own checkout) for --rounds=N rounds (A B A B …, default 1), so both see the same load;
- * an entry may add node flags after spaces ('dist/server/main.js --single-threaded-gc'); --plain starts
+ * an entry may add node flags and NAME=value environment after spaces ('dist/server/main.js
+ * --single-threaded-gc', 'dist/server/main.js TRACKSINK_LOG_WRITER=main'); --plain starts
  * each as `node <flags> <entry>`, without the environment and node flags of its package.json start script;
  * --mixes=cached,blocked,realistic picks mixes; --no-dnsmasq skips the peer; --probe preloads
  * bench/lib/latency-probe.mjs (event-loop delay, timer callbacks over 0.5 ms, GC pauses, stalls) and prints
@@ -47,8 +48,13 @@ const loadCpu = serverCpu === 0 ? 1 : 0;
 // --mains=none: dnsmasq alone (the harness's own floor).
 const builds = (arg('mains') === 'none' ? [] : (arg('mains') ?? 'dist/server/main.js').split(',')).map(
   (entry) => {
-    const [main, ...flags] = entry.trim().split(/\s+/);
-    return { main: resolve(repoRoot, main ?? ''), flags };
+    const [main, ...parts] = entry.trim().split(/\s+/);
+    // NAME=value parts are that server's environment (e.g. TRACKSINK_LOG_WRITER=main), the rest node flags.
+    const env = Object.fromEntries(
+      parts.filter((part) => /^[A-Z_][A-Z0-9_]*=/.test(part)).map((part) => part.split(/=(.*)/s, 2)),
+    ) as Record<string, string>;
+    const flags = parts.filter((part) => !/^[A-Z_][A-Z0-9_]*=/.test(part));
+    return { main: resolve(repoRoot, main ?? ''), flags, env };
   },
 );
 const plain = process.argv.includes('--plain');
@@ -226,8 +232,10 @@ async function main(): Promise<void> {
   const results: ServerResult[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const [index, { main, flags }] of builds.entries()) {
-        const label = builds.length === 1 ? 'tracksink' : `tracksink ${[labelOf(main), ...flags].join(' ')}`;
+      for (const [index, { main, flags, env }] of builds.entries()) {
+        const envParts = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+        const label =
+          builds.length === 1 ? 'tracksink' : `tracksink ${[labelOf(main), ...flags, ...envParts].join(' ')}`;
         log(`${label} on one core (round ${round + 1}/${rounds}, load average ${loadAverage()})`);
         const serverDir = join(dataDir, `data-${index}-${round}`);
         const probeOut = join(dataDir, `probe-${index}-${round}`);
@@ -250,7 +258,7 @@ async function main(): Promise<void> {
           expect: '0.0.0.0',
           pinToCpu: serverCpu,
           ...(realtime ? { realtime: RT_SERVER } : {}),
-          ...(withProbe ? { env: { LATENCY_PROBE_OUT: probeOut } } : {}),
+          env: { ...env, ...(withProbe ? { LATENCY_PROBE_OUT: probeOut } : {}) },
         });
         try {
           results.push(await measure(tracksink, mixes));

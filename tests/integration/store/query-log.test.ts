@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emptyQueryEvent } from '../../../server/events/query-event.js';
 import { silentLogger } from '../../../server/logger.js';
 import { QueryLog } from '../../../server/store/query-log.js';
+import { QueryQueue } from '../../../server/store/query-queue.js';
 import { readMigrations, migrationsDir } from '../../../server/store/sqlite.js';
 import type { WriterPlace } from '../../../server/store/writer-place.js';
 import { makeEvent, tempDir } from './log-fixtures.js';
@@ -209,6 +210,22 @@ describe.each(['thread', 'main'] as WriterPlace[])('QueryLog (writer in the %s +
     const clients = handle.prepare('SELECT address FROM clients ORDER BY id').pluck().all();
     handle.close();
     expect(clients).toEqual(['192.168.1.0', '2001:db8:1:2::']);
+  });
+
+  it("drains a DNS worker's ring (addRing) beside its own into the same database", async () => {
+    const { log, db } = await openLog();
+    const other = new QueryQueue(log.addRing());
+    const ev = emptyQueryEvent();
+    const now = Date.now();
+    for (let i = 0; i < 3000; i++) {
+      log.record(makeEvent(i, now + i, ev));
+      other.record(makeEvent(i, now + i, ev));
+    }
+    await log.flush();
+    expect(log.stats()).toMatchObject({ written: 6000, dropped: 0, queued: 0, error: null });
+    const handle = db();
+    expect(handle.prepare('SELECT count(*) FROM queries').pluck().get()).toBe(6000);
+    handle.close();
   });
 
   it('close() commits what was recorded and stops the worker', async () => {
