@@ -78,6 +78,7 @@ const START_TIMEOUT_MS = 30_000;
  * frees the socket, and restarted like a crashed one.
  */
 const HANG_MS = 10_000;
+const WATCHDOG_EVERY_MS = 1000;
 
 export class DnsWorkers {
   private readonly slots: Slot[] = [];
@@ -86,6 +87,7 @@ export class DnsWorkers {
   private restarts = 0;
   private config: Config['dns'];
   private readonly watchdog: NodeJS.Timeout;
+  private lastCheck = Date.now();
 
   private constructor(
     private readonly options: DnsWorkersOptions & {
@@ -96,7 +98,7 @@ export class DnsWorkers {
     },
   ) {
     this.config = options.config;
-    this.watchdog = setInterval(() => this.terminateStuck(), 1000);
+    this.watchdog = setInterval(() => this.terminateStuck(), WATCHDOG_EVERY_MS);
     this.watchdog.unref();
   }
 
@@ -184,6 +186,13 @@ export class DnsWorkers {
 
   private terminateStuck(): void {
     const now = Date.now();
+    const stalled = now - this.lastCheck > 2 * WATCHDOG_EVERY_MS;
+    this.lastCheck = now;
+    if (stalled) {
+      // This thread was the one not running (its reports wait unread in the queue): no verdict on the others.
+      for (const { thread } of this.slots) if (thread !== null) thread.lastHeard = now;
+      return;
+    }
     for (const { thread } of this.slots) {
       if (thread === null || !thread.ready || thread.failure !== null || now - thread.lastHeard < HANG_MS)
         continue;
