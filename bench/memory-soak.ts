@@ -221,7 +221,14 @@ function memoryBreakdown(pid: number, dataDir: string): Array<[string, string]> 
     group,
     `${(kb / 1024).toFixed(1)} (${count})`,
   ]);
-  rows.push(['VmRSS', (rssKb(pid) / 1024).toFixed(1)]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  for (const field of ['VmRSS', 'RssAnon', 'RssFile', 'RssShmem']) {
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    rows.push([
+      `${field}${field === 'RssFile' ? ' (clean file pages: the node binary, libraries)' : ''}`,
+      kb ? (Number(kb) / 1024).toFixed(1) : '?',
+    ]);
+  }
   for (const i of probeFigures(dataDir)) {
     rows.push([
       `… V8 heap resident, ${i.thread} (used)`,
