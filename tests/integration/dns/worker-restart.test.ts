@@ -169,10 +169,10 @@ describe.skipIf(!canShare)('a crashed DNS worker thread is restarted', () => {
       expect(problem?.message).toContain('the other threads answer its share');
       // The main thread's socket now gets every client: each answers again while the thread is down.
       const before = clients.map((client) => client.answered.length);
+      // (The thread may already be back by then: its 1 s back-off can end before the slowest client's resend.)
       expect(await until(() => clients.every((client, c) => client.answered.length >= before[c]! + 2))).toBe(
         true,
       );
-      expect(services.dns.threads).toBe(1);
 
       expect(await until(async () => (await health()).dns.threads?.running === 2)).toBe(true);
       const afterFirst = await health();
@@ -241,7 +241,9 @@ describe.skipIf(!canShare)('a crashed DNS worker thread is restarted', () => {
       .map((line) => JSON.parse(line) as { msg: string; reason?: string; restartInMs?: number })
       .filter((entry) => entry.msg.startsWith('DNS worker thread 1 stopped'));
     expect(stops.at(-1)!.reason).toMatch(/^stuck: no report for \d+ s$/);
-    expect(stops.at(-1)!.restartInMs).toBe(4000); // the third stop in a row
+    // The wait is a step of the back-off (1 s, doubling); which step depends on how long the thread ran since
+    // the last test's restarts (a minute's run resets it), which a loaded machine stretches.
+    expect([1000, 2000, 4000]).toContain(stops.at(-1)!.restartInMs);
     // Every client is answered again, with the restarted thread taking its share.
     let id = 0x8000;
     const answers = await Promise.all(
