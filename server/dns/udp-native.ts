@@ -11,7 +11,7 @@
  */
 import { Protocol } from '../events/query-event.js';
 import type { Logger } from '../logger.js';
-import { NATIVE_ADDON_PATHS, loadNativeAddon } from '../native-addon.js';
+import { loadNativeAddon } from '../native-addon.js';
 import { PENDING, type Pipeline, type Responder } from './pipeline.js';
 
 /** The addon's functions (native/udp-batch/udp_batch.c says what each does). */
@@ -42,9 +42,6 @@ export interface UdpBatchBinding {
   /** [send errors, sends dropped (socket buffer full), receive errors] */
   stats(handle: object): [number, number, number];
 }
-
-/** Where the addon is looked for (native-addon.ts, shared with native-memory.ts). */
-export const NATIVE_UDP_PATHS = NATIVE_ADDON_PATHS;
 
 /** The addon, or null with the reason it is not used (missing, failed to load, not Linux). Loaded once per thread. */
 export function loadUdpBatch(): { binding: UdpBatchBinding | null; why: string } {

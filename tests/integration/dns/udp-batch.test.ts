@@ -15,7 +15,8 @@ import { defaultConfig } from '../../../server/config/load.js';
 import { DnsCache } from '../../../server/dns/cache.js';
 import { Pipeline } from '../../../server/dns/pipeline.js';
 import { DnsStats } from '../../../server/dns/stats.js';
-import { NATIVE_UDP_PATHS, loadUdpBatch, nativeUdpCounters } from '../../../server/dns/udp-native.js';
+import { NATIVE_ADDON_PATHS } from '../../../server/native-addon.js';
+import { loadUdpBatch, nativeUdpCounters } from '../../../server/dns/udp-native.js';
 import { startUdpServer } from '../../../server/dns/udp-server.js';
 import { udpReusePortSupported } from '../../../server/dns/workers/worker-count.js';
 import { noDevices } from '../../../server/events/device-resolver.js';
@@ -299,7 +300,7 @@ describe.skipIf(!nativeBuilt)('the native transport in a worker thread', () => {
       }),
     });
     const port = server.address.port;
-    const path = NATIVE_UDP_PATHS.find((p) => loadUdpBatch().why === p)!;
+    const path = NATIVE_ADDON_PATHS.find((p) => loadUdpBatch().why === p)!;
     const worker = new Worker(workerCode, { eval: true, workerData: { path, port } });
     try {
       await new Promise((resolve) => worker.once('message', resolve));
