@@ -127,6 +127,38 @@ static int parse_address(int family, const char *text, int port, struct sockaddr
   return 0;
 }
 
+/*
+ * A socket of `type` bound to address:port, IPv6 ones taking IPv4-mapped clients too (as Node's do), with
+ * SO_REUSEPORT when asked. Returns the descriptor, or throws (code, syscall) and returns -1.
+ */
+static int open_bound(napi_env env, int family, const char *address, int port, int type, bool reuse_port) {
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  if (parse_address(family, address, port, &addr, &addr_len) != 0) {
+    throw_errno(env, EINVAL, "inet_pton");
+    return -1;
+  }
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket");
+    return -1;
+  }
+  int one = 1, zero = 0;
+  if (family == 6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  /* As libuv does for Node's own TCP servers: a restart rebinds at once past connections in TIME_WAIT. */
+  if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const char *failed = NULL;
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) failed = "setsockopt";
+  else if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) failed = "bind";
+  if (failed != NULL) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, failed);
+    return -1;
+  }
+  return fd;
+}
+
 /* open(family 4|6, address, port, reusePort, receiveBufferBytes) -> { handle, port } */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -143,24 +175,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "udp_batch.open(family, address, port, reusePort, receiveBufferBytes)");
     return NULL;
   }
-  struct sockaddr_storage addr;
-  socklen_t addr_len;
-  if (parse_address(family, address, port, &addr, &addr_len) != 0) return throw_errno(env, EINVAL, "inet_pton");
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
-  int one = 1, zero = 0;
-  /* Like dgram's udp6: one socket for IPv6 and IPv4-mapped clients. */
-  if (family == 6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-  if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "setsockopt");
-  }
-  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "bind");
-  }
+  int fd = open_bound(env, family, address, port, SOCK_DGRAM, reuse);
+  if (fd < 0) return NULL;
   /* The kernel caps it at net.core.rmem_max; the default still works. */
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   struct sockaddr_storage bound;
@@ -184,6 +200,32 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "handle", handle);
   napi_create_int32(env, bound_port, &portv);
   napi_set_named_property(env, result, "port", portv);
+  return result;
+}
+
+/*
+ * openSharedTcp(family 4|6, address, port) -> fd: a TCP socket bound with SO_REUSEPORT, not yet listening.
+ * Node's net offers reusePort only from 22.12 (23.1): on older Node each DNS worker thread opens its listening
+ * socket here and Node listens on the descriptor (net.Server.listen({ fd })), which then owns and closes it.
+ * The kernel spreads new connections over all such sockets on the port, as it spreads UDP clients.
+ */
+static napi_value js_open_shared_tcp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t family = 4, port = 0;
+  char address[64];
+  size_t address_len = 0;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &family) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], address, sizeof address, &address_len) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &port) != napi_ok) {
+    napi_throw_type_error(env, NULL, "udp_batch.openSharedTcp(family, address, port)");
+    return NULL;
+  }
+  int fd = open_bound(env, family, address, port, SOCK_STREAM, true);
+  if (fd < 0) return NULL;
+  napi_value result;
+  napi_create_int32(env, fd, &result);
   return result;
 }
 
@@ -541,6 +583,7 @@ static napi_value js_malloc_stats(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"openSharedTcp", NULL, js_open_shared_tcp, NULL, NULL, NULL, napi_default, NULL},
       {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
       {"formatAddress", NULL, js_format_address, NULL, NULL, NULL, napi_default, NULL},

@@ -64,14 +64,14 @@ export const schema = {
       default: 1000,
       min: 1,
       max: 100000,
-      why: 'Upper bound on open TCP connections in total.',
+      why: 'Upper bound on open TCP connections in total (with several DNS threads answering TCP, dns.workers, per thread).',
     },
     tcpMaxConnectionsPerClient: {
       kind: 'integer',
       default: 50,
       min: 1,
       max: 10000,
-      why: 'One misbehaving device cannot use up every TCP slot.',
+      why: 'One misbehaving device cannot use up every TCP slot (per DNS thread, as the total).',
     },
     blocking: {
       mode: {

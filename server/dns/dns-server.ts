@@ -5,8 +5,9 @@
  * without a restart: the sockets, the cache and the counters stay.
  *
  * With `workers` (dns.workers > 1 on a Node with UDP reusePort) more threads answer UDP on the same port,
- * each with its own pipeline (workers/dns-workers.ts); this thread stays DNS thread 0 and keeps TCP, DoT
- * and DoH. Their counters are added into `stats`; reconfigure() and clearCache() reach them too.
+ * each with its own pipeline (workers/dns-workers.ts), and TCP too where a TCP port can be shared
+ * (tcp-port-sharing.ts: Node ≥ 22.12, or the native addon); this thread stays DNS thread 0 and keeps DoT and
+ * DoH. Their counters are added into `stats`; reconfigure() and clearCache() reach them too.
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -25,6 +26,7 @@ import {
   createStreamHandler,
   startTcpServer,
 } from './tcp-server.js';
+import { tcpPortSharing } from './tcp-port-sharing.js';
 import { type UdpServer, startUdpServer } from './udp-server.js';
 import type { UpstreamPool } from './upstream/types.js';
 import { DnsWorkers, type DnsWorkersHealth, type DnsWorkersOptions } from './workers/dns-workers.js';
@@ -93,6 +95,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const pipeline = new Pipeline({ ...opts, stats, cache });
 
   const reusePort = (opts.workers?.count ?? 1) > 1;
+  // Every TCP listener on the port must share it, this thread's first: decided once, before binding.
+  const tcpSharing = reusePort ? tcpPortSharing() : null;
   let udpServer: UdpServer;
   let tcpServer: TcpServer;
   for (let attempt = 0; ; attempt++) {
@@ -105,6 +109,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         limits: config,
         logger,
         stats,
+        ...(tcpSharing === null ? {} : { sharePort: tcpSharing }),
       });
       udpServer = udp;
       break;
@@ -122,10 +127,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         ...opts.workers,
         config,
         port: udpServer.address.port,
+        tcpSharing,
         devices: opts.devices,
         logger,
       });
-      logger.info({ threads: workers.count }, `DNS answers UDP on ${workers.count} threads`);
+      const what = tcpSharing === null ? 'UDP (TCP on 1)' : 'UDP and TCP';
+      logger.info({ threads: workers.count }, `DNS answers ${what} on ${workers.count} threads`);
     } catch (error) {
       // One thread still answers everything: start-up goes on, saying why the others are missing.
       logger.error({ err: error }, 'DNS worker threads did not start: DNS answers on 1 thread');

@@ -8,7 +8,7 @@
  * waits upstream. Raw bytes do not count, so a client trickling one frame a byte at a time (slowloris)
  * is closed as surely as a silent one, and so is one that stopped reading (we stopped reading it too).
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, ListenOptions } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { Protocol } from '../events/query-event.js';
@@ -17,6 +17,7 @@ import { describeBindError } from './bind-error.js';
 import { unmapAddress } from './stages/address-ranges.js';
 import { PENDING, type Pipeline, type Responder } from './pipeline.js';
 import type { DnsStats } from './stats.js';
+import { sharedTcpListenOptions } from './tcp-port-sharing.js';
 
 /** The largest query we accept: a real query with EDNS options is a few hundred bytes. */
 export const MAX_QUERY_LENGTH = 4096;
@@ -237,14 +238,29 @@ export async function startTcpServer(opts: {
   limits: TcpLimits;
   logger: Logger;
   stats: DnsStats;
+  /**
+   * Listen on a port other DNS threads listen on too (SO_REUSEPORT, tcp-port-sharing.ts says how); without it
+   * the port is this server's alone.
+   */
+  sharePort?: 'node' | 'native';
 }): Promise<TcpServer> {
   const { logger } = opts;
   const handler = createStreamHandler({ ...opts, protocol: Protocol.tcp });
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => handler.accept(socket));
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => reject(describeBindError(error, 'TCP', opts.bind, opts.port));
+    let listenOptions: ListenOptions | { fd: number };
+    try {
+      listenOptions =
+        opts.sharePort === undefined
+          ? { host: opts.bind, port: opts.port, exclusive: true }
+          : sharedTcpListenOptions(opts.sharePort, opts.bind, opts.port);
+    } catch (error) {
+      onError(error as Error);
+      return;
+    }
     server.once('error', onError);
-    server.listen({ host: opts.bind, port: opts.port, exclusive: true }, () => {
+    server.listen(listenOptions, () => {
       server.off('error', onError);
       resolve();
     });

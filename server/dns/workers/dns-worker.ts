@@ -1,6 +1,7 @@
 /**
  * One DNS worker thread (started by dns-workers.ts when `dns.workers` > 1): its own UDP socket on the
- * shared port (SO_REUSEPORT: the kernel spreads clients over the sockets by address and port), its own
+ * shared port (SO_REUSEPORT: the kernel spreads clients over the sockets by address and port) and, where
+ * this Node or the addon can share a TCP port (tcp-port-sharing.ts), its own TCP listener there too; its own
  * Pipeline, cache, upstream pool and counters, its own ring into the one log writer thread, and a
  * PolicyEngine kept equal to the main thread's (policy-feed.ts). Nothing here touches a database: devices
  * come from the main thread (device-mirror.ts), the log goes through the ring.
@@ -14,6 +15,8 @@ import { type QueueMemory, QueryQueue } from '../../store/query-queue.js';
 import { DnsCache } from '../cache.js';
 import { Pipeline } from '../pipeline.js';
 import { DnsStats } from '../stats.js';
+import type { TcpPortSharing } from '../tcp-port-sharing.js';
+import { type TcpServer, startTcpServer } from '../tcp-server.js';
 import { startUdpServer } from '../udp-server.js';
 import { LiveUpstreamPool } from '../upstream/live-pool.js';
 import { createUpstreamPool } from '../upstream/pool.js';
@@ -26,6 +29,8 @@ export interface DnsWorkerInit {
   config: Config['dns'];
   /** The port the main thread bound (config.dns.port may be 0). */
   port: number;
+  /** How this thread shares the port for TCP too (the main thread's listener does the same), or null: UDP only. */
+  tcpSharing: TcpPortSharing;
   ring: QueueMemory;
   deviceChannel: SharedArrayBuffer;
   policy: PolicyCall[];
@@ -121,6 +126,24 @@ async function run(port: NonNullable<typeof parentPort>, init: DnsWorkerInit): P
   });
 
   const udp = await startUdpServer({ bind: config.bind, port: init.port, pipeline, logger, reusePort: true });
+  let tcp: TcpServer | null = null;
+  if (init.tcpSharing !== null) {
+    try {
+      // The TCP limits a thread starts with stay until a restart, as the main thread's do.
+      tcp = await startTcpServer({
+        bind: config.bind,
+        port: init.port,
+        pipeline,
+        limits: config,
+        logger,
+        stats,
+        sharePort: init.tcpSharing,
+      });
+    } catch (error) {
+      await udp.close();
+      throw error;
+    }
+  }
   const report = (): void => {
     stats.cacheSize = cache.size;
     stats.cacheHits = cache.hits;
@@ -134,7 +157,7 @@ async function run(port: NonNullable<typeof parentPort>, init: DnsWorkerInit): P
   close = async (): Promise<void> => {
     close = null; // once
     clearInterval(timer);
-    await udp.close();
+    await Promise.all([udp.close(), tcp?.close()]);
     report();
     await upstreams.close();
     post({ type: 'closed' });

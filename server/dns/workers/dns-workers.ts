@@ -19,6 +19,7 @@ import type { QueueMemory } from '../../store/query-queue.js';
 import { workerEntry } from '../../worker-entry.js';
 import { LONG_LIVED_WORKER_LIMITS } from '../../worker-limits.js';
 import { DnsStats } from '../stats.js';
+import type { TcpPortSharing } from '../tcp-port-sharing.js';
 import { DEVICE_CHANNEL_BYTES, answerDeviceRequest } from './device-mirror.js';
 import type { DnsWorkerInit, FromDnsWorker, ToDnsWorker } from './dns-worker.js';
 import type { PolicyFeed } from './policy-feed.js';
@@ -31,6 +32,16 @@ export interface DnsWorkersOptions {
   /** A new ring into the query log writer for one worker (QueryLog.addRing). */
   addLogRing: () => QueueMemory;
 }
+
+/** What dns-server.ts adds when it starts the threads: the port it bound and how they share it. */
+type DnsWorkersStart = DnsWorkersOptions & {
+  config: Config['dns'];
+  port: number;
+  /** Whether each thread listens for TCP on the port too (tcp-port-sharing.ts), or TCP stays on the main thread. */
+  tcpSharing: TcpPortSharing;
+  devices: DeviceResolver;
+  logger: Logger;
+};
 
 /** What /api/health and /metrics say of the threads (DnsServer.workerHealth). */
 export interface DnsWorkersHealth {
@@ -89,27 +100,13 @@ export class DnsWorkers {
   private readonly watchdog: NodeJS.Timeout;
   private lastCheck = Date.now();
 
-  private constructor(
-    private readonly options: DnsWorkersOptions & {
-      config: Config['dns'];
-      port: number;
-      devices: DeviceResolver;
-      logger: Logger;
-    },
-  ) {
+  private constructor(private readonly options: DnsWorkersStart) {
     this.config = options.config;
     this.watchdog = setInterval(() => this.terminateStuck(), WATCHDOG_EVERY_MS);
     this.watchdog.unref();
   }
 
-  static async start(
-    options: DnsWorkersOptions & {
-      config: Config['dns'];
-      port: number;
-      devices: DeviceResolver;
-      logger: Logger;
-    },
-  ): Promise<DnsWorkers> {
+  static async start(options: DnsWorkersStart): Promise<DnsWorkers> {
     const pool = new DnsWorkers(options);
     // Subscribed before any snapshot is taken, so no change falls between the two.
     pool.unsubscribe = options.policyFeed.subscribe((call) => pool.broadcast({ type: 'policy', call }));
@@ -221,6 +218,7 @@ export class DnsWorkers {
       index: slot.index,
       config: this.config,
       port: this.options.port,
+      tcpSharing: this.options.tcpSharing,
       ring: slot.ring,
       deviceChannel: new SharedArrayBuffer(DEVICE_CHANNEL_BYTES),
       // Taken in the same tick the thread joins the broadcasts: no policy change falls between.

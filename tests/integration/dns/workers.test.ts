@@ -1,7 +1,7 @@
 /**
  * Every core (issue 18 part 3): with `dns.workers: 2` two threads answer UDP on one port (SO_REUSEPORT).
- * Real queries from many source ports are all answered, by both threads (the kernel spreads clients by
- * address and port), blocked names sinkholed and the rest forwarded to a local upstream; each query is in
+ * Real queries from many source ports, over UDP and over TCP, are all answered, by both threads (the kernel
+ * spreads clients and connections by address and port), blocked names sinkholed and the rest forwarded to a local upstream; each query is in
  * the one log exactly once, from the right device; a rule added through the API is in force on every
  * thread within 2 s.
  *
@@ -11,6 +11,7 @@
  * does. Run it with TRACKSINK_UDP=dgram and =native to see both transports.
  */
 import dgram from 'node:dgram';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,47 @@ async function askFromManyPorts(port: number, names: string[]): Promise<string[]
         }),
     ),
   );
+}
+
+/** One TCP connection (one source port) per name, RFC 7766 framing; resolves with each answer's first A record. */
+async function askOverTcp(port: number, names: string[]): Promise<string[]> {
+  return Promise.all(
+    names.map(
+      (name) =>
+        new Promise<string>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port });
+          const timer = setTimeout(() => done('(no answer)'), 3000);
+          let received = Buffer.alloc(0);
+          function done(answer: string): void {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(answer);
+          }
+          socket.on('data', (chunk: Buffer) => {
+            received = Buffer.concat([received, chunk]);
+            if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
+              done(parseResponse(received.subarray(2, 2 + received.readUInt16BE(0))).answers[0]?.text ?? '');
+            }
+          });
+          socket.on('error', () => done('(socket error)'));
+          const query = buildQuery(name, QTYPE.A);
+          const length = Buffer.alloc(2);
+          length.writeUInt16BE(query.length);
+          socket.write(Buffer.concat([length, query]));
+        }),
+    ),
+  );
+}
+
+/** Per-thread query counts once the workers' counters (sent about once a second) add up to `total`. */
+async function countedPerThread(services: Services, total: number): Promise<number[]> {
+  let perThread: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    perThread = services.dns.queriesPerThread();
+    if (perThread.reduce((a, b) => a + b, 0) >= total) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return perThread;
 }
 
 const transport = plannedUdpTransport().transport;
@@ -120,13 +162,7 @@ describe.skipIf(!reusePort)(`two DNS worker threads on one port (${transport} tr
     expect(await askFromManyPorts(port, blocked)).toEqual(blocked.map(() => '0.0.0.0'));
     expect(await askFromManyPorts(port, forwarded)).toEqual(forwarded.map(() => '192.0.2.7'));
 
-    // Worker counters arrive about once a second: wait until every query is counted.
-    let perThread: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      perThread = services.dns.queriesPerThread();
-      if (perThread.reduce((a, b) => a + b, 0) >= 2 * CLIENTS) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const perThread = await countedPerThread(services, 2 * CLIENTS);
     expect(perThread.reduce((a, b) => a + b, 0)).toBe(2 * CLIENTS);
     // 96 source ports over two sockets: both get some (all on one has odds of 2^-95).
     expect(perThread.every((queries) => queries > 0)).toBe(true);
@@ -146,6 +182,31 @@ describe.skipIf(!reusePort)(`two DNS worker threads on one port (${transport} tr
     const devices = new Set(ours.map((row) => row.device?.id ?? null));
     expect(devices.size).toBe(1);
     expect([...devices][0]).not.toBeNull();
+    expect(services.queryLog.stats().dropped).toBe(0);
+  });
+
+  it('answers TCP on both threads too, one connection per query, and logs each once as TCP', async () => {
+    const before = await countedPerThread(services, 2 * CLIENTS);
+    const names = Array.from({ length: CLIENTS }, (_, i) => `tcp-${i}.workers.test`);
+    const blocked = Array.from({ length: CLIENTS }, () => 'ads.workers.test');
+    expect(await askOverTcp(port, names)).toEqual(names.map(() => '192.0.2.7'));
+    expect(await askOverTcp(port, blocked)).toEqual(blocked.map(() => '0.0.0.0'));
+
+    const total = before.reduce((a, b) => a + b, 0) + 2 * CLIENTS;
+    const after = await countedPerThread(services, total);
+    const tcpPerThread = after.map((queries, thread) => queries - (before[thread] ?? 0));
+    expect(tcpPerThread.reduce((a, b) => a + b, 0)).toBe(2 * CLIENTS);
+    // 96 connections from as many source ports over two listening sockets: both take some (odds of 2^-95).
+    expect(tcpPerThread.every((queries) => queries > 0)).toBe(true);
+    expect(startLines.some((line) => line.includes('DNS answers UDP and TCP on 2 threads'))).toBe(true);
+
+    await services.queryLog.flush();
+    const { items } = (await request('GET', '/api/queries?limit=1000')) as {
+      items: Array<{ name: string; protocol: string }>;
+    };
+    const ours = items.filter((row) => row.name.startsWith('tcp-') && row.name.endsWith('workers.test'));
+    expect(ours).toHaveLength(CLIENTS);
+    expect(new Set(ours.map((row) => row.protocol))).toEqual(new Set(['tcp']));
     expect(services.queryLog.stats().dropped).toBe(0);
   });
 
