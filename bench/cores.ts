@@ -6,7 +6,9 @@
  * and the all-cache-hits mixes: the highest rate with < 0.1 % loss (lib/measure.ts findMaxRate), the
  * server's CPU use at that rate, and the start time (the list's matcher is built once per DNS thread).
  * dnsperf sends from 16 sockets (16 source ports), since the kernel spreads clients over the threads' sockets
- * by address and port: one source port would always reach the same thread.
+ * by address and port: one source port would always reach the same thread. The all-blocked mix is measured over
+ * TCP too (16 connections, queries pipelined), which every thread takes where the port can be shared
+ * (server/dns/tcp-port-sharing.ts).
  *
  * More than one thread needs the native UDP transport (any Node) or dgram's reusePort (Node 22.12+);
  * without either tracksink answers on one thread and says why in its log. Options: --seconds=N per dnsperf step (default 8), --rounds=N (default 2), --full (the
@@ -79,7 +81,14 @@ async function main(): Promise<void> {
   const plan = runPlan(!full, join(resolve(repoRoot, '../shared/fixtures'), 'lists/stevenblack.domains.txt'));
   const workDir = join(repoRoot, 'bench', 'work');
   const inputs = prepareInputs(join(workDir, full ? 'full' : 'quick'), plan.inputs, log);
-  const mixes = inputs.synthetic.filter((mix) => mix.id === 'blocked' || mix.id === 'cached');
+  const udpMixes: CoresMix[] = inputs.synthetic
+    .filter((mix) => mix.id === 'blocked' || mix.id === 'cached')
+    .map((mix) => ({ ...mix, transport: 'udp' }));
+  const blocked = udpMixes.find((mix) => mix.id === 'blocked')!;
+  const mixes: CoresMix[] = [
+    ...udpMixes,
+    { ...blocked, id: 'blocked-tcp', title: `${blocked.title} over TCP`, transport: 'tcp' },
+  ];
   const configFile = join(workDir, 'tracksink-cores.yaml');
   writeFileSync(
     configFile,
@@ -151,9 +160,12 @@ async function main(): Promise<void> {
   );
 }
 
-async function rate(server: ServerProcess, mix: MixInput): Promise<MaxRateResult> {
+/** A query mix and how dnsperf sends it. */
+type CoresMix = MixInput & { transport: 'udp' | 'tcp' };
+
+async function rate(server: ServerProcess, mix: CoresMix): Promise<MaxRateResult> {
   if (mix.warm !== undefined) await warm(server, mix.warm);
-  const result = await findMaxRate(server, mix.files[0]!, seconds, 3, CLIENTS);
+  const result = await findMaxRate(server, mix.files[0]!, seconds, 3, CLIENTS, mix.transport);
   log(`  ${mix.id}: ${result.qps === null ? 'no rate under 0.1 % loss' : `${Math.round(result.qps)} q/s`}`);
   return result;
 }

@@ -74,6 +74,8 @@ export interface DnsperfOptions {
   server?: string;
   /** Client sockets (-c, default 4): each its own source port (DNS worker threads are chosen by it). */
   clients?: number;
+  /** DNS over UDP (default) or TCP (-m tcp: each client one connection, queries pipelined on it). */
+  transport?: 'udp' | 'tcp';
 }
 
 export function dnsperfArgs(options: DnsperfOptions): string[] {
@@ -82,6 +84,7 @@ export function dnsperfArgs(options: DnsperfOptions): string[] {
   args.push('-q', String(options.outstanding ?? 2000), '-c', String(options.clients ?? 4));
   if (options.rate !== undefined) args.push('-Q', String(Math.round(options.rate)));
   if (options.maxRuns !== undefined) args.push('-n', String(options.maxRuns));
+  if (options.transport === 'tcp') args.push('-m', 'tcp');
   return args;
 }
 

@@ -32,13 +32,22 @@ async function step(
   seconds: number,
   rate: number | null,
   clients?: number,
+  transport: 'udp' | 'tcp' = 'udp',
 ): Promise<{ result: DnsperfResult; cores: number }> {
   const cpuBefore = cpuSeconds(server.pid);
   const wallBefore = performance.now();
   const result = await runDnsperf(
     rate === null
-      ? { port: server.port, file, seconds, outstanding: 200, ...(clients ? { clients } : {}) }
-      : { port: server.port, file, seconds, rate, outstanding: 5000, ...(clients ? { clients } : {}) },
+      ? { port: server.port, file, seconds, outstanding: 200, transport, ...(clients ? { clients } : {}) }
+      : {
+          port: server.port,
+          file,
+          seconds,
+          rate,
+          outstanding: 5000,
+          transport,
+          ...(clients ? { clients } : {}),
+        },
   );
   const cores = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
   return { result, cores };
@@ -54,9 +63,10 @@ export async function findMaxRate(
   seconds: number,
   tries = 3,
   clients?: number,
+  transport: 'udp' | 'tcp' = 'udp',
 ): Promise<MaxRateResult> {
   const steps: RateStep[] = [];
-  const closed = await step(server, file, seconds, null, clients);
+  const closed = await step(server, file, seconds, null, clients, transport);
   steps.push({
     mode: 'closed-loop',
     requested: null,
@@ -66,7 +76,7 @@ export async function findMaxRate(
   });
   let rate = closed.result.qps;
   for (let i = 0; i < tries; i++) {
-    const open = await step(server, file, seconds, rate, clients);
+    const open = await step(server, file, seconds, rate, clients, transport);
     steps.push({
       mode: 'open-loop',
       requested: Math.round(rate),
