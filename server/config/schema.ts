@@ -41,7 +41,7 @@ export const schema = {
       kind: 'string',
       default: '1',
       env: 'TRACKSINK_DNS_WORKERS',
-      why: 'Threads answering DNS over UDP on the same port; "auto" = one per core. More than 1 needs the native UDP transport (any Node) or Node 22.12+ (else 1, with a warning).',
+      why: 'Threads answering DNS over UDP and TCP on the same port; "auto" = one per core. More than 1 needs the native UDP transport (any Node) or Node 22.12+ (else 1, with a warning).',
       example: 'auto',
       check: dnsWorkers,
     },
