@@ -4,9 +4,7 @@
  * backup file; after a replica's change arrives, the modules reload as after an import.
  */
 import { checkBackupFile, exportConfiguration, importConfiguration } from './backup/backup-service.js';
-import type { Config } from './config/schema.js';
 import { joinReplicaDuplicates } from './devices/replica-duplicates.js';
-import { sourcePolicyFor } from './lists/source-policy.js';
 import type { Logger } from './logger.js';
 import type { SharedListFetch } from './lists/shared-fetch.js';
 import { ConfigReplication, sqliteChangeCounter } from './store/pg/config-replication.js';
@@ -34,10 +32,9 @@ export interface ReplicaConfig {
 export async function openReplicaConfig(options: {
   pg: PgBackend;
   configDb: Db;
-  config: Config;
   logger: Logger;
 }): Promise<ReplicaConfig> {
-  const { pg, configDb, config, logger } = options;
+  const { pg, configDb, logger } = options;
   // New devices get numbers no other replica gives (store/repos/device-aliases-repo.ts).
   if (!useDeviceIdBlock(configDb, pg.number)) {
     logger.warn(
@@ -45,7 +42,6 @@ export async function openReplicaConfig(options: {
       'no block of device numbers for this replica: new devices may share a number with another replica',
     );
   }
-  const listSources = sourcePolicyFor(config);
   const backup = new BackupRepo(configDb);
   /** Imports a shared document, one device for each that two replicas numbered (devices/replica-duplicates.ts). */
   const importShared = (data: Record<string, unknown>): void => {
@@ -56,7 +52,12 @@ export async function openReplicaConfig(options: {
         'one device numbered on two replicas: joined into the lower number',
       );
     }
-    importConfiguration(backup, joined.data, { listSources });
+    // No list-source check here, unlike a backup import: a list file another replica reads from its own disk
+    // (TRACKSINK_BLOCKLISTS) lies outside this replica's lists.fileDir, and refusing the whole version for
+    // it refused every device and change made with it too. The list is kept; loading it checks this
+    // replica's source policy (fetch-list.ts), so it shows as unreadable here and nothing outside
+    // lists.fileDir is read.
+    importConfiguration(backup, joined.data);
   };
   let reload: (() => Promise<void>) | null = null;
   const replication = new ConfigReplication({
@@ -77,7 +78,7 @@ export async function openReplicaConfig(options: {
     const outcome = await replication.startup(importShared);
     logger.info({ replica: pg.replica, configuration: outcome }, 'configuration shared through PostgreSQL');
   } catch (error) {
-    // A shared document this replica cannot take (say, a list file outside its lists.fileDir): it keeps
+    // A shared document this replica cannot take (say, a rule for a group it does not know): it keeps
     // its own configuration and says why; the next change is tried again.
     logger.error(
       { component: 'replication' },

@@ -154,7 +154,7 @@ export async function startServices(
     const replicaConfig =
       pg === null
         ? null
-        : await (await import('./replica-config.js')).openReplicaConfig({ pg, configDb, config, logger });
+        : await (await import('./replica-config.js')).openReplicaConfig({ pg, configDb, logger });
     if (replicaConfig !== null) stack.push(() => replicaConfig.stop());
     // Settings saved from the dashboard win over the file, not over TRACKSINK_* variables (the precedence
     // is explained in settings/saved-settings.ts). The config without them is kept: an import replaces the
