@@ -13,6 +13,7 @@ import { expect } from 'vitest';
 import type { Config } from '../../server/config/schema.js';
 import { createLogger, silentLogger } from '../../server/logger.js';
 import { startServices, type Services } from '../../server/services.js';
+import { DATABASE_URL_ENV } from '../../server/store/pg/pg-url.js';
 import { loopbackConfig } from './in-process-product.js';
 import { startTracksink, type TracksinkProcess } from './tracksink-process.js';
 
@@ -198,4 +199,19 @@ export async function startReplicaInProcess(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Tears down an in-process replica test (startReplicaInProcess): the replicas, the database URL they read
+ * from the environment, the upstream, then PostgreSQL. Every part may be missing when `beforeAll` failed.
+ */
+export async function stopInProcessReplicaSetup(parts: {
+  replicas: readonly InProcessReplica[];
+  upstream?: { close(): Promise<void> } | undefined;
+  server?: { destroy(): void } | undefined;
+}): Promise<void> {
+  for (const replica of parts.replicas) await replica.stop();
+  delete process.env[DATABASE_URL_ENV];
+  await parts.upstream?.close();
+  parts.server?.destroy();
 }

@@ -14,6 +14,7 @@ import {
   startReplicaInProcess,
   until as untilWithin,
   type InProcessReplica as Replica,
+  stopInProcessReplicaSetup,
 } from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
@@ -65,12 +66,7 @@ beforeAll(async () => {
   }, 15_000);
 }, 120_000);
 
-afterAll(async () => {
-  for (const replica of replicas) await replica.stop();
-  delete process.env[DATABASE_URL_ENV];
-  await upstream?.close();
-  server?.destroy();
-});
+afterAll(() => stopInProcessReplicaSetup({ replicas, upstream, server }));
 
 describe('each replica’s dashboard shows the whole network', () => {
   it('the query log holds both replicas’ queries, from both clients', async () => {

@@ -15,6 +15,7 @@ import {
   startReplicaInProcess,
   until as untilWithin,
   type InProcessReplica as Replica,
+  stopInProcessReplicaSetup,
 } from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
@@ -50,12 +51,7 @@ beforeAll(async () => {
   replicas.push(await startReplica('ads.second.example'));
 }, 120_000);
 
-afterAll(async () => {
-  for (const replica of replicas) await replica.stop();
-  delete process.env[DATABASE_URL_ENV];
-  await upstream?.close();
-  server?.destroy();
-});
+afterAll(() => stopInProcessReplicaSetup({ replicas, upstream, server }));
 
 describe('replicas with list files of their own', () => {
   it('each takes the other’s configuration, showing the other’s file as unreadable here', async () => {

@@ -18,6 +18,7 @@ import {
   startReplicaInProcess,
   until,
   type InProcessReplica as Replica,
+  stopInProcessReplicaSetup,
 } from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
@@ -36,12 +37,7 @@ beforeAll(async () => {
   replicas.push(await startReplica());
 }, 120_000);
 
-afterAll(async () => {
-  for (const replica of replicas) await replica.stop();
-  delete process.env[DATABASE_URL_ENV];
-  await upstream?.close();
-  server?.destroy();
-});
+afterAll(() => stopInProcessReplicaSetup({ replicas, upstream, server }));
 
 type RuleList = { items: Array<{ id: number; pattern: string }> };
 

@@ -11,7 +11,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL_ENV } from '../../../server/store/pg/pg-url.js';
 import { startPgServer, type PgServer } from '../../helpers/pg-server.js';
-import { startReplicaInProcess, until, type InProcessReplica } from '../../helpers/pg-replicas.js';
+import {
+  startReplicaInProcess,
+  until,
+  type InProcessReplica,
+  stopInProcessReplicaSetup,
+} from '../../helpers/pg-replicas.js';
 import { startStubDnsServer, type StubDnsServer } from '../../helpers/upstream/stub-dns-server.js';
 
 const FIRST = 'first shared password 1';
@@ -44,12 +49,7 @@ beforeAll(async () => {
   replicas.push(await startReplicaInProcess({ upstream: upstream.udpUrl, password: PINNED }));
 }, 180_000);
 
-afterAll(async () => {
-  for (const replica of replicas) await replica.stop();
-  delete process.env[DATABASE_URL_ENV];
-  await upstream?.close();
-  server?.destroy();
-});
+afterAll(() => stopInProcessReplicaSetup({ replicas, upstream, server }));
 
 describe('the dashboard password shared by the replicas', () => {
   it('set on one, changed on the other: each holds on both within 2 s; TRACKSINK_PASSWORD still wins', async () => {
